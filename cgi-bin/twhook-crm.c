@@ -1,0 +1,204 @@
+/*
+ * twhook-crm: the Frontline CRM callback.
+ *
+ *   Location=GetCustomerDetailsByCustomerId  Worker, CustomerId
+ *     -> {"objects":{"customer":CUSTOMER}}; 404 for a customer the worker may not see.
+ *   Location=GetCustomersList  Worker, [PageSize], [NextPageToken | Anchor], [Query]
+ *     -> {"objects":{"customers":[...],"searchable":true[,"next_page_token":"..."]}}
+ *
+ * A worker sees the customers it owns and those that nobody owns; its list holds the customers
+ * it owns, in display-name order, one keyset page at a time, optionally filtered by Query.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "twh_endpoint.h"
+#include "twh_frontline.h"
+#include "twh_json.h"
+#include "twh_page_token.h"
+
+#define PAGE_SIZE_DEFAULT	30
+#define PAGE_SIZE_MAX		100
+#define QUERY_MAX		256
+
+/* Answers {"objects":{KEY:VALUE, ...}} with the members of INNER. */
+static void
+answer_objects(struct twh_response *res, struct json_object *inner)
+{
+	struct json_object	*top = json_object_new_object();
+
+	if (top != NULL && inner != NULL)
+		json_object_object_add(top, "objects", inner);
+	else {
+		json_object_put(inner);
+		json_object_put(top);
+		top = NULL;
+	}
+	twh_response_json(res, 200, top);
+}
+
+static void
+customer_details(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
+{
+	struct twh_customer	 customer;
+	struct json_object	*objects;
+	const char		*worker, *customer_id;
+
+	if ((worker = twh_require_param(req, res, "Worker")) == NULL ||
+	    (customer_id = twh_require_param(req, res, "CustomerId")) == NULL)
+		return;
+	switch (twh_store_customer_get(ctx->store, customer_id, worker, &customer)) {
+	case TWH_STORE_OK:
+		break;
+	case TWH_STORE_NOT_FOUND:
+		twh_response_error(res, 404, "no customer with that CustomerId for this Worker");
+		return;
+	default:
+		twh_store_unavailable(ctx, res);
+		return;
+	}
+	if ((objects = json_object_new_object()) != NULL)
+		json_object_object_add(objects, "customer", twh_json_customer(&customer));
+	twh_customer_free(&customer);
+	answer_objects(res, objects);
+}
+
+/* PageSize: absent means the default, more than the maximum means the maximum. */
+static int
+page_size(const struct twh_request *req, struct twh_response *res, size_t *size)
+{
+	const char	*v = twh_request_param(req, "PageSize");
+	unsigned long	 n;
+	char		*end;
+
+	*size = PAGE_SIZE_DEFAULT;
+	if (v == NULL || *v == '\0')
+		return 0;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end != '\0' || n == 0) {
+		twh_response_error(res, 400, "PageSize must be a whole number from 1");
+		return -1;
+	}
+	*size = errno == ERANGE || n > PAGE_SIZE_MAX ? PAGE_SIZE_MAX : n;
+	return 0;
+}
+
+/* Where the page starts: after NextPageToken, else after the Anchor customer, else at the top. */
+static int
+page_start(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res,
+    const char *worker, struct twh_page_key *key, bool *have)
+{
+	const char	*token = twh_request_param(req, "NextPageToken");
+	const char	*anchor = twh_request_param(req, "Anchor");
+
+	*have = false;
+	if (token != NULL && *token != '\0') {
+		if (twh_page_token_decode(token, key) == -1) {
+			twh_response_error(res, 400, "NextPageToken is not one this service issued");
+			return -1;
+		}
+		*have = true;
+		return 0;
+	}
+	if (anchor == NULL || *anchor == '\0')
+		return 0;
+	switch (twh_store_customer_key(ctx->store, anchor, worker, key)) {
+	case TWH_STORE_OK:
+		*have = true;
+		return 0;
+	case TWH_STORE_NOT_FOUND:
+		twh_response_error(res, 400, "Anchor names no customer of this Worker");
+		return -1;
+	default:
+		twh_store_unavailable(ctx, res);
+		return -1;
+	}
+}
+
+static struct json_object *
+page_object(const struct twh_page *page)
+{
+	struct json_object	*objects, *list;
+	struct twh_page_key	 last;
+	struct twh_buf		 token;
+	size_t			 i;
+
+	if ((objects = json_object_new_object()) == NULL)
+		return NULL;
+	list = json_object_new_array_ext((int)page->n);
+	for (i = 0; list != NULL && i < page->n; i++)
+		json_object_array_add(list, twh_json_customer_summary(&page->customers[i]));
+	json_object_object_add(objects, "customers", list);
+	json_object_object_add(objects, "searchable", json_object_new_boolean(1));
+	if (page->more && page->n > 0) {
+		last.display_name = page->customers[page->n - 1].display_name;
+		last.customer_id = page->customers[page->n - 1].customer_id;
+		twh_buf_init(&token);
+		if (twh_page_token_encode(&last, &token) == 0)
+			json_object_object_add(objects, "next_page_token",
+			    json_object_new_string(token.data));
+		twh_buf_free(&token);
+	}
+	return objects;
+}
+
+static void
+customers_list(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
+{
+	struct twh_page_request	 preq;
+	struct twh_page_key	 after;
+	struct twh_page		 page;
+	const char		*worker, *query;
+	bool			 have_after;
+	int			 rc;
+
+	if ((worker = twh_require_param(req, res, "Worker")) == NULL ||
+	    page_size(req, res, &preq.limit) == -1)
+		return;
+	query = twh_request_param(req, "Query");
+	if (query != NULL && strlen(query) > QUERY_MAX) {
+		twh_response_error(res, 400, "Query is longer than 256 bytes");
+		return;
+	}
+	if (page_start(ctx, req, res, worker, &after, &have_after) == -1)
+		return;
+	preq.worker = worker;
+	preq.after = have_after ? &after : NULL;
+	preq.query = query != NULL && *query != '\0' ? query : NULL;
+	rc = twh_store_customer_page(ctx->store, &preq, &page);
+	if (have_after)
+		twh_page_key_free(&after);
+	if (rc != TWH_STORE_OK) {
+		twh_store_unavailable(ctx, res);
+		return;
+	}
+	answer_objects(res, page_object(&page));
+	twh_page_free(&page);
+}
+
+static const struct twh_location locations[] = {
+	{ "GetCustomerDetailsByCustomerId", customer_details },
+	{ "GetCustomersList", customers_list },
+	{ NULL, NULL }
+};
+
+static void
+crm(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
+{
+	twh_frontline_dispatch(locations, ctx, req, res);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct twh_endpoint endpoint = {
+		.name = "twhook-crm",
+		.body = TWH_BODY_FORM,
+		.frontline = true,
+		.handle = crm,
+	};
+
+	return twh_endpoint_main(&endpoint, argc, argv);
+}

@@ -1,0 +1,138 @@
+-- twhook.sql: the schema of the twhook store (SQLite).
+--
+-- `twhook init` applies each "-- version N" section whose N is above the store's
+-- PRAGMA user_version, one transaction per section, and then sets user_version to N.
+-- Never edit a section that has been released: add a new one below it.
+--
+-- Operators edit the user-facing tables with the sqlite3 shell while the endpoints run;
+-- the CHECK constraints reject rows the endpoints could not serve, and the triggers keep
+-- the search index in step with every edit.
+
+-- version 1
+CREATE TABLE customers (
+	customer_id	TEXT PRIMARY KEY NOT NULL CHECK (length(customer_id) > 0),
+	display_name	TEXT NOT NULL CHECK (length(trim(display_name)) > 0),
+	worker		TEXT CHECK (worker IS NULL OR length(trim(worker)) > 0),
+	avatar		TEXT CHECK (avatar IS NULL OR avatar LIKE 'http://%' OR avatar LIKE 'https://%'),
+	details_title	TEXT,
+	details_content	TEXT
+);
+-- The list and the keyset paging: one worker's customers in display-name order.
+CREATE INDEX customers_by_worker ON customers (worker, display_name COLLATE NOCASE, customer_id);
+
+CREATE TABLE customer_channels (
+	customer_id	TEXT NOT NULL REFERENCES customers ON DELETE CASCADE ON UPDATE CASCADE,
+	type		TEXT NOT NULL CHECK (type IN ('sms', 'whatsapp', 'chat', 'email', 'messenger', 'gbm')),
+	value		TEXT NOT NULL CHECK (length(trim(value)) > 0),
+	CHECK (type <> 'whatsapp' OR value LIKE 'whatsapp:%'),
+	PRIMARY KEY (customer_id, type, value)
+);
+-- Routing and the Conversations webhooks find a customer by the address they write from.
+CREATE INDEX customer_channels_by_value ON customer_channels (value);
+
+CREATE TABLE customer_links (
+	customer_id	TEXT NOT NULL REFERENCES customers ON DELETE CASCADE ON UPDATE CASCADE,
+	type		TEXT NOT NULL CHECK (length(trim(type)) > 0),
+	value		TEXT NOT NULL CHECK (length(trim(value)) > 0),
+	display_name	TEXT NOT NULL CHECK (length(trim(display_name)) > 0),
+	position	INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX customer_links_by_customer ON customer_links (customer_id, position);
+
+CREATE TABLE proxy_addresses (
+	channel_type	TEXT NOT NULL CHECK (channel_type IN ('sms', 'whatsapp', 'chat')),
+	address		TEXT NOT NULL CHECK (length(trim(address)) > 0),
+	worker		TEXT CHECK (worker IS NULL OR length(trim(worker)) > 0),
+	CHECK (channel_type <> 'whatsapp' OR address LIKE 'whatsapp:%')
+);
+CREATE UNIQUE INDEX proxy_addresses_by_worker ON proxy_addresses (channel_type, ifnull(worker, ''));
+
+CREATE TABLE templates (
+	category		TEXT NOT NULL CHECK (length(trim(category)) > 0),
+	content			TEXT NOT NULL CHECK (length(content) > 0),
+	whatsapp_approved	INTEGER NOT NULL DEFAULT 0 CHECK (whatsapp_approved IN (0, 1)),
+	position		INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE workers (
+	identity	TEXT PRIMARY KEY NOT NULL CHECK (length(trim(identity)) > 0)
+);
+
+CREATE TABLE client_bindings (
+	binding_id	TEXT PRIMARY KEY NOT NULL CHECK (length(binding_id) > 0),
+	account_sid	TEXT NOT NULL CHECK (account_sid LIKE 'AC%'),
+	identity	TEXT NOT NULL CHECK (length(trim(identity)) > 0),
+	transport	TEXT NOT NULL CHECK (transport IN ('fcm', 'apns', 'webhook')),
+	address		TEXT NOT NULL CHECK (length(trim(address)) > 0)
+);
+CREATE INDEX client_bindings_by_identity ON client_bindings (identity, account_sid);
+
+CREATE TABLE intercept_rules (
+	kind		TEXT NOT NULL CHECK (kind IN ('identifier', 'keyword', 'session', 'participant')),
+	pattern		TEXT NOT NULL CHECK (length(pattern) > 0)
+);
+
+CREATE TABLE out_of_session (
+	proxy_identifier	TEXT NOT NULL CHECK (length(trim(proxy_identifier)) > 0),
+	message			TEXT,
+	say			TEXT,
+	dial			TEXT
+);
+
+-- Search: one full-text row per customer.  Its rowid is the customer's search_id, which
+-- (unlike customers.rowid) VACUUM never renumbers.  The worker_token column holds a single
+-- token ('w' and the owner's identity in hex), so that a search is confined to one worker's
+-- customers inside the index itself; names and channel values are matched by word prefix.
+-- Triggers keep both tables in step with every edit, from twhook or from the sqlite3 shell.
+CREATE TABLE customers_search_ids (
+	search_id	INTEGER PRIMARY KEY,
+	customer_id	TEXT NOT NULL UNIQUE
+);
+CREATE VIRTUAL TABLE customers_search USING fts5 (
+	worker_token, display_name, channel_values, prefix = '2 3'
+);
+
+-- The first DELETE clears what an INSERT OR REPLACE left behind (SQLite fires no delete
+-- trigger for the row it replaces unless recursive_triggers is on).
+CREATE TRIGGER customers_search_insert AFTER INSERT ON customers BEGIN
+	DELETE FROM customers_search WHERE rowid =
+	    (SELECT search_id FROM customers_search_ids WHERE customer_id = new.customer_id);
+	INSERT OR IGNORE INTO customers_search_ids (customer_id) VALUES (new.customer_id);
+	INSERT INTO customers_search (rowid, worker_token, display_name, channel_values)
+	SELECT search_id, 'w' || hex(ifnull(new.worker, '')), new.display_name,
+	    (SELECT group_concat(value, ' ') FROM customer_channels WHERE customer_id = new.customer_id)
+	FROM customers_search_ids WHERE customer_id = new.customer_id;
+END;
+CREATE TRIGGER customers_search_update AFTER UPDATE ON customers BEGIN
+	UPDATE customers_search_ids SET customer_id = new.customer_id
+	WHERE customer_id = old.customer_id;
+	DELETE FROM customers_search WHERE rowid =
+	    (SELECT search_id FROM customers_search_ids WHERE customer_id = new.customer_id);
+	INSERT INTO customers_search (rowid, worker_token, display_name, channel_values)
+	SELECT search_id, 'w' || hex(ifnull(new.worker, '')), new.display_name,
+	    (SELECT group_concat(value, ' ') FROM customer_channels WHERE customer_id = new.customer_id)
+	FROM customers_search_ids WHERE customer_id = new.customer_id;
+END;
+CREATE TRIGGER customers_search_delete AFTER DELETE ON customers BEGIN
+	DELETE FROM customers_search WHERE rowid =
+	    (SELECT search_id FROM customers_search_ids WHERE customer_id = old.customer_id);
+	DELETE FROM customers_search_ids WHERE customer_id = old.customer_id;
+END;
+CREATE TRIGGER customer_channels_search_insert AFTER INSERT ON customer_channels BEGIN
+	UPDATE customers_search SET channel_values =
+	    (SELECT group_concat(value, ' ') FROM customer_channels WHERE customer_id = new.customer_id)
+	WHERE rowid = (SELECT search_id FROM customers_search_ids WHERE customer_id = new.customer_id);
+END;
+CREATE TRIGGER customer_channels_search_delete AFTER DELETE ON customer_channels BEGIN
+	UPDATE customers_search SET channel_values =
+	    (SELECT group_concat(value, ' ') FROM customer_channels WHERE customer_id = old.customer_id)
+	WHERE rowid = (SELECT search_id FROM customers_search_ids WHERE customer_id = old.customer_id);
+END;
+CREATE TRIGGER customer_channels_search_update AFTER UPDATE ON customer_channels BEGIN
+	UPDATE customers_search SET channel_values =
+	    (SELECT group_concat(value, ' ') FROM customer_channels WHERE customer_id = old.customer_id)
+	WHERE rowid = (SELECT search_id FROM customers_search_ids WHERE customer_id = old.customer_id);
+	UPDATE customers_search SET channel_values =
+	    (SELECT group_concat(value, ' ') FROM customer_channels WHERE customer_id = new.customer_id)
+	WHERE rowid = (SELECT search_id FROM customers_search_ids WHERE customer_id = new.customer_id);
+END;

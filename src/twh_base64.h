@@ -1,0 +1,13 @@
+/* twh_base64.h: base64 (RFC 4648 §4, for signatures) and base64url without padding (§5, for page tokens). */
+#ifndef TWH_BASE64_H
+#define TWH_BASE64_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "twh_buf.h"
+
+int	 twh_base64_encode(const void *, size_t, bool url, struct twh_buf *out);
+int	 twh_base64_decode(const char *, size_t, bool url, struct twh_buf *out);
+
+#endif

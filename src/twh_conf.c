@@ -1,0 +1,320 @@
+/*
+ * twh_conf.c: parses twhook.conf(5): "key = value" lines, '#' comment lines, blank lines.
+ * Every error names the file, the line and the key, and says what was expected; unknown keys
+ * are errors too, so that a misspelt key is not silently ignored.  Values are kept verbatim
+ * (an auth token may hold any printable character) and never written to a log.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "twh_buf.h"
+#include "twh_conf.h"
+#include "twh_url.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+#define MAX_BODY_LIMIT	(16UL * 1024 * 1024)
+
+struct conf_cursor {
+	struct twh_conf	*conf;
+	const char	*path;
+	unsigned	 line;
+	const char	*key;
+	char		*err;
+	size_t		 errlen;
+};
+
+static int conf_fail(struct conf_cursor *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+conf_fail(struct conf_cursor *c, const char *fmt, ...)
+{
+	char	 what[256];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (c->key != NULL)
+		snprintf(c->err, c->errlen, "%s:%u: key '%s': %s", c->path, c->line, c->key, what);
+	else
+		snprintf(c->err, c->errlen, "%s:%u: %s", c->path, c->line, what);
+	return -1;
+}
+
+static int
+conf_set_string(struct conf_cursor *c, char **slot, const char *value)
+{
+	if (*value == '\0')
+		return conf_fail(c, "the value is empty");
+	if (*slot != NULL)
+		return conf_fail(c, "given twice");
+	if ((*slot = strdup(value)) == NULL)
+		return conf_fail(c, "out of memory");
+	return 0;
+}
+
+static int
+conf_set_bool(struct conf_cursor *c, bool *slot, const char *value)
+{
+	if (strcmp(value, "yes") == 0)
+		*slot = true;
+	else if (strcmp(value, "no") == 0)
+		*slot = false;
+	else
+		return conf_fail(c, "expected yes or no, not '%s'", value);
+	return 0;
+}
+
+static int
+conf_set_auth_token(struct conf_cursor *c, const char *value)
+{
+	struct twh_conf	*conf = c->conf;
+
+	if (*value == '\0')
+		return conf_fail(c, "the value is empty");
+	if (conf->n_auth_tokens == TWH_CONF_MAX_TOKENS)
+		return conf_fail(c, "more than %d tokens", TWH_CONF_MAX_TOKENS);
+	if ((conf->auth_tokens[conf->n_auth_tokens] = strdup(value)) == NULL)
+		return conf_fail(c, "out of memory");
+	conf->n_auth_tokens++;
+	return 0;
+}
+
+static int
+conf_set_account_sid(struct conf_cursor *c, const char *value)
+{
+	size_t	 i;
+
+	if (strncmp(value, "AC", 2) != 0 || strlen(value) != 34)
+		return conf_fail(c, "expected AC followed by 32 hexadecimal digits, not '%s'", value);
+	for (i = 2; i < 34; i++)
+		if (strchr("0123456789abcdefABCDEF", value[i]) == NULL)
+			return conf_fail(c, "expected AC followed by 32 hexadecimal digits, not '%s'",
+			    value);
+	return conf_set_string(c, &c->conf->account_sid, value);
+}
+
+static int
+conf_set_url(struct conf_cursor *c, char **slot, const char *value, bool origin_only)
+{
+	struct twh_url_parts	 parts;
+
+	if (twh_url_split(value, &parts) == -1)
+		return conf_fail(c, "expected http://host[:port] or https://host[:port], not '%s'",
+		    value);
+	if (origin_only && strcmp(parts.rest, "") != 0 && strcmp(parts.rest, "/") != 0)
+		return conf_fail(c, "give scheme://host[:port] only, without a path: '%s'", value);
+	return conf_set_string(c, slot, value);
+}
+
+static int
+conf_set_max_body(struct conf_cursor *c, const char *value)
+{
+	unsigned long	 n;
+	char		*end;
+
+	errno = 0;
+	n = strtoul(value, &end, 10);
+	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 ||
+	    n < 1024 || n > MAX_BODY_LIMIT)
+		return conf_fail(c, "expected a number of bytes from 1024 to 16777216, not '%s'",
+		    value);
+	c->conf->max_body = n;
+	return 0;
+}
+
+static int
+conf_set_log_level(struct conf_cursor *c, const char *value)
+{
+	if (twh_log_level_parse(value, &c->conf->log_level) == -1)
+		return conf_fail(c, "expected error, warning, info or debug, not '%s'", value);
+	return 0;
+}
+
+static int
+conf_set(struct conf_cursor *c, const char *key, const char *value)
+{
+	struct twh_conf	*conf = c->conf;
+
+	c->key = key;
+	if (strcmp(key, "database") == 0)
+		return conf_set_string(c, &conf->database, value);
+	if (strcmp(key, "auth_token") == 0)
+		return conf_set_auth_token(c, value);
+	if (strcmp(key, "account_sid") == 0)
+		return conf_set_account_sid(c, value);
+	if (strcmp(key, "public_url") == 0)
+		return conf_set_url(c, &conf->public_url, value, true);
+	if (strcmp(key, "trust_forwarded") == 0)
+		return conf_set_bool(c, &conf->trust_forwarded, value);
+	if (strcmp(key, "validate_signature") == 0)
+		return conf_set_bool(c, &conf->validate_signature, value);
+	if (strcmp(key, "api_base_url") == 0)
+		return conf_set_url(c, &conf->api_base_url, value, false);
+	if (strcmp(key, "max_body") == 0)
+		return conf_set_max_body(c, value);
+	if (strcmp(key, "log_level") == 0)
+		return conf_set_log_level(c, value);
+	return conf_fail(c, "unknown key (see twhook.conf(5))");
+}
+
+static char *
+trim(char *s)
+{
+	char	*end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		end--;
+	*end = '\0';
+	return s;
+}
+
+static int
+conf_line(struct conf_cursor *c, char *line)
+{
+	char	*eq, *key, *value;
+
+	line = trim(line);
+	if (*line == '\0' || *line == '#')
+		return 0;
+	if ((eq = strchr(line, '=')) == NULL)
+		return conf_fail(c, "expected 'key = value', not '%.60s'", line);
+	*eq = '\0';
+	key = trim(line);
+	value = trim(eq + 1);
+	if (*key == '\0')
+		return conf_fail(c, "a line with '=' but no key");
+	return conf_set(c, key, value);
+}
+
+static int
+conf_check(struct conf_cursor *c)
+{
+	struct twh_conf	*conf = c->conf;
+
+	c->key = NULL;
+	if (conf->database == NULL) {
+		snprintf(c->err, c->errlen, "%s: no 'database' key: name the SQLite store", c->path);
+		return -1;
+	}
+	if (conf->validate_signature && conf->n_auth_tokens == 0) {
+		snprintf(c->err, c->errlen, "%s: no 'auth_token' key: every request would be refused "
+		    "(copy the auth token from the Twilio console)", c->path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses TEXT as if read from PATH; on error fills ERR and leaves CONF empty. */
+int
+twh_conf_parse(struct twh_conf *conf, const char *path, const char *text, char *err, size_t errlen)
+{
+	struct conf_cursor	 c = { conf, path, 0, NULL, err, errlen };
+	const char		*p = text, *nl;
+	char			*line;
+	size_t			 n;
+	int			 rc = 0;
+
+	memset(conf, 0, sizeof(*conf));
+	conf->validate_signature = true;
+	conf->max_body = TWH_CONF_DEFAULT_MAX_BODY;
+	conf->log_level = TWH_LOG_INFO;
+	if ((conf->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	while (rc == 0 && *p != '\0') {
+		c.line++;
+		c.key = NULL;
+		nl = strchr(p, '\n');
+		n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		if ((line = strndup(p, n)) == NULL) {
+			rc = conf_fail(&c, "out of memory");
+			break;
+		}
+		rc = conf_line(&c, line);
+		free(line);
+		p += n + (nl != NULL);
+	}
+	if (rc == 0)
+		rc = conf_check(&c);
+	if (rc == -1)
+		twh_conf_free(conf);
+	return rc;
+}
+
+const char *
+twh_conf_default_path(void)
+{
+	const char	*env = getenv("TWHOOK_CONFIG");
+
+	return env != NULL && *env != '\0' ? env : SYSCONFDIR "/twhook.conf";
+}
+
+int
+twh_conf_load(struct twh_conf *conf, const char *path, char *err, size_t errlen)
+{
+	struct twh_buf	 text;
+	FILE		*fp;
+	char		 chunk[4096];
+	size_t		 n;
+	int		 rc;
+
+	if (path == NULL)
+		path = twh_conf_default_path();
+	memset(conf, 0, sizeof(*conf));
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot read the configuration: %s "
+		    "(set TWHOOK_CONFIG or -c to name another file)", path, strerror(errno));
+		return -1;
+	}
+	twh_buf_init(&text);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		if (twh_buf_add(&text, chunk, n) == -1)
+			break;
+	if (ferror(fp) || n > 0) {
+		snprintf(err, errlen, "%s: cannot read the configuration", path);
+		fclose(fp);
+		twh_buf_free(&text);
+		return -1;
+	}
+	fclose(fp);
+	if (text.len != 0 && strlen(text.data) != text.len) {
+		snprintf(err, errlen, "%s: the configuration holds a NUL byte", path);
+		twh_buf_free(&text);
+		return -1;
+	}
+	rc = twh_conf_parse(conf, path, text.data != NULL ? text.data : "", err, errlen);
+	twh_buf_free(&text);
+	return rc;
+}
+
+void
+twh_conf_free(struct twh_conf *conf)
+{
+	size_t	 i;
+
+	free(conf->path);
+	free(conf->database);
+	for (i = 0; i < conf->n_auth_tokens; i++) {
+		/* Tokens are secrets: leave no copy behind in freed memory. */
+		explicit_bzero(conf->auth_tokens[i], strlen(conf->auth_tokens[i]));
+		free(conf->auth_tokens[i]);
+	}
+	free(conf->account_sid);
+	free(conf->public_url);
+	free(conf->api_base_url);
+	memset(conf, 0, sizeof(*conf));
+}

@@ -1,0 +1,33 @@
+/* twh_conf.h: twhook.conf(5), read once at start by every endpoint and by twhook(1). */
+#ifndef TWH_CONF_H
+#define TWH_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "twh_log.h"
+
+#define TWH_CONF_MAX_TOKENS	8
+#define TWH_CONF_DEFAULT_MAX_BODY	65536
+
+struct twh_conf {
+	char			*path;		/* the file this was read from */
+	char			*database;
+	char			*auth_tokens[TWH_CONF_MAX_TOKENS];
+	size_t			 n_auth_tokens;
+	char			*account_sid;	/* NULL: not set */
+	char			*public_url;	/* NULL: rebuilt from the CGI environment */
+	bool			 trust_forwarded;
+	bool			 validate_signature;
+	char			*api_base_url;	/* NULL: Twilio's own hosts */
+	size_t			 max_body;
+	enum twh_log_level	 log_level;
+};
+
+const char	*twh_conf_default_path(void);
+int		 twh_conf_load(struct twh_conf *, const char *path, char *err, size_t errlen);
+int		 twh_conf_parse(struct twh_conf *, const char *path, const char *text,
+		    char *err, size_t errlen);
+void		 twh_conf_free(struct twh_conf *);
+
+#endif

@@ -1,0 +1,280 @@
+/*
+ * twh_endpoint.c: the request pipeline every endpoint shares.  In order: 405 for a method other
+ * than POST, (Frontline) 400 for a V1 callback, 415 for the wrong content type, 411 without a
+ * Content-Length, 413 over max_body, 400 for a body that does not parse, 403 for a missing or
+ * wrong signature, 503 when the store cannot be opened; then the endpoint's handler.  Each
+ * refusal is a short JSON error and an info line in the log; nothing is written before the
+ * handler runs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "twh_endpoint.h"
+#include "twh_form.h"
+#include "twh_frontline.h"
+#include "twh_json.h"
+#include "twh_log.h"
+#include "twh_serve.h"
+#include "twh_sig.h"
+
+/* Fills REQ->media_type: CONTENT_TYPE up to any ';', trimmed and in lower case. */
+static void
+parse_media_type(struct twh_request *req)
+{
+	const char	*ct = twh_request_env(req, "CONTENT_TYPE");
+	size_t		 n, i;
+
+	req->media_type = NULL;
+	if (ct == NULL)
+		return;
+	ct += strspn(ct, " \t");
+	n = strcspn(ct, "; \t");
+	if (n == 0 || n >= sizeof(req->media_buf))
+		return;
+	for (i = 0; i < n; i++)
+		req->media_buf[i] = (char)(ct[i] >= 'A' && ct[i] <= 'Z' ? ct[i] + 32 : ct[i]);
+	req->media_buf[n] = '\0';
+	req->media_type = req->media_buf;
+}
+
+/* Reads the body announced by CONTENT_LENGTH; 0, or an HTTP status with RES set. */
+static int
+read_body(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *res)
+{
+	const char	*cl = twh_request_env(req, "CONTENT_LENGTH");
+	char		 chunk[16384];
+	unsigned long	 want;
+	char		*end;
+	ssize_t		 n;
+
+	if (cl == NULL || *cl == '\0') {
+		twh_response_error(res, 411, "a Content-Length is required");
+		return 411;
+	}
+	if (cl[0] < '0' || cl[0] > '9' || strlen(cl) > 12 ||
+	    (want = strtoul(cl, &end, 10), *end != '\0')) {
+		twh_response_error(res, 400, "the Content-Length is not a number");
+		return 400;
+	}
+	if (want > ctx->conf.max_body) {
+		twh_response_error(res, 413, "the body is larger than max_body allows");
+		return 413;
+	}
+	while (req->body.len < want) {
+		n = req->io->read(req->io->ctx, chunk,
+		    want - req->body.len < sizeof(chunk) ? want - req->body.len : sizeof(chunk));
+		if (n <= 0)
+			break;
+		if (twh_buf_add(&req->body, chunk, (size_t)n) == -1) {
+			twh_response_error(res, 500, "out of memory");
+			return 500;
+		}
+	}
+	if (req->body.len < want) {
+		twh_response_error(res, 400, "the body is shorter than its Content-Length");
+		return 400;
+	}
+	if (req->body.data == NULL)
+		twh_buf_add(&req->body, "", 0);
+	return 0;
+}
+
+static int
+parse_body(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *res)
+{
+	const char	*why = NULL;
+
+	if (ctx->endpoint->body == TWH_BODY_JSON)
+		req->json = twh_json_parse(req->body.data, req->body.len, &why);
+	else
+		twh_form_parse(req->body.data, req->body.len, &req->params, &why);
+	if (why != NULL) {
+		twh_response_error(res, 400, why);
+		return 400;
+	}
+	return 0;
+}
+
+static int
+check_signature(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *res)
+{
+	struct twh_signed_request	 sreq;
+	struct twh_buf			 url;
+	const char			*header;
+
+	twh_buf_init(&url);
+	if (twh_url_public(&ctx->conf, req->io->getenv, req->io->ctx, &url) == -1) {
+		twh_buf_free(&url);
+		twh_response_error(res, 400, "the request URL cannot be rebuilt: no Host header "
+		    "(set public_url in twhook.conf)");
+		return 400;
+	}
+	req->url = twh_buf_take(&url);
+	if (!ctx->conf.validate_signature) {
+		twh_warn("X-Twilio-Signature NOT checked: validate_signature = no in %s",
+		    ctx->conf.path);
+		return 0;
+	}
+	header = twh_request_header(req, "X-Twilio-Signature");
+	sreq.url = req->url;
+	sreq.params = ctx->endpoint->body == TWH_BODY_FORM ? &req->params : NULL;
+	sreq.body = req->body.data;
+	sreq.body_len = req->body.len;
+	if (header == NULL || *header == '\0') {
+		twh_response_error(res, 403, "the X-Twilio-Signature header is missing");
+		return 403;
+	}
+	if (!twh_sig_valid(&sreq, (const char *const *)ctx->conf.auth_tokens,
+	    ctx->conf.n_auth_tokens, header)) {
+		twh_response_error(res, 403, "the X-Twilio-Signature is not valid for this URL "
+		    "and body");
+		return 403;
+	}
+	return 0;
+}
+
+static int
+open_store(struct twh_ctx *ctx, struct twh_response *res)
+{
+	char	 err[512];
+
+	if (ctx->store != NULL)
+		return 0;
+	if (twh_store_open(ctx->conf.database, &ctx->store, err, sizeof(err)) == -1) {
+		twh_err("%s", err);
+		twh_response_error(res, 503, "the store is unavailable");
+		twh_response_header(res, "Retry-After", "1");
+		return 503;
+	}
+	return 0;
+}
+
+static void
+run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *res)
+{
+	const char	*want = ctx->endpoint->body == TWH_BODY_JSON ? "application/json" :
+			    "application/x-www-form-urlencoded";
+
+	req->method = twh_request_env(req, "REQUEST_METHOD");
+	parse_media_type(req);
+	if (req->method == NULL || strcmp(req->method, "POST") != 0) {
+		twh_response_error(res, 405, "only POST is accepted");
+		twh_response_header(res, "Allow", "POST");
+		return;
+	}
+	if (ctx->endpoint->frontline && twh_frontline_v1(req, res))
+		return;
+	if (req->media_type == NULL || strcmp(req->media_type, want) != 0) {
+		twh_response_error(res, 415, ctx->endpoint->body == TWH_BODY_JSON ?
+		    "the body must be application/json" :
+		    "the body must be application/x-www-form-urlencoded");
+		return;
+	}
+	if (read_body(ctx, req, res) != 0 || parse_body(ctx, req, res) != 0 ||
+	    check_signature(ctx, req, res) != 0 || open_store(ctx, res) != 0)
+		return;
+	ctx->endpoint->handle(ctx, req, res);
+}
+
+static double
+elapsed_ms(const struct timespec *start)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+static void
+exchange(void *arg, const struct twh_io *io)
+{
+	struct twh_ctx		*ctx = arg;
+	struct twh_request	 req;
+	struct twh_response	 res;
+	struct timespec		 start;
+	const char		*uri;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	memset(&req, 0, sizeof(req));
+	req.io = io;
+	twh_buf_init(&req.body);
+	twh_params_init(&req.params);
+	twh_response_init(&res);
+	run_pipeline(ctx, &req, &res);
+	if (res.status == 0)
+		twh_response_error(&res, 500, "the endpoint gave no answer");
+	if (twh_response_write(&res, io) == -1)
+		twh_info("the client went away before the answer was sent");
+	uri = twh_request_env(&req, "REQUEST_URI");
+	twh_log(res.status >= 500 ? TWH_LOG_ERROR : res.status >= 400 ? TWH_LOG_INFO :
+	    TWH_LOG_DEBUG, "%s %s: %d%s%s (%.1f ms)", req.method != NULL ? req.method : "-",
+	    uri != NULL ? uri : "-", res.status, res.log_reason[0] != '\0' ? ": " : "",
+	    res.log_reason, elapsed_ms(&start));
+	twh_response_free(&res);
+	json_object_put(req.json);
+	twh_params_free(&req.params);
+	twh_buf_free(&req.body);
+	free(req.url);
+}
+
+/* The main() of every endpoint: configuration and store once, then requests until done. */
+int
+twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
+{
+	struct twh_ctx	 ctx;
+	char		 err[512];
+	int		 rc;
+
+	twh_log_init(endpoint->name, TWH_LOG_INFO);
+	if (argc > 1) {
+		fprintf(stderr, "usage: %s\n%s answers a Twilio webhook as CGI or FastCGI; "
+		    "see %s(8), or try it with: twhook request %s NAME=VALUE ...\n",
+		    argv[0], endpoint->name, endpoint->name, endpoint->name + strlen("twhook-"));
+		return 2;
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.endpoint = endpoint;
+	if (twh_conf_load(&ctx.conf, NULL, err, sizeof(err)) == -1) {
+		twh_err("%s", err);
+		return 1;
+	}
+	twh_log_set_level(ctx.conf.log_level);
+	if (!ctx.conf.validate_signature)
+		twh_warn("validate_signature = no in %s: requests are NOT authenticated",
+		    ctx.conf.path);
+	/* A store that cannot be opened now is retried by each request, which answers 503 meanwhile. */
+	if (twh_store_open(ctx.conf.database, &ctx.store, err, sizeof(err)) == -1)
+		twh_err("%s", err);
+	rc = twh_serve(exchange, &ctx);
+	twh_store_close(ctx.store);
+	twh_conf_free(&ctx.conf);
+	return rc == 0 ? 0 : 1;
+}
+
+/* The value of the required parameter NAME, or NULL with a 400 in RES. */
+const char *
+twh_require_param(const struct twh_request *req, struct twh_response *res, const char *name)
+{
+	const char	*v = twh_request_param(req, name);
+	char		 msg[128];
+
+	if (v != NULL && *v != '\0')
+		return v;
+	snprintf(msg, sizeof(msg), "the parameter %s is missing", name);
+	twh_response_error(res, 400, msg);
+	return NULL;
+}
+
+/* Answers 503 for a store error: busy (another writer held it too long) or broken. */
+void
+twh_store_unavailable(struct twh_ctx *ctx, struct twh_response *res)
+{
+	twh_err("%s: %s", ctx->conf.database, twh_store_error(ctx->store));
+	twh_response_error(res, 503, twh_store_busy(ctx->store) ?
+	    "the store is busy; try again" : "the store is unavailable");
+	twh_response_header(res, "Retry-After", "1");
+}

@@ -1,0 +1,42 @@
+/*
+ * twh_endpoint.h: what an endpoint is: a name, the body type it takes and a handler.  The shared
+ * pipeline does everything before the handler (method, content type, length, parsing, signature,
+ * store) and after it (writing, logging), identically for every endpoint.
+ */
+#ifndef TWH_ENDPOINT_H
+#define TWH_ENDPOINT_H
+
+#include <stdbool.h>
+
+#include "twh_conf.h"
+#include "twh_http.h"
+#include "twh_store.h"
+
+enum twh_body_kind {
+	TWH_BODY_FORM,	/* application/x-www-form-urlencoded */
+	TWH_BODY_JSON	/* application/json, signed with bodySHA256 */
+};
+
+struct twh_ctx;
+
+typedef void twh_handler(struct twh_ctx *, const struct twh_request *, struct twh_response *);
+
+struct twh_endpoint {
+	const char		*name;
+	enum twh_body_kind	 body;
+	bool			 frontline;	/* refuse Frontline V1 callbacks with advice */
+	twh_handler		*handle;
+};
+
+struct twh_ctx {
+	const struct twh_endpoint	*endpoint;
+	struct twh_conf			 conf;
+	struct twh_store		*store;
+};
+
+int		 twh_endpoint_main(const struct twh_endpoint *, int argc, char *argv[]);
+const char	*twh_require_param(const struct twh_request *, struct twh_response *,
+		    const char *name);
+void		 twh_store_unavailable(struct twh_ctx *, struct twh_response *);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * twh_frontline.c: Frontline callbacks.  V1 callbacks (JSON bodies, a "location" query
+ * parameter, an X-Twilio-Token header) are refused with a 400 that says how to switch the
+ * account to V2; V2 callbacks are dispatched on their Location parameter, 422 when unknown.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "twh_frontline.h"
+
+static const char v1_advice[] = "this is a Frontline V1 callback; twhook answers V2 callbacks "
+    "only: in the Twilio console open Frontline > Manage > Callbacks and switch to V2";
+
+static bool
+query_has_location(const char *query)
+{
+	size_t	 n;
+
+	for (; query != NULL && *query != '\0'; query += n + (query[n] == '&')) {
+		n = strcspn(query, "&");
+		if (n >= 8 && strncmp(query, "location", 8) == 0 && (n == 8 || query[8] == '='))
+			return true;
+	}
+	return false;
+}
+
+/* True (with a 400 in RES) when REQ has the shape of a Frontline V1 callback. */
+bool
+twh_frontline_v1(const struct twh_request *req, struct twh_response *res)
+{
+	if (twh_request_header(req, "X-Twilio-Token") != NULL ||
+	    query_has_location(twh_request_env(req, "QUERY_STRING")) ||
+	    (req->media_type != NULL && strcmp(req->media_type, "application/json") == 0)) {
+		twh_response_error(res, 400, v1_advice);
+		return true;
+	}
+	return false;
+}
+
+void
+twh_frontline_dispatch(const struct twh_location *table, struct twh_ctx *ctx,
+    const struct twh_request *req, struct twh_response *res)
+{
+	const char	*location = twh_require_param(req, res, "Location");
+	char		 msg[160];
+
+	if (location == NULL)
+		return;
+	for (; table->name != NULL; table++)
+		if (strcmp(location, table->name) == 0) {
+			table->handle(ctx, req, res);
+			return;
+		}
+	snprintf(msg, sizeof(msg), "unknown Location '%.80s'", location);
+	twh_response_error(res, 422, msg);
+}

@@ -1,0 +1,57 @@
+/*
+ * twh_http.h: one HTTP exchange as the endpoints see it.  The seam (twh_fcgi.c) turns a CGI run
+ * or a FastCGI request into a struct twh_io; the pipeline (twh_endpoint.c) turns that into a
+ * parsed, validated struct twh_request; a handler fills a struct twh_response, written in one go.
+ */
+#ifndef TWH_HTTP_H
+#define TWH_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "twh_buf.h"
+#include "twh_params.h"
+#include "twh_url.h"
+
+struct twh_io {
+	void		*ctx;
+	twh_getenv_fn	*getenv;
+	ssize_t		(*read)(void *ctx, char *, size_t);		/* 0 at end, -1 on error */
+	int		(*write)(void *ctx, const char *, size_t);	/* 0, or -1 on error */
+};
+
+struct twh_request {
+	const struct twh_io	*io;
+	const char		*method;
+	const char		*media_type;	/* CONTENT_TYPE without parameters, lower case */
+	char			*url;		/* the full URL as Twilio signed it */
+	struct twh_buf		 body;
+	struct twh_params	 params;	/* form bodies */
+	struct json_object	*json;		/* JSON bodies */
+	char			 media_buf[64];
+};
+
+struct twh_response {
+	int		 status;
+	const char	*content_type;
+	struct twh_buf	 headers;	/* extra header lines, each ending in CRLF */
+	struct twh_buf	 body;
+	char		 log_reason[160];	/* why a request was refused, for the log */
+};
+
+const char	*twh_request_env(const struct twh_request *, const char *name);
+const char	*twh_request_header(const struct twh_request *, const char *name);
+const char	*twh_request_param(const struct twh_request *, const char *name);
+
+void		 twh_response_init(struct twh_response *);
+void		 twh_response_free(struct twh_response *);
+int		 twh_response_header(struct twh_response *, const char *name, const char *value);
+void		 twh_response_json(struct twh_response *, int status, struct json_object *);
+void		 twh_response_error(struct twh_response *, int status, const char *message);
+int		 twh_response_write(const struct twh_response *, const struct twh_io *);
+const char	*twh_status_text(int status);
+
+#endif

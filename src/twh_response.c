@@ -1,0 +1,103 @@
+/*
+ * twh_response.c: building and writing responses.  Every response has a Status line and a
+ * Content-Type (Twilio's debugger counts a response without one as a failure); errors are a
+ * short JSON object {"status":N,"message":"..."}.  The whole response is built in memory first,
+ * so a failure half-way never sends half an answer.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "twh_http.h"
+#include "twh_json.h"
+
+void
+twh_response_init(struct twh_response *res)
+{
+	memset(res, 0, sizeof(*res));
+	twh_buf_init(&res->headers);
+	twh_buf_init(&res->body);
+}
+
+void
+twh_response_free(struct twh_response *res)
+{
+	twh_buf_free(&res->headers);
+	twh_buf_free(&res->body);
+}
+
+int
+twh_response_header(struct twh_response *res, const char *name, const char *value)
+{
+	return twh_buf_printf(&res->headers, "%s: %s\r\n", name, value);
+}
+
+/* Sets the response to OBJ as JSON with STATUS; takes ownership of OBJ. */
+void
+twh_response_json(struct twh_response *res, int status, struct json_object *obj)
+{
+	twh_buf_reset(&res->body);
+	if (obj == NULL || twh_json_append(&res->body, obj) == -1) {
+		twh_buf_reset(&res->body);
+		twh_buf_adds(&res->body, "{\"status\":500,\"message\":\"out of memory\"}");
+		status = 500;
+	}
+	json_object_put(obj);
+	res->status = status;
+	res->content_type = "application/json";
+}
+
+void
+twh_response_error(struct twh_response *res, int status, const char *message)
+{
+	struct json_object	*obj = json_object_new_object();
+
+	if (obj != NULL) {
+		json_object_object_add(obj, "status", json_object_new_int(status));
+		json_object_object_add(obj, "message", json_object_new_string(message));
+	}
+	twh_response_json(res, status, obj);
+	snprintf(res->log_reason, sizeof(res->log_reason), "%s", message);
+}
+
+const char *
+twh_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+int
+twh_response_write(const struct twh_response *res, const struct twh_io *io)
+{
+	struct twh_buf	 head;
+	int		 rc;
+
+	twh_buf_init(&head);
+	rc = twh_buf_printf(&head, "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n",
+	    res->status, twh_status_text(res->status),
+	    res->content_type != NULL ? res->content_type : "text/plain", res->body.len);
+	if (rc == 0 && res->headers.len > 0)
+		rc = twh_buf_add(&head, res->headers.data, res->headers.len);
+	if (rc == 0)
+		rc = twh_buf_adds(&head, "\r\n");
+	if (rc == 0)
+		rc = io->write(io->ctx, head.data, head.len);
+	if (rc == 0 && res->body.len > 0)
+		rc = io->write(io->ctx, res->body.data, res->body.len);
+	twh_buf_free(&head);
+	return rc;
+}

@@ -1,0 +1,272 @@
+/*
+ * twh_store.c: opening, migrating and closing the SQLite store, transactions, and the cache of
+ * prepared statements.  Endpoints open the store read-write but never create it: a missing file
+ * or an out-of-date schema is an error that tells the operator to run `twhook init`.  There is
+ * no cache of data here, so an edit made in the sqlite3 shell shows in the very next request.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "twh_store_internal.h"
+
+#define STMT_CACHE	32
+
+struct twh_store {
+	sqlite3		*db;
+	struct {
+		const char	*sql;	/* compared by address: each query is one static string */
+		sqlite3_stmt	*stmt;
+	} cache[STMT_CACHE];
+	size_t		 n_cached;
+	char		 error[512];
+	bool		 busy;
+};
+
+static const char version_marker[] = "-- version ";
+
+/* The highest "-- version N" section in the embedded schema. */
+int
+twh_store_schema_version(void)
+{
+	const char	*p = twh_schema_sql;
+	int		 v, max = 0;
+
+	while ((p = strstr(p, version_marker)) != NULL) {
+		p += sizeof(version_marker) - 1;
+		if ((v = atoi(p)) > max)
+			max = v;
+	}
+	return max;
+}
+
+static int
+user_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int
+configure_connection(sqlite3 *db)
+{
+	sqlite3_busy_timeout(db, TWH_STORE_BUSY_TIMEOUT_MS);
+	return sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int
+twh_store_open(const char *path, struct twh_store **out, char *err, size_t errlen)
+{
+	struct twh_store	*s;
+	int			 version, want = twh_store_schema_version();
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK || configure_connection(s->db) == -1 || user_version(s->db, &version) == -1) {
+		snprintf(err, errlen, "%s: cannot open the store: %s (run `twhook init` to create it)",
+		    path, s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory");
+		twh_store_close(s);
+		return -1;
+	}
+	if (version != want) {
+		snprintf(err, errlen, "%s: the store's schema is version %d, this twhook needs %d: %s",
+		    path, version, want, version < want ? "run `twhook init` to migrate it" :
+		    "the store was migrated by a newer twhook; install that version");
+		twh_store_close(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Applies one "-- version N" section (TEXT up to the next marker) and records N. */
+static int
+apply_section(sqlite3 *db, int version, const char *text, size_t len, char *err, size_t errlen)
+{
+	char	*sql, pragma[64];
+	int	 rc;
+
+	if ((sql = strndup(text, len)) == NULL)
+		return -1;
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version);
+	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, pragma, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "migration to version %d failed: %s", version,
+		    sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	free(sql);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+static int
+migrate(sqlite3 *db, int from, char *err, size_t errlen)
+{
+	const char	*p = twh_schema_sql, *next, *body;
+	int		 v;
+
+	for (p = strstr(p, version_marker); p != NULL; p = next) {
+		v = atoi(p + sizeof(version_marker) - 1);
+		body = strchr(p, '\n');
+		body = body != NULL ? body + 1 : p + strlen(p);
+		next = strstr(body, version_marker);
+		if (v > from && apply_section(db, v, body,
+		    next != NULL ? (size_t)(next - body) : strlen(body), err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Creates the store at PATH or brings its schema up to date; FROM and TO are the versions. */
+int
+twh_store_migrate(const char *path, int *from, int *to, char *err, size_t errlen)
+{
+	sqlite3	*db = NULL;
+	char	*msg = NULL;
+	int	 rc = -1;
+
+	*to = twh_store_schema_version();
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK || configure_connection(db) == -1) {
+		snprintf(err, errlen, "%s: %s", path, db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	if (sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, &msg) != SQLITE_OK ||
+	    user_version(db, from) == -1) {
+		snprintf(err, errlen, "%s: %s", path, msg != NULL ? msg : sqlite3_errmsg(db));
+		goto out;
+	}
+	if (*from > *to) {
+		snprintf(err, errlen, "%s: the store's schema is version %d, newer than this "
+		    "twhook's %d: install the newer twhook", path, *from, *to);
+		goto out;
+	}
+	if (migrate(db, *from, err, errlen) == 0)
+		rc = 0;
+out:
+	sqlite3_free(msg);
+	sqlite3_close(db);
+	return rc;
+}
+
+void
+twh_store_close(struct twh_store *s)
+{
+	size_t	 i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n_cached; i++)
+		sqlite3_finalize(s->cache[i].stmt);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+const char *
+twh_store_error(const struct twh_store *s)
+{
+	return s->error;
+}
+
+/* True when the last failure was another writer holding the store past the busy timeout. */
+bool
+twh_store_busy(const struct twh_store *s)
+{
+	return s->busy;
+}
+
+/* Records why the last call failed and returns TWH_STORE_ERROR. */
+int
+twh_store_fail(struct twh_store *s, const char *what)
+{
+	int	 code = sqlite3_errcode(s->db);
+
+	s->busy = code == SQLITE_BUSY || code == SQLITE_LOCKED;
+	snprintf(s->error, sizeof(s->error), "%s: %s", what, sqlite3_errmsg(s->db));
+	return TWH_STORE_ERROR;
+}
+
+/* The prepared statement for SQL, reset and unbound, prepared on first use. */
+sqlite3_stmt *
+twh_store_stmt(struct twh_store *s, const char *sql)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+
+	for (i = 0; i < s->n_cached; i++)
+		if (s->cache[i].sql == sql) {
+			st = s->cache[i].stmt;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		twh_store_fail(s, "preparing a query");
+		return NULL;
+	}
+	if (s->n_cached < STMT_CACHE) {
+		s->cache[s->n_cached].sql = sql;
+		s->cache[s->n_cached].stmt = st;
+		s->n_cached++;
+	}
+	/* Past the cache's size a statement would leak: make that a programming error. */
+	else {
+		sqlite3_finalize(st);
+		snprintf(s->error, sizeof(s->error), "statement cache full");
+		return NULL;
+	}
+	return st;
+}
+
+/* A copy of a text column, or NULL for SQL NULL (and on allocation failure). */
+char *
+twh_store_column_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char	*t = sqlite3_column_text(st, col);
+
+	return t != NULL ? strdup((const char *)t) : NULL;
+}
+
+static int
+exec(struct twh_store *s, const char *sql, const char *what)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return twh_store_fail(s, what);
+	return TWH_STORE_OK;
+}
+
+int
+twh_store_begin(struct twh_store *s)
+{
+	return exec(s, "BEGIN IMMEDIATE", "starting a transaction");
+}
+
+int
+twh_store_commit(struct twh_store *s)
+{
+	return exec(s, "COMMIT", "committing");
+}
+
+void
+twh_store_rollback(struct twh_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}

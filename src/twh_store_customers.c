@@ -1,0 +1,409 @@
+/*
+ * twh_store_customers.c: the customer directory: one customer with its channels and links, a
+ * worker's list one keyset page at a time (optionally filtered by a full-text search), and the
+ * upsert behind `twhook import customers`.  Pages are ordered by display name, ignoring ASCII
+ * case, then by customer_id, and continue strictly after a (display name, id) key, so a page
+ * costs one index range scan however many customers the store holds.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "twh_buf.h"
+#include "twh_store_internal.h"
+
+#define SEARCH_MAX_TERMS	8
+
+static const char sql_customer[] =
+    "SELECT customer_id, display_name, worker, avatar, details_title, details_content "
+    "FROM customers WHERE customer_id = ?1 AND (worker = ?2 OR worker IS NULL)";
+static const char sql_channels[] =
+    "SELECT type, value FROM customer_channels WHERE customer_id = ?1 ORDER BY rowid";
+static const char sql_links[] =
+    "SELECT type, value, display_name FROM customer_links WHERE customer_id = ?1 "
+    "ORDER BY position, rowid";
+static const char sql_key[] =
+    "SELECT display_name, customer_id FROM customers WHERE customer_id = ?1 AND worker = ?2";
+static const char sql_page[] =
+    "SELECT customer_id, display_name, avatar FROM customers "
+    "WHERE worker = ?1 AND (display_name COLLATE NOCASE, customer_id) > (?2, ?3) "
+    "ORDER BY display_name COLLATE NOCASE, customer_id LIMIT ?4";
+static const char sql_search[] =
+    "SELECT c.customer_id, c.display_name, c.avatar FROM customers_search AS s "
+    "JOIN customers_search_ids AS i ON i.search_id = s.rowid "
+    "JOIN customers AS c ON c.customer_id = i.customer_id "
+    "WHERE customers_search MATCH ?5 AND c.worker = ?1 "
+    "AND (c.display_name COLLATE NOCASE, c.customer_id) > (?2, ?3) "
+    "ORDER BY c.display_name COLLATE NOCASE, c.customer_id LIMIT ?4";
+static const char sql_upsert[] =
+    "INSERT INTO customers (customer_id, display_name, worker, avatar, details_title, "
+    "details_content) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (customer_id) DO UPDATE SET "
+    "display_name = excluded.display_name, worker = excluded.worker, avatar = excluded.avatar, "
+    "details_title = excluded.details_title, details_content = excluded.details_content";
+static const char sql_clear_channels[] = "DELETE FROM customer_channels WHERE customer_id = ?1";
+static const char sql_clear_links[] = "DELETE FROM customer_links WHERE customer_id = ?1";
+static const char sql_add_channel[] =
+    "INSERT OR IGNORE INTO customer_channels (customer_id, type, value) VALUES (?1, ?2, ?3)";
+static const char sql_add_link[] =
+    "INSERT INTO customer_links (customer_id, type, value, display_name, position) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+
+void
+twh_customer_free(struct twh_customer *c)
+{
+	size_t	 i;
+
+	free(c->customer_id);
+	free(c->display_name);
+	free(c->worker);
+	free(c->avatar);
+	free(c->details_title);
+	free(c->details_content);
+	for (i = 0; i < c->n_channels; i++) {
+		free(c->channels[i].type);
+		free(c->channels[i].value);
+	}
+	free(c->channels);
+	for (i = 0; i < c->n_links; i++) {
+		free(c->links[i].type);
+		free(c->links[i].value);
+		free(c->links[i].display_name);
+	}
+	free(c->links);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+twh_page_key_free(struct twh_page_key *k)
+{
+	free(k->display_name);
+	free(k->customer_id);
+	k->display_name = k->customer_id = NULL;
+}
+
+void
+twh_page_free(struct twh_page *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->n; i++)
+		twh_customer_free(&p->customers[i]);
+	free(p->customers);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Steps ST to the end, calling ROW for each row; ST is reset afterwards whatever happens. */
+static int
+each_row(struct twh_store *s, sqlite3_stmt *st, const char *what,
+    int (*row)(sqlite3_stmt *, void *), void *arg)
+{
+	int	 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (row(st, arg) == -1) {
+			sqlite3_reset(st);
+			return twh_store_fail(s, "out of memory");
+		}
+	if (rc != SQLITE_DONE) {
+		twh_store_fail(s, what);
+		sqlite3_reset(st);
+		return TWH_STORE_ERROR;
+	}
+	sqlite3_reset(st);
+	return TWH_STORE_OK;
+}
+
+static int
+add_channel(sqlite3_stmt *st, void *arg)
+{
+	struct twh_customer	*c = arg;
+	struct twh_channel	*v;
+
+	if ((v = reallocarray(c->channels, c->n_channels + 1, sizeof(*v))) == NULL)
+		return -1;
+	c->channels = v;
+	v = &v[c->n_channels++];
+	v->type = twh_store_column_text(st, 0);
+	v->value = twh_store_column_text(st, 1);
+	return v->type != NULL && v->value != NULL ? 0 : -1;
+}
+
+static int
+add_link(sqlite3_stmt *st, void *arg)
+{
+	struct twh_customer	*c = arg;
+	struct twh_link		*v;
+
+	if ((v = reallocarray(c->links, c->n_links + 1, sizeof(*v))) == NULL)
+		return -1;
+	c->links = v;
+	v = &v[c->n_links++];
+	v->type = twh_store_column_text(st, 0);
+	v->value = twh_store_column_text(st, 1);
+	v->display_name = twh_store_column_text(st, 2);
+	return v->type != NULL && v->value != NULL && v->display_name != NULL ? 0 : -1;
+}
+
+static int
+set_customer_row(sqlite3_stmt *st, void *arg)
+{
+	struct twh_customer	*c = arg;
+
+	c->customer_id = twh_store_column_text(st, 0);
+	c->display_name = twh_store_column_text(st, 1);
+	c->worker = twh_store_column_text(st, 2);
+	c->avatar = twh_store_column_text(st, 3);
+	c->details_title = twh_store_column_text(st, 4);
+	c->details_content = twh_store_column_text(st, 5);
+	return c->customer_id != NULL && c->display_name != NULL ? 0 : -1;
+}
+
+static int
+query_by_id(struct twh_store *s, const char *sql, const char *id, const char *what,
+    int (*row)(sqlite3_stmt *, void *), void *arg)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = twh_store_stmt(s, sql)) == NULL)
+		return TWH_STORE_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	return each_row(s, st, what, row, arg);
+}
+
+/*
+ * The customer CUSTOMER_ID as WORKER may see it: customers owned by WORKER and customers that
+ * nobody owns.  TWH_STORE_NOT_FOUND for anybody else's customer, as for an unknown one.
+ */
+int
+twh_store_customer_get(struct twh_store *s, const char *customer_id, const char *worker,
+    struct twh_customer *c)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((st = twh_store_stmt(s, sql_customer)) == NULL)
+		return TWH_STORE_ERROR;
+	sqlite3_bind_text(st, 1, customer_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, worker, -1, SQLITE_STATIC);
+	rc = each_row(s, st, "reading a customer", set_customer_row, c);
+	if (rc == TWH_STORE_OK && c->customer_id == NULL)
+		return TWH_STORE_NOT_FOUND;
+	if (rc == TWH_STORE_OK)
+		rc = query_by_id(s, sql_channels, customer_id, "reading channels", add_channel, c);
+	if (rc == TWH_STORE_OK)
+		rc = query_by_id(s, sql_links, customer_id, "reading links", add_link, c);
+	if (rc != TWH_STORE_OK)
+		twh_customer_free(c);
+	return rc;
+}
+
+static int
+set_key(sqlite3_stmt *st, void *arg)
+{
+	struct twh_page_key	*k = arg;
+
+	k->display_name = twh_store_column_text(st, 0);
+	k->customer_id = twh_store_column_text(st, 1);
+	return k->display_name != NULL && k->customer_id != NULL ? 0 : -1;
+}
+
+/* The list position of WORKER's customer CUSTOMER_ID: what a Frontline Anchor names. */
+int
+twh_store_customer_key(struct twh_store *s, const char *customer_id, const char *worker,
+    struct twh_page_key *k)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(k, 0, sizeof(*k));
+	if ((st = twh_store_stmt(s, sql_key)) == NULL)
+		return TWH_STORE_ERROR;
+	sqlite3_bind_text(st, 1, customer_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, worker, -1, SQLITE_STATIC);
+	rc = each_row(s, st, "reading a customer", set_key, k);
+	if (rc == TWH_STORE_OK && k->customer_id == NULL)
+		return TWH_STORE_NOT_FOUND;
+	if (rc != TWH_STORE_OK)
+		twh_page_key_free(k);
+	return rc;
+}
+
+/*
+ * An FTS5 expression for QUERY within WORKER's customers: each word of the query becomes a quoted
+ * prefix phrase, so no character typed in the app can be read as FTS5 syntax.  Words with nothing
+ * the tokenizer would index (only punctuation) are dropped; 0 terms left is a search for nothing.
+ */
+static int
+search_expression(const char *worker, const char *query, struct twh_buf *out, size_t *terms)
+{
+	const unsigned char	*w, *p = (const unsigned char *)query;
+	size_t			 n, i;
+	bool			 indexable;
+	int			 rc;
+
+	*terms = 0;
+	rc = twh_buf_adds(out, "worker_token : w");
+	for (w = (const unsigned char *)worker; *w != '\0'; w++)
+		rc |= twh_buf_printf(out, "%02X", *w);
+	rc |= twh_buf_adds(out, " AND {display_name channel_values} : (");
+	while (*p != '\0' && *terms < SEARCH_MAX_TERMS) {
+		p += strspn((const char *)p, " \t\r\n");
+		n = strcspn((const char *)p, " \t\r\n");
+		indexable = false;
+		for (i = 0; i < n; i++)
+			if (p[i] >= 0x80 || (p[i] >= '0' && p[i] <= '9') ||
+			    ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z'))
+				indexable = true;
+		if (indexable) {
+			rc |= twh_buf_adds(out, *terms > 0 ? " AND \"" : "\"");
+			for (i = 0; i < n; i++)
+				rc |= p[i] == '"' ? twh_buf_adds(out, "\"\"") :
+				    twh_buf_addc(out, (char)p[i]);
+			rc |= twh_buf_adds(out, "\"*");
+			(*terms)++;
+		}
+		p += n;
+	}
+	rc |= twh_buf_addc(out, ')');
+	return rc == 0 ? 0 : -1;
+}
+
+static int
+add_summary(sqlite3_stmt *st, void *arg)
+{
+	struct twh_page		*page = arg;
+	struct twh_customer	*c;
+
+	if ((c = reallocarray(page->customers, page->n + 1, sizeof(*c))) == NULL)
+		return -1;
+	page->customers = c;
+	c = &c[page->n++];
+	memset(c, 0, sizeof(*c));
+	c->customer_id = twh_store_column_text(st, 0);
+	c->display_name = twh_store_column_text(st, 1);
+	c->avatar = twh_store_column_text(st, 2);
+	return c->customer_id != NULL && c->display_name != NULL ? 0 : -1;
+}
+
+int
+twh_store_customer_page(struct twh_store *s, const struct twh_page_request *req,
+    struct twh_page *page)
+{
+	struct twh_buf	 match;
+	sqlite3_stmt	*st;
+	size_t		 terms = 0;
+	int		 rc;
+
+	memset(page, 0, sizeof(*page));
+	twh_buf_init(&match);
+	if (req->query != NULL) {
+		if (search_expression(req->worker, req->query, &match, &terms) == -1)
+			return twh_store_fail(s, "out of memory");
+		if (terms == 0) {
+			twh_buf_free(&match);
+			return TWH_STORE_OK;
+		}
+	}
+	if ((st = twh_store_stmt(s, req->query != NULL ? sql_search : sql_page)) == NULL) {
+		twh_buf_free(&match);
+		return TWH_STORE_ERROR;
+	}
+	sqlite3_bind_text(st, 1, req->worker, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, req->after != NULL ? req->after->display_name : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, req->after != NULL ? req->after->customer_id : "", -1,
+	    SQLITE_STATIC);
+	/* One row more than asked tells whether another page follows. */
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)req->limit + 1);
+	if (req->query != NULL)
+		sqlite3_bind_text(st, 5, match.data, (int)match.len, SQLITE_STATIC);
+	rc = each_row(s, st, "listing customers", add_summary, page);
+	twh_buf_free(&match);
+	if (rc != TWH_STORE_OK) {
+		twh_page_free(page);
+		return rc;
+	}
+	if (page->n > req->limit) {
+		twh_customer_free(&page->customers[--page->n]);
+		page->more = true;
+	}
+	return TWH_STORE_OK;
+}
+
+static int
+step_once(struct twh_store *s, sqlite3_stmt *st, const char *what)
+{
+	int	 rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE) {
+		twh_store_fail(s, what);
+		sqlite3_reset(st);
+		return TWH_STORE_ERROR;
+	}
+	sqlite3_reset(st);
+	return TWH_STORE_OK;
+}
+
+static int
+run_by_id(struct twh_store *s, const char *sql, const char *id, const char *what)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = twh_store_stmt(s, sql)) == NULL)
+		return TWH_STORE_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	return step_once(s, st, what);
+}
+
+static void
+bind_opt(sqlite3_stmt *st, int col, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(st, col, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+/* Inserts or replaces customer C with its channels and links; the caller holds a transaction. */
+int
+twh_store_customer_put(struct twh_store *s, const struct twh_customer *c)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 rc;
+
+	if ((st = twh_store_stmt(s, sql_upsert)) == NULL)
+		return TWH_STORE_ERROR;
+	sqlite3_bind_text(st, 1, c->customer_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->display_name, -1, SQLITE_STATIC);
+	bind_opt(st, 3, c->worker);
+	bind_opt(st, 4, c->avatar);
+	bind_opt(st, 5, c->details_title);
+	bind_opt(st, 6, c->details_content);
+	if ((rc = step_once(s, st, "writing the customer")) != TWH_STORE_OK ||
+	    (rc = run_by_id(s, sql_clear_channels, c->customer_id, "clearing channels")) !=
+	    TWH_STORE_OK ||
+	    (rc = run_by_id(s, sql_clear_links, c->customer_id, "clearing links")) != TWH_STORE_OK)
+		return rc;
+	for (i = 0; i < c->n_channels; i++) {
+		if ((st = twh_store_stmt(s, sql_add_channel)) == NULL)
+			return TWH_STORE_ERROR;
+		sqlite3_bind_text(st, 1, c->customer_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, c->channels[i].type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, c->channels[i].value, -1, SQLITE_STATIC);
+		if ((rc = step_once(s, st, "writing a channel")) != TWH_STORE_OK)
+			return rc;
+	}
+	for (i = 0; i < c->n_links; i++) {
+		if ((st = twh_store_stmt(s, sql_add_link)) == NULL)
+			return TWH_STORE_ERROR;
+		sqlite3_bind_text(st, 1, c->customer_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, c->links[i].type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, c->links[i].value, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, c->links[i].display_name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)i);
+		if ((rc = step_once(s, st, "writing a link")) != TWH_STORE_OK)
+			return rc;
+	}
+	return TWH_STORE_OK;
+}

@@ -1,0 +1,10 @@
+/* twh_utf8.h: UTF-8 validation for everything that reaches JSON output or the store. */
+#ifndef TWH_UTF8_H
+#define TWH_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+bool	 twh_utf8_valid(const char *, size_t);
+
+#endif

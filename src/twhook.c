@@ -1,0 +1,168 @@
+/*
+ * twhook.c: the command-line tool's entry point: global options, the verb table, and the helpers
+ * several verbs share (reading a file, NAME=VALUE arguments, form encoding).  Exit status: 0 on
+ * success, 1 on an error, 2 on a usage error; `request` adds 3 for a non-2xx answer.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "twh_buf.h"
+#include "twh_log.h"
+#include "twh_params.h"
+#include "twh_sig.h"
+#include "twhook.h"
+
+static const struct twhook_cmd commands[] = {
+	{ "init", "init", cmd_init },
+	{ "import", "import customers FILE.json", cmd_import },
+	{ "sign", "sign [--body FILE] URL [NAME=VALUE ...]", cmd_sign },
+	{ "request", "request [--body FILE] [--uri PATH] ENDPOINT [NAME=VALUE ...]", cmd_request },
+	{ NULL, NULL, NULL }
+};
+
+int
+twhook_usage(const char *verb)
+{
+	const struct twhook_cmd	*c;
+
+	fprintf(stderr, "usage: twhook [-c FILE] COMMAND ...\n");
+	for (c = commands; c->name != NULL; c++)
+		if (verb == NULL || strcmp(verb, c->name) == 0)
+			fprintf(stderr, "       twhook [-c FILE] %s\n", c->usage);
+	return 2;
+}
+
+/* Reads PATH ("-" for standard input) whole into OUT. */
+int
+twhook_read_file(const char *path, struct twh_buf *out)
+{
+	FILE	*fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char	 chunk[65536];
+	size_t	 n;
+	int	 rc = 0;
+
+	if (fp == NULL) {
+		fprintf(stderr, "twhook: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		rc = twh_buf_add(out, chunk, n);
+	if (rc == 0 && ferror(fp))
+		rc = -1;
+	if (rc == -1)
+		fprintf(stderr, "twhook: %s: cannot read it\n", path);
+	if (fp != stdin)
+		fclose(fp);
+	if (rc == 0 && out->data == NULL)
+		rc = twh_buf_add(out, "", 0);
+	return rc;
+}
+
+/* Adds each NAME=VALUE argument (taken literally, not decoded) to PARAMS. */
+int
+twhook_add_params(struct twh_params *params, int argc, char *argv[])
+{
+	const char	*eq;
+	int		 i;
+
+	for (i = 0; i < argc; i++) {
+		if ((eq = strchr(argv[i], '=')) == NULL || eq == argv[i]) {
+			fprintf(stderr, "twhook: '%s' is not NAME=VALUE\n", argv[i]);
+			return -1;
+		}
+		if (twh_params_add(params, argv[i], (size_t)(eq - argv[i]), eq + 1,
+		    strlen(eq + 1)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+encode_component(struct twh_buf *out, const char *s)
+{
+	int	 rc = 0;
+
+	for (; *s != '\0' && rc == 0; s++) {
+		unsigned char	 c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~", c) != NULL)
+			rc = twh_buf_addc(out, (char)c);
+		else if (c == ' ')
+			rc = twh_buf_addc(out, '+');
+		else
+			rc = twh_buf_printf(out, "%%%02X", c);
+	}
+	return rc;
+}
+
+/* Writes PARAMS as an application/x-www-form-urlencoded body. */
+int
+twhook_form_encode(const struct twh_params *params, struct twh_buf *out)
+{
+	size_t	 i;
+	int	 rc = twh_buf_add(out, "", 0);
+
+	for (i = 0; i < params->n && rc == 0; i++)
+		rc = (i > 0 ? twh_buf_addc(out, '&') : 0) |
+		    encode_component(out, params->v[i].name) | twh_buf_addc(out, '=') |
+		    encode_component(out, params->v[i].value);
+	return rc == 0 ? 0 : -1;
+}
+
+/* URL with bodySHA256 of BODY added to its query, as Twilio signs JSON requests. */
+int
+twhook_body_url(const char *url, const struct twh_buf *body, struct twh_buf *out)
+{
+	char	 hex[65];
+
+	if (twh_sig_body_sha256(body->data, body->len, hex) == -1)
+		return -1;
+	return twh_buf_printf(out, "%s%cbodySHA256=%s", url, strchr(url, '?') ? '&' : '?', hex);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const struct twhook_cmd	*c;
+	struct twh_conf		 conf;
+	const char		*path = NULL;
+	char			 err[512];
+	int			 ch, rc;
+
+	twh_log_init("twhook", TWH_LOG_INFO);
+	while ((ch = getopt(argc, argv, "+c:h")) != -1)
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		default:
+			return twhook_usage(NULL);
+		}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		return twhook_usage(NULL);
+	for (c = commands; c->name != NULL; c++)
+		if (strcmp(argv[0], c->name) == 0)
+			break;
+	if (c->name == NULL) {
+		fprintf(stderr, "twhook: unknown command '%s'\n", argv[0]);
+		return twhook_usage(NULL);
+	}
+	if (twh_conf_load(&conf, path, err, sizeof(err)) == -1) {
+		fprintf(stderr, "twhook: %s\n", err);
+		return 1;
+	}
+	twh_log_set_level(conf.log_level);
+	/* Each verb parses its own options from a fresh start. */
+	optind = 1;
+	rc = c->run(&conf, argc, argv);
+	twh_conf_free(&conf);
+	return rc;
+}
