@@ -42,7 +42,8 @@ static const char sql_upsert[] =
 static const char sql_clear_channels[] = "DELETE FROM customer_channels WHERE customer_id = ?1";
 static const char sql_clear_links[] = "DELETE FROM customer_links WHERE customer_id = ?1";
 static const char sql_add_channel[] =
-    "INSERT OR IGNORE INTO customer_channels (customer_id, type, value) VALUES (?1, ?2, ?3)";
+    "INSERT INTO customer_channels (customer_id, type, value) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT DO NOTHING";
 static const char sql_add_link[] =
     "INSERT INTO customer_links (customer_id, type, value, display_name, position) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";

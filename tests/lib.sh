@@ -1,0 +1,184 @@
+# lib.sh: sourced by every shell test.  It gives TAP output (ok, is, done_testing), a scratch
+# directory with a configuration and a store holding schema/sample.sql, and three ways to run
+# an endpoint: cgi (raw CGI, every variable under the test's control), signed (a form request
+# signed the way Twilio signs it) and twhook request.  Responses land in $T/head and $T/body,
+# with $status and $ctype set.  TWHOOK_TEST_WRAPPER (e.g. valgrind) prefixes every program run.
+set -u
+LC_ALL=C
+export LC_ALL
+: "${top_builddir:?run through make check}" "${top_srcdir:?run through make check}"
+
+TWHOOK=$top_builddir/src/twhook
+CGI_DIR=$top_builddir/cgi-bin
+WRAP=${TWHOOK_TEST_WRAPPER:-}
+T=$(mktemp -d "${TMPDIR:-/tmp}/twhook-test.XXXXXX")
+CONF=$T/twhook.conf
+DB=$T/store.db
+HOST=hooks.test
+tap_n=0
+tap_failed=0
+cleanup_pids=
+
+cleanup() {
+	for pid in $cleanup_pids; do kill "$pid" 2>/dev/null; done
+	for pid in $cleanup_pids; do wait "$pid" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+pass() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
+fail() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+bail() { echo "Bail out! $*"; exit 1; }
+
+# ok DESCRIPTION COMMAND...: passes when COMMAND succeeds.
+ok() {
+	desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+# is GOT WANT DESCRIPTION
+is() {
+	if [ "$1" = "$2" ]; then
+		pass "$3"
+	else
+		fail "$3"
+		diag "got:  $1" "want: $2"
+	fi
+}
+
+# like GOT PATTERN DESCRIPTION: GOT matches the grep -E PATTERN.
+like() {
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+		pass "$3"
+	else
+		fail "$3"
+		diag "got:  $1" "want: /$2/"
+	fi
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+}
+
+# write_conf [EXTRA LINES]: the test configuration, two auth tokens for key rotation.
+write_conf() {
+	cat > "$CONF" <<-CONF
+	# written by tests/lib.sh
+	database = $DB
+	auth_token = test-primary-token
+	auth_token = test-secondary-token
+	CONF
+	[ $# -eq 0 ] || printf '%s\n' "$@" >> "$CONF"
+}
+
+# setup_store: a fresh configuration and store holding the sample data.
+setup_store() {
+	rm -f "$DB" "$DB-wal" "$DB-shm"
+	write_conf "$@"
+	"$TWHOOK" -c "$CONF" init > /dev/null || bail "twhook init failed"
+	sqlite3 "$DB" < "$top_srcdir/schema/sample.sql" || bail "loading sample.sql failed"
+}
+
+# sql STATEMENTS: runs SQL on the test store the way an operator would.
+sql() {
+	sqlite3 -bail -cmd 'PRAGMA foreign_keys = ON' "$DB" "$@"
+}
+
+# split_response FILE: the CGI answer in FILE into $T/head and $T/body (its bytes exactly);
+# sets status, ctype and body.
+split_response() {
+	_hlen=$(awk '{ n += length($0) + 1 } /^\r?$/ { print n; exit }' "$1")
+	if [ -z "$_hlen" ]; then
+		tr -d '\r' < "$1" > "$T/head"
+		: > "$T/body"
+	else
+		head -c "$_hlen" "$1" | tr -d '\r' > "$T/head"
+		tail -c +$((_hlen + 1)) "$1" > "$T/body"
+	fi
+	status=$(sed -n 's/^Status: \([0-9][0-9]*\).*/\1/p' "$T/head")
+	ctype=$(sed -n 's/^Content-Type: //Ip' "$T/head")
+	body=$(cat "$T/body")
+}
+
+# cgi ENDPOINT BODY [NAME=VALUE | -NAME ...]: runs cgi-bin/twhook-ENDPOINT as a CGI server would
+# for a form POST of BODY; each NAME=VALUE sets a CGI variable, each -NAME removes one.
+cgi() {
+	_exe=$CGI_DIR/twhook-$1
+	_body=$2
+	shift 2
+	(
+		export TWHOOK_CONFIG="$CONF" GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST \
+		    CONTENT_TYPE=application/x-www-form-urlencoded CONTENT_LENGTH=${#_body} \
+		    HTTP_HOST=$HOST REQUEST_URI=/twhook-${_exe##*/twhook-} SERVER_PROTOCOL=HTTP/1.1
+		for _a; do
+			case $_a in
+			-*) unset "${_a#-}" ;;
+			*) export "$_a" ;;
+			esac
+		done
+		printf '%s' "$_body" | $WRAP "$_exe"
+	) > "$T/out" 2> "$T/err"
+	cgi_rc=$?
+	split_response "$T/out"
+}
+
+# form NAME=VALUE...: the form-encoded body of the parameters.
+form() {
+	_sep=
+	for _p; do
+		printf '%s%s=%s' "$_sep" "$(printf '%s' "${_p%%=*}" | jq -sRr @uri)" \
+		    "$(printf '%s' "${_p#*=}" | jq -sRr @uri)"
+		_sep='&'
+	done
+}
+
+# sign URL NAME=VALUE...: the X-Twilio-Signature Twilio would send under the primary token.
+sign() {
+	"$TWHOOK" -c "$CONF" sign "$@"
+}
+
+# signed ENDPOINT NAME=VALUE...: a correctly signed form request, run as CGI.
+signed() {
+	_ep=$1
+	shift
+	cgi "$_ep" "$(form "$@")" \
+	    HTTP_X_TWILIO_SIGNATURE="$(sign "http://$HOST/twhook-$_ep" "$@")"
+}
+
+# request ENDPOINT NAME=VALUE...: twhook request, as the README shows people to try endpoints.
+request() {
+	$WRAP "$TWHOOK" -c "$CONF" request "$@" > "$T/out" 2> "$T/err"
+	request_rc=$?
+	split_response "$T/out"
+}
+
+# json FILTER: jq FILTER applied to the last body, compact.
+json() {
+	jq -c "$1" < "$T/body"
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+	while :; do
+		_port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$_port") 2>/dev/null; then
+			echo "$_port"
+			return
+		fi
+	done
+}
+
+# wait_for_port PORT: until something accepts connections there (10 s at most).
+wait_for_port() {
+	_i=0
+	while ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -lt 100 ] || return 1
+		sleep 0.1
+	done
+}

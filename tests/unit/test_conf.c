@@ -1,0 +1,96 @@
+/* test_conf.c: twhook.conf parsing: a full file, defaults, and errors naming file, line and key. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tap.h"
+#include "twh_conf.h"
+
+static void
+error_is(const char *text, const char *want, const char *name)
+{
+	struct twh_conf	 c;
+	char		 err[512] = "";
+
+	ok(twh_conf_parse(&c, "t.conf", text, err, sizeof(err)) == -1, "%s: refused", name);
+	is_str(err, want, name);
+}
+
+int
+main(void)
+{
+	struct twh_conf	 c;
+	char		 err[512] = "";
+
+	ok(twh_conf_parse(&c, "t.conf",
+	    "# a comment\n"
+	    "\n"
+	    "database = /var/lib/twhook/store.db\n"
+	    "  auth_token=primary  \n"
+	    "auth_token = secondary # not a comment\n"
+	    "account_sid = AC0123456789abcdef0123456789ABCDEF\n"
+	    "public_url = https://hooks.example.com:8443/\n"
+	    "trust_forwarded = yes\r\n"
+	    "validate_signature = yes\n"
+	    "api_base_url = http://127.0.0.1:9000\n"
+	    "max_body = 2048\n"
+	    "log_level = debug", err, sizeof(err)) == 0, "a full file parses%s%s",
+	    *err ? ": " : "", err);
+	is_str(c.database, "/var/lib/twhook/store.db", "database");
+	ok(c.n_auth_tokens == 2, "two auth tokens");
+	is_str(c.auth_tokens[0], "primary", "values are trimmed");
+	is_str(c.auth_tokens[1], "secondary # not a comment", "'#' inside a value is kept");
+	is_str(c.public_url, "https://hooks.example.com:8443/", "public_url");
+	ok(c.trust_forwarded && c.validate_signature, "booleans");
+	ok(c.max_body == 2048, "max_body");
+	ok(c.log_level == TWH_LOG_DEBUG, "log_level");
+	twh_conf_free(&c);
+
+	ok(twh_conf_parse(&c, "t.conf", "database = x\nauth_token = t\n", err, sizeof(err)) == 0,
+	    "the smallest file");
+	ok(c.validate_signature && !c.trust_forwarded && c.max_body == 65536 &&
+	    c.public_url == NULL && c.log_level == TWH_LOG_INFO, "defaults");
+	twh_conf_free(&c);
+	ok(twh_conf_parse(&c, "t.conf", "database = x\nvalidate_signature = no\n", err,
+	    sizeof(err)) == 0, "no token needed when signatures are not checked");
+	twh_conf_free(&c);
+
+	error_is("database = x\nauth_token = t\ncolour = blue\n",
+	    "t.conf:3: key 'colour': unknown key (see twhook.conf(5))", "an unknown key");
+	error_is("database = x\nauth_token = t\njust words\n",
+	    "t.conf:3: expected 'key = value', not 'just words'", "a line without '='");
+	error_is("database = x\nauth_token = t\n = v\n",
+	    "t.conf:3: a line with '=' but no key", "no key");
+	error_is("database = x\nauth_token =\n",
+	    "t.conf:2: key 'auth_token': the value is empty", "an empty value");
+	error_is("database = x\ndatabase = y\nauth_token = t\n",
+	    "t.conf:2: key 'database': given twice", "a key given twice");
+	error_is("database = x\nauth_token = t\ntrust_forwarded = on\n",
+	    "t.conf:3: key 'trust_forwarded': expected yes or no, not 'on'", "a bad boolean");
+	error_is("database = x\nauth_token = t\nmax_body = 10k\n",
+	    "t.conf:3: key 'max_body': expected a number of bytes from 1024 to 16777216, not '10k'",
+	    "a bad size");
+	error_is("database = x\nauth_token = t\nmax_body = 99999999999999999999999\n",
+	    "t.conf:3: key 'max_body': expected a number of bytes from 1024 to 16777216, "
+	    "not '99999999999999999999999'", "an overflowing size");
+	error_is("database = x\nauth_token = t\npublic_url = https://example.com/hooks\n",
+	    "t.conf:3: key 'public_url': give scheme://host[:port] only, without a path: "
+	    "'https://example.com/hooks'", "public_url with a path");
+	error_is("database = x\nauth_token = t\npublic_url = ftp://example.com\n",
+	    "t.conf:3: key 'public_url': expected http://host[:port] or https://host[:port], "
+	    "not 'ftp://example.com'", "public_url with another scheme");
+	error_is("database = x\nauth_token = t\naccount_sid = AC123\n",
+	    "t.conf:3: key 'account_sid': expected AC followed by 32 hexadecimal digits, "
+	    "not 'AC123'", "a short account SID");
+	error_is("database = x\nauth_token = t\nlog_level = loud\n",
+	    "t.conf:3: key 'log_level': expected error, warning, info or debug, not 'loud'",
+	    "a bad log level");
+	error_is("auth_token = t\n", "t.conf: no 'database' key: name the SQLite store",
+	    "no database");
+	error_is("database = x\n", "t.conf: no 'auth_token' key: every request would be refused "
+	    "(copy the auth token from the Twilio console)", "no auth token");
+
+	ok(twh_conf_load(&c, "/nonexistent/twhook.conf", err, sizeof(err)) == -1 &&
+	    strstr(err, "/nonexistent/twhook.conf: cannot read the configuration") == err,
+	    "an unreadable file is named");
+	return done_testing();
+}
