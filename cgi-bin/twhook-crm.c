@@ -166,7 +166,8 @@ customers_list(struct twh_ctx *ctx, const struct twh_request *req, struct twh_re
 		return;
 	preq.worker = worker;
 	preq.after = have_after ? &after : NULL;
-	preq.query = query != NULL && *query != '\0' ? query : NULL;
+	/* A Query of nothing but white space is no search at all. */
+	preq.query = query != NULL && query[strspn(query, " \t\r\n")] != '\0' ? query : NULL;
 	rc = twh_store_customer_page(ctx->store, &preq, &page);
 	if (have_after)
 		twh_page_key_free(&after);

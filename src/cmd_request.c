@@ -72,9 +72,10 @@ static int
 set_cgi_env(const struct twh_conf *conf, const struct cgi_env *e)
 {
 	struct twh_url_parts	 p;
-	char			 len[32], host[512];
-	const char		*port;
+	char			 len[32], host[512], *script;
+	const char		*port, *query;
 	size_t			 hlen;
+	int			 rc;
 
 	if (twh_url_split(e->url, &p) == -1)
 		return -1;
@@ -84,15 +85,21 @@ set_cgi_env(const struct twh_conf *conf, const struct cgi_env *e)
 	memcpy(host, e->url + p.authority, hlen);
 	host[hlen] = '\0';
 	port = p.port != 0 ? e->url + p.port + 1 : (p.https ? "443" : "80");
+	query = strchr(e->uri, '?') != NULL ? strchr(e->uri, '?') + 1 : "";
+	if ((script = strndup(e->uri, strcspn(e->uri, "?"))) == NULL)
+		return -1;
 	snprintf(len, sizeof(len), "%zu", e->length);
-	return setenv("GATEWAY_INTERFACE", "CGI/1.1", 1) | setenv("SERVER_PROTOCOL", "HTTP/1.1", 1) |
+	rc = setenv("GATEWAY_INTERFACE", "CGI/1.1", 1) | setenv("SERVER_PROTOCOL", "HTTP/1.1", 1) |
 	    setenv("REQUEST_METHOD", "POST", 1) | setenv("REQUEST_URI", e->uri, 1) |
-	    setenv("SCRIPT_NAME", e->uri, 1) | setenv("HTTP_HOST", host, 1) |
+	    setenv("SCRIPT_NAME", script, 1) | setenv("QUERY_STRING", query, 1) |
+	    setenv("HTTP_HOST", host, 1) |
 	    setenv("SERVER_PORT", port, 1) | setenv("HTTPS", p.https ? "on" : "off", 1) |
 	    setenv("CONTENT_TYPE", e->content_type, 1) | setenv("CONTENT_LENGTH", len, 1) |
 	    setenv("HTTP_X_TWILIO_SIGNATURE", e->signature, 1) |
 	    setenv("HTTP_USER_AGENT", "TwilioProxy/1.1", 1) |
 	    setenv("TWHOOK_CONFIG", conf->path, 1);
+	free(script);
+	return rc;
 }
 
 /* Runs EXE with BODY on its standard input; its answer goes to our standard output. */

@@ -29,6 +29,7 @@ struct conf_cursor {
 	const char	*key;
 	char		*err;
 	size_t		 errlen;
+	unsigned	 seen;	/* bit i: conf_keys[i] was given */
 };
 
 static int conf_fail(struct conf_cursor *, const char *, ...)
@@ -55,8 +56,7 @@ conf_set_string(struct conf_cursor *c, char **slot, const char *value)
 {
 	if (*value == '\0')
 		return conf_fail(c, "the value is empty");
-	if (*slot != NULL)
-		return conf_fail(c, "given twice");
+	free(*slot);
 	if ((*slot = strdup(value)) == NULL)
 		return conf_fail(c, "out of memory");
 	return 0;
@@ -140,30 +140,67 @@ conf_set_log_level(struct conf_cursor *c, const char *value)
 	return 0;
 }
 
+/* Setters for the table below, one per key that needs a slot. */
+static int
+set_database(struct conf_cursor *c, const char *v)
+{
+	return conf_set_string(c, &c->conf->database, v);
+}
+
+static int
+set_public_url(struct conf_cursor *c, const char *v)
+{
+	return conf_set_url(c, &c->conf->public_url, v, true);
+}
+
+static int
+set_api_base_url(struct conf_cursor *c, const char *v)
+{
+	return conf_set_url(c, &c->conf->api_base_url, v, false);
+}
+
+static int
+set_trust_forwarded(struct conf_cursor *c, const char *v)
+{
+	return conf_set_bool(c, &c->conf->trust_forwarded, v);
+}
+
+static int
+set_validate_signature(struct conf_cursor *c, const char *v)
+{
+	return conf_set_bool(c, &c->conf->validate_signature, v);
+}
+
+static const struct conf_key {
+	const char	*name;
+	bool		 repeatable;
+	int		(*set)(struct conf_cursor *, const char *);
+} conf_keys[] = {
+	{ "database", false, set_database },
+	{ "auth_token", true, conf_set_auth_token },
+	{ "account_sid", false, conf_set_account_sid },
+	{ "public_url", false, set_public_url },
+	{ "trust_forwarded", false, set_trust_forwarded },
+	{ "validate_signature", false, set_validate_signature },
+	{ "api_base_url", false, set_api_base_url },
+	{ "max_body", false, conf_set_max_body },
+	{ "log_level", false, conf_set_log_level },
+};
+
 static int
 conf_set(struct conf_cursor *c, const char *key, const char *value)
 {
-	struct twh_conf	*conf = c->conf;
+	size_t	 i;
 
 	c->key = key;
-	if (strcmp(key, "database") == 0)
-		return conf_set_string(c, &conf->database, value);
-	if (strcmp(key, "auth_token") == 0)
-		return conf_set_auth_token(c, value);
-	if (strcmp(key, "account_sid") == 0)
-		return conf_set_account_sid(c, value);
-	if (strcmp(key, "public_url") == 0)
-		return conf_set_url(c, &conf->public_url, value, true);
-	if (strcmp(key, "trust_forwarded") == 0)
-		return conf_set_bool(c, &conf->trust_forwarded, value);
-	if (strcmp(key, "validate_signature") == 0)
-		return conf_set_bool(c, &conf->validate_signature, value);
-	if (strcmp(key, "api_base_url") == 0)
-		return conf_set_url(c, &conf->api_base_url, value, false);
-	if (strcmp(key, "max_body") == 0)
-		return conf_set_max_body(c, value);
-	if (strcmp(key, "log_level") == 0)
-		return conf_set_log_level(c, value);
+	for (i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++) {
+		if (strcmp(key, conf_keys[i].name) != 0)
+			continue;
+		if (!conf_keys[i].repeatable && (c->seen & (1u << i)))
+			return conf_fail(c, "given twice");
+		c->seen |= 1u << i;
+		return conf_keys[i].set(c, value);
+	}
 	return conf_fail(c, "unknown key (see twhook.conf(5))");
 }
 
@@ -190,7 +227,8 @@ conf_line(struct conf_cursor *c, char *line)
 	if (*line == '\0' || *line == '#')
 		return 0;
 	if ((eq = strchr(line, '=')) == NULL)
-		return conf_fail(c, "expected 'key = value', not '%.60s'", line);
+		/* The line is not echoed: it may be a mistyped "auth_token SECRET". */
+		return conf_fail(c, "expected 'key = value'");
 	*eq = '\0';
 	key = trim(line);
 	value = trim(eq + 1);
@@ -221,7 +259,7 @@ conf_check(struct conf_cursor *c)
 int
 twh_conf_parse(struct twh_conf *conf, const char *path, const char *text, char *err, size_t errlen)
 {
-	struct conf_cursor	 c = { conf, path, 0, NULL, err, errlen };
+	struct conf_cursor	 c = { conf, path, 0, NULL, err, errlen, 0 };
 	const char		*p = text, *nl;
 	char			*line;
 	size_t			 n;

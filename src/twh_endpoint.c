@@ -114,7 +114,8 @@ check_signature(struct twh_ctx *ctx, struct twh_request *req, struct twh_respons
 	}
 	req->url = twh_buf_take(&url);
 	if (!ctx->conf.validate_signature) {
-		twh_warn("X-Twilio-Signature NOT checked: validate_signature = no in %s",
+		/* Logged at the error level so that no log_level can silence it. */
+		twh_err("X-Twilio-Signature NOT checked: validate_signature = no in %s",
 		    ctx->conf.path);
 		return 0;
 	}

@@ -14,6 +14,8 @@
 
 struct twh_store {
 	sqlite3		*db;
+	fts5_tokenizer	 tokenizer_api;	/* unicode61, as customers_search uses it */
+	Fts5Tokenizer	*tokenizer;	/* created on the first search */
 	struct {
 		const char	*sql;	/* compared by address: each query is one static string */
 		sqlite3_stmt	*stmt;
@@ -175,6 +177,8 @@ twh_store_close(struct twh_store *s)
 		return;
 	for (i = 0; i < s->n_cached; i++)
 		sqlite3_finalize(s->cache[i].stmt);
+	if (s->tokenizer != NULL)
+		s->tokenizer_api.xDelete(s->tokenizer);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -199,7 +203,10 @@ twh_store_fail(struct twh_store *s, const char *what)
 	int	 code = sqlite3_errcode(s->db);
 
 	s->busy = code == SQLITE_BUSY || code == SQLITE_LOCKED;
-	snprintf(s->error, sizeof(s->error), "%s: %s", what, sqlite3_errmsg(s->db));
+	if (code == SQLITE_OK)
+		snprintf(s->error, sizeof(s->error), "%s", what);
+	else
+		snprintf(s->error, sizeof(s->error), "%s: %s", what, sqlite3_errmsg(s->db));
 	return TWH_STORE_ERROR;
 }
 
@@ -242,6 +249,68 @@ twh_store_column_text(sqlite3_stmt *st, int col)
 	const unsigned char	*t = sqlite3_column_text(st, col);
 
 	return t != NULL ? strdup((const char *)t) : NULL;
+}
+
+struct tokenize_ctx {
+	int	(*token)(void *, const char *, int);
+	void	*arg;
+};
+
+static int
+tokenize_cb(void *arg, int flags, const char *token, int len, int start, int end)
+{
+	struct tokenize_ctx	*ctx = arg;
+
+	(void)start;
+	(void)end;
+	if (flags & FTS5_TOKEN_COLOCATED)
+		return SQLITE_OK;
+	return ctx->token(ctx->arg, token, len) == 0 ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/* The FTS5 extension API of the connection (https://sqlite.org/fts5.html#extending_fts5). */
+static fts5_api *
+fts5_api_of(sqlite3 *db)
+{
+	fts5_api	*api = NULL;
+	sqlite3_stmt	*st;
+
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	return api;
+}
+
+/*
+ * Splits TEXT into the tokens the search index is made of (unicode61: case folded, diacritics
+ * removed, punctuation dropped), calling TOKEN for each.  Searches built from these tokens
+ * match exactly what the index holds, whatever the user typed.
+ */
+int
+twh_store_tokenize(struct twh_store *s, const char *text,
+    int (*token)(void *, const char *, int), void *arg)
+{
+	struct tokenize_ctx	 ctx = { token, arg };
+	fts5_api		*api;
+	void			*user;
+
+	if (s->tokenizer == NULL) {
+		if ((api = fts5_api_of(s->db)) == NULL ||
+		    api->xFindTokenizer(api, "unicode61", &user, &s->tokenizer_api) != SQLITE_OK ||
+		    s->tokenizer_api.xCreate(user, NULL, 0, &s->tokenizer) != SQLITE_OK) {
+			s->tokenizer = NULL;
+			snprintf(s->error, sizeof(s->error), "the FTS5 tokenizer is unavailable");
+			return TWH_STORE_ERROR;
+		}
+	}
+	if (s->tokenizer_api.xTokenize(s->tokenizer, &ctx, FTS5_TOKENIZE_QUERY, text,
+	    (int)strlen(text), tokenize_cb) != SQLITE_OK) {
+		snprintf(s->error, sizeof(s->error), "tokenizing a search failed");
+		return TWH_STORE_ERROR;
+	}
+	return TWH_STORE_OK;
 }
 
 static int

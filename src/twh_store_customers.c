@@ -229,44 +229,51 @@ twh_store_customer_key(struct twh_store *s, const char *customer_id, const char 
 	return rc;
 }
 
+struct search_terms {
+	struct twh_buf	*out;
+	size_t		 n;
+};
+
+static int
+add_search_term(void *arg, const char *token, int len)
+{
+	struct search_terms	*t = arg;
+	int			 rc, i;
+
+	if (t->n == SEARCH_MAX_TERMS)
+		return 0;
+	rc = twh_buf_adds(t->out, t->n > 0 ? " AND \"" : "\"");
+	for (i = 0; i < len; i++)
+		rc |= token[i] == '"' ? twh_buf_adds(t->out, "\"\"") : twh_buf_addc(t->out, token[i]);
+	rc |= twh_buf_adds(t->out, "\"*");
+	t->n++;
+	return rc;
+}
+
 /*
- * An FTS5 expression for QUERY within WORKER's customers: each word of the query becomes a quoted
- * prefix phrase, so no character typed in the app can be read as FTS5 syntax.  Words with nothing
- * the tokenizer would index (only punctuation) are dropped; 0 terms left is a search for nothing.
+ * An FTS5 expression for QUERY within WORKER's customers.  The query is cut into tokens by the
+ * index's own tokenizer and each token becomes a quoted prefix phrase, so nothing typed in the
+ * app is read as FTS5 syntax, and a word the index could never hold (punctuation) is dropped
+ * rather than making the search fail.  No token at all is a search for nothing (*TERMS == 0).
  */
 static int
-search_expression(const char *worker, const char *query, struct twh_buf *out, size_t *terms)
+search_expression(struct twh_store *s, const char *worker, const char *query,
+    struct twh_buf *out, size_t *terms)
 {
-	const unsigned char	*w, *p = (const unsigned char *)query;
-	size_t			 n, i;
-	bool			 indexable;
+	struct search_terms	 t = { out, 0 };
+	const unsigned char	*w;
 	int			 rc;
 
-	*terms = 0;
 	rc = twh_buf_adds(out, "worker_token : w");
 	for (w = (const unsigned char *)worker; *w != '\0'; w++)
 		rc |= twh_buf_printf(out, "%02X", *w);
 	rc |= twh_buf_adds(out, " AND {display_name channel_values} : (");
-	while (*p != '\0' && *terms < SEARCH_MAX_TERMS) {
-		p += strspn((const char *)p, " \t\r\n");
-		n = strcspn((const char *)p, " \t\r\n");
-		indexable = false;
-		for (i = 0; i < n; i++)
-			if (p[i] >= 0x80 || (p[i] >= '0' && p[i] <= '9') ||
-			    ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z'))
-				indexable = true;
-		if (indexable) {
-			rc |= twh_buf_adds(out, *terms > 0 ? " AND \"" : "\"");
-			for (i = 0; i < n; i++)
-				rc |= p[i] == '"' ? twh_buf_adds(out, "\"\"") :
-				    twh_buf_addc(out, (char)p[i]);
-			rc |= twh_buf_adds(out, "\"*");
-			(*terms)++;
-		}
-		p += n;
-	}
-	rc |= twh_buf_addc(out, ')');
-	return rc == 0 ? 0 : -1;
+	if (rc != 0)
+		return twh_store_fail(s, "out of memory");
+	if ((rc = twh_store_tokenize(s, query, add_search_term, &t)) != TWH_STORE_OK)
+		return rc;
+	*terms = t.n;
+	return twh_buf_addc(out, ')') == 0 ? TWH_STORE_OK : twh_store_fail(s, "out of memory");
 }
 
 static int
@@ -298,11 +305,10 @@ twh_store_customer_page(struct twh_store *s, const struct twh_page_request *req,
 	memset(page, 0, sizeof(*page));
 	twh_buf_init(&match);
 	if (req->query != NULL) {
-		if (search_expression(req->worker, req->query, &match, &terms) == -1)
-			return twh_store_fail(s, "out of memory");
-		if (terms == 0) {
+		if ((rc = search_expression(s, req->worker, req->query, &match, &terms)) !=
+		    TWH_STORE_OK || terms == 0) {
 			twh_buf_free(&match);
-			return TWH_STORE_OK;
+			return rc;
 		}
 	}
 	if ((st = twh_store_stmt(s, req->query != NULL ? sql_search : sql_page)) == NULL) {

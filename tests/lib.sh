@@ -106,7 +106,8 @@ split_response() {
 }
 
 # cgi ENDPOINT BODY [NAME=VALUE | -NAME ...]: runs cgi-bin/twhook-ENDPOINT as a CGI server would
-# for a form POST of BODY; each NAME=VALUE sets a CGI variable, each -NAME removes one.
+# for a form POST of BODY; each NAME=VALUE sets a CGI variable, each -NAME removes one.  With
+# FCGI_CONNECT=HOST:PORT the request goes to a running FastCGI server instead (cgi-fcgi).
 cgi() {
 	_exe=$CGI_DIR/twhook-$1
 	_body=$2
@@ -121,7 +122,12 @@ cgi() {
 			*) export "$_a" ;;
 			esac
 		done
-		printf '%s' "$_body" | $WRAP "$_exe"
+		if [ -n "${FCGI_CONNECT:-}" ]; then
+			# The same request, sent by libfcgi's bridge to a running FastCGI server.
+			printf '%s' "$_body" | cgi-fcgi -bind -connect "$FCGI_CONNECT"
+		else
+			printf '%s' "$_body" | $WRAP "$_exe"
+		fi
 	) > "$T/out" 2> "$T/err"
 	cgi_rc=$?
 	split_response "$T/out"

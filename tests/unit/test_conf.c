@@ -57,13 +57,19 @@ main(void)
 	error_is("database = x\nauth_token = t\ncolour = blue\n",
 	    "t.conf:3: key 'colour': unknown key (see twhook.conf(5))", "an unknown key");
 	error_is("database = x\nauth_token = t\njust words\n",
-	    "t.conf:3: expected 'key = value', not 'just words'", "a line without '='");
+	    "t.conf:3: expected 'key = value'", "a line without '='");
+	error_is("database = x\nauth_token SECRET\n", "t.conf:2: expected 'key = value'",
+	    "a line without '=' is not echoed (it may hold a token)");
 	error_is("database = x\nauth_token = t\n = v\n",
 	    "t.conf:3: a line with '=' but no key", "no key");
 	error_is("database = x\nauth_token =\n",
 	    "t.conf:2: key 'auth_token': the value is empty", "an empty value");
 	error_is("database = x\ndatabase = y\nauth_token = t\n",
 	    "t.conf:2: key 'database': given twice", "a key given twice");
+	error_is("database = x\nauth_token = t\nmax_body = 2048\nmax_body = 4096\n",
+	    "t.conf:4: key 'max_body': given twice", "a number given twice");
+	error_is("database = x\nauth_token = t\nvalidate_signature = no\nvalidate_signature = yes\n",
+	    "t.conf:4: key 'validate_signature': given twice", "a boolean given twice");
 	error_is("database = x\nauth_token = t\ntrust_forwarded = on\n",
 	    "t.conf:3: key 'trust_forwarded': expected yes or no, not 'on'", "a bad boolean");
 	error_is("database = x\nauth_token = t\nmax_body = 10k\n",
