@@ -17,9 +17,12 @@ twh_page_token_encode(const struct twh_page_key *key, struct twh_buf *out)
 	int		 rc;
 
 	twh_buf_init(&raw);
-	rc = twh_buf_add(&raw, "1", 2) | twh_buf_add(&raw, key->display_name,
-	    strlen(key->display_name) + 1) | twh_buf_adds(&raw, key->customer_id);
-	if (rc == 0)
+	/* The NULs are written too: "1" NUL display name NUL customer_id. */
+	if (twh_buf_add(&raw, "1", 2) == -1 ||
+	    twh_buf_add(&raw, key->display_name, strlen(key->display_name) + 1) == -1 ||
+	    twh_buf_adds(&raw, key->customer_id) == -1)
+		rc = -1;
+	else
 		rc = twh_base64_encode(raw.data, raw.len, true, out);
 	twh_buf_free(&raw);
 	return rc == 0 ? 0 : -1;

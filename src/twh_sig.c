@@ -50,11 +50,12 @@ add_sorted_params(struct twh_buf *msg, const struct twh_params *params)
 	for (i = 0; rc == 0 && i < params->n; i++) {
 		if (prev != NULL && param_cmp(&prev, &sorted[i]) == 0)
 			continue;
-		rc = twh_buf_adds(msg, sorted[i]->name) | twh_buf_adds(msg, sorted[i]->value);
+		if ((rc = twh_buf_adds(msg, sorted[i]->name)) == 0)
+			rc = twh_buf_adds(msg, sorted[i]->value);
 		prev = sorted[i];
 	}
 	free(sorted);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 static int

@@ -158,15 +158,18 @@ set_customer_row(sqlite3_stmt *st, void *arg)
 	return c->customer_id != NULL && c->display_name != NULL ? 0 : -1;
 }
 
+/* Runs SQL with ?1 = A and, when B is not NULL, ?2 = B, calling ROW for each row. */
 static int
-query_by_id(struct twh_store *s, const char *sql, const char *id, const char *what,
+query_rows(struct twh_store *s, const char *sql, const char *a, const char *b, const char *what,
     int (*row)(sqlite3_stmt *, void *), void *arg)
 {
 	sqlite3_stmt	*st;
 
 	if ((st = twh_store_stmt(s, sql)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	if (b != NULL)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
 	return each_row(s, st, what, row, arg);
 }
 
@@ -178,21 +181,18 @@ int
 twh_store_customer_get(struct twh_store *s, const char *customer_id, const char *worker,
     struct twh_customer *c)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	int	 rc;
 
 	memset(c, 0, sizeof(*c));
-	if ((st = twh_store_stmt(s, sql_customer)) == NULL)
-		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, customer_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, worker, -1, SQLITE_STATIC);
-	rc = each_row(s, st, "reading a customer", set_customer_row, c);
+	rc = query_rows(s, sql_customer, customer_id, worker, "reading a customer",
+	    set_customer_row, c);
 	if (rc == TWH_STORE_OK && c->customer_id == NULL)
 		return TWH_STORE_NOT_FOUND;
 	if (rc == TWH_STORE_OK)
-		rc = query_by_id(s, sql_channels, customer_id, "reading channels", add_channel, c);
+		rc = query_rows(s, sql_channels, customer_id, NULL, "reading channels", add_channel,
+		    c);
 	if (rc == TWH_STORE_OK)
-		rc = query_by_id(s, sql_links, customer_id, "reading links", add_link, c);
+		rc = query_rows(s, sql_links, customer_id, NULL, "reading links", add_link, c);
 	if (rc != TWH_STORE_OK)
 		twh_customer_free(c);
 	return rc;
@@ -213,15 +213,10 @@ int
 twh_store_customer_key(struct twh_store *s, const char *customer_id, const char *worker,
     struct twh_page_key *k)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	int	 rc;
 
 	memset(k, 0, sizeof(*k));
-	if ((st = twh_store_stmt(s, sql_key)) == NULL)
-		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, customer_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, worker, -1, SQLITE_STATIC);
-	rc = each_row(s, st, "reading a customer", set_key, k);
+	rc = query_rows(s, sql_key, customer_id, worker, "reading a customer", set_key, k);
 	if (rc == TWH_STORE_OK && k->customer_id == NULL)
 		return TWH_STORE_NOT_FOUND;
 	if (rc != TWH_STORE_OK)

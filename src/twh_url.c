@@ -58,17 +58,17 @@ int
 twh_url_toggle_port(const char *url, struct twh_buf *out)
 {
 	struct twh_url_parts	 p;
-	int			 rc;
 
 	if (twh_url_split(url, &p) == -1)
 		return -1;
 	twh_buf_reset(out);
-	if (p.port != 0)
-		rc = twh_buf_add(out, url, p.port) | twh_buf_adds(out, url + p.authority_end);
-	else
-		rc = twh_buf_add(out, url, p.authority_end) |
-		    twh_buf_adds(out, p.https ? ":443" : ":80") | twh_buf_adds(out, p.rest);
-	return rc == 0 ? 0 : -1;
+	if (p.port != 0) {
+		if (twh_buf_add(out, url, p.port) == -1 || twh_buf_adds(out, p.rest) == -1)
+			return -1;
+	} else if (twh_buf_add(out, url, p.authority_end) == -1 ||
+	    twh_buf_adds(out, p.https ? ":443" : ":80") == -1 || twh_buf_adds(out, p.rest) == -1)
+		return -1;
+	return 0;
 }
 
 /* The query string of URL (after '?'), or NULL. */

@@ -108,11 +108,14 @@ twhook_form_encode(const struct twh_params *params, struct twh_buf *out)
 	size_t	 i;
 	int	 rc = twh_buf_add(out, "", 0);
 
-	for (i = 0; i < params->n && rc == 0; i++)
-		rc = (i > 0 ? twh_buf_addc(out, '&') : 0) |
-		    encode_component(out, params->v[i].name) | twh_buf_addc(out, '=') |
-		    encode_component(out, params->v[i].value);
-	return rc == 0 ? 0 : -1;
+	for (i = 0; i < params->n && rc == 0; i++) {
+		if (i > 0 && twh_buf_addc(out, '&') == -1)
+			return -1;
+		if (encode_component(out, params->v[i].name) == -1 || twh_buf_addc(out, '=') == -1)
+			return -1;
+		rc = encode_component(out, params->v[i].value);
+	}
+	return rc;
 }
 
 /* URL with bodySHA256 of BODY added to its query, as Twilio signs JSON requests. */

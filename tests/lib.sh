@@ -2,7 +2,9 @@
 # directory with a configuration and a store holding schema/sample.sql, and three ways to run
 # an endpoint: cgi (raw CGI, every variable under the test's control), signed (a form request
 # signed the way Twilio signs it) and twhook request.  Responses land in $T/head and $T/body,
-# with $status and $ctype set.  TWHOOK_TEST_WRAPPER (e.g. valgrind) prefixes every program run.
+# with $status and $ctype set.  With TWHOOK_VALGRIND=1 every program run is under valgrind.
+# done_testing adds one last assertion: no program run crashed, exited non-zero after answering,
+# or drew a report from the sanitizers or valgrind.
 set -u
 LC_ALL=C
 export LC_ALL
@@ -10,8 +12,14 @@ export LC_ALL
 
 TWHOOK=$top_builddir/src/twhook
 CGI_DIR=$top_builddir/cgi-bin
-WRAP=${TWHOOK_TEST_WRAPPER:-}
 T=$(mktemp -d "${TMPDIR:-/tmp}/twhook-test.XXXXXX")
+WRAP=
+if [ "${TWHOOK_VALGRIND:-0}" = 1 ]; then
+	mkdir "$T/valgrind"
+	WRAP="valgrind -q --trace-children=yes --leak-check=full --errors-for-leak-kinds=definite --log-file=$T/valgrind/%p.log"
+fi
+unhealthy=0
+unhealthy_first=
 CONF=$T/twhook.conf
 DB=$T/store.db
 HOST=hooks.test
@@ -60,7 +68,19 @@ like() {
 	fi
 }
 
+# health PROGRAM RC ERRFILE: notes a run that crashed, failed after answering, or drew a report.
+health() {
+	if [ "$2" -ge 128 ] || { [ "$2" -ne 0 ] && [ -n "$status" ]; } ||
+	    grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$3"; then
+		unhealthy=$((unhealthy + 1))
+		[ -n "$unhealthy_first" ] || unhealthy_first="$1 (exit $2): $(head -c 2000 "$3")"
+	fi
+}
+
 done_testing() {
+	_reports=$(cat "$T"/valgrind/*.log 2>/dev/null)
+	is "$unhealthy$_reports" 0 "every program run was healthy (no crash, sanitizer or valgrind report)"
+	[ "$unhealthy" -eq 0 ] || diag "first: $unhealthy_first"
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
 }
@@ -131,6 +151,7 @@ cgi() {
 	) > "$T/out" 2> "$T/err"
 	cgi_rc=$?
 	split_response "$T/out"
+	health "${_exe##*/}" "$cgi_rc" "$T/err"
 }
 
 # form NAME=VALUE...: the form-encoded body of the parameters.
@@ -161,6 +182,8 @@ request() {
 	$WRAP "$TWHOOK" -c "$CONF" request "$@" > "$T/out" 2> "$T/err"
 	request_rc=$?
 	split_response "$T/out"
+	# twhook request exits 3 for a non-2xx answer: that is not a failure of the program.
+	health "twhook request $1" "$([ $request_rc = 3 ] && echo 0 || echo $request_rc)" "$T/err"
 }
 
 # json FILTER: jq FILTER applied to the last body, compact.

@@ -1,0 +1,95 @@
+#!/bin/bash
+# check-all.sh: the whole test suite, from a fresh Debian machine to a verdict.  It installs what
+# the build and the tests need (contrib/install-deps.sh), then:
+#   1. builds with -Werror and runs `make check` (unit, CGI, FastCGI, lighttpd and man tests);
+#   2. builds with --enable-sanitizers (ASan, UBSan) and runs `make check` again;
+#   3. runs the shell tests once more with every program under valgrind;
+#   4. runs `make distcheck`.
+# Each assertion of each `make check` counts, and each build step counts as one.  The last line
+# is "N passed, N failed"; the exit status is 0 only when nothing failed.
+# Builds go to $CHECK_DIR (default: _check in the source tree).
+set -u
+cd "$(dirname "$0")/.." || exit 1
+top=$(pwd)
+work=${CHECK_DIR:-$top/_check}
+jobs=$(nproc 2>/dev/null || echo 2)
+passed=0
+failed=0
+
+say() { printf '\n=== %s\n' "$*"; }
+
+# step NAME COMMAND...: one counted step; its output goes to $work/NAME.log, shown on failure.
+step() {
+	_name=$1
+	shift
+	if "$@" > "$work/$_name.log" 2>&1; then
+		passed=$((passed + 1))
+		echo "PASS: $_name"
+	else
+		failed=$((failed + 1))
+		echo "FAIL: $_name (last lines of $work/$_name.log follow)"
+		tail -n 40 "$work/$_name.log"
+	fi
+}
+
+# count BUILD: adds the assertions of BUILD's last `make check` to the totals.
+count() {
+	_log=$1/tests/test-suite.log
+	if [ ! -f "$_log" ]; then
+		failed=$((failed + 1))
+		echo "FAIL: $1 has no tests/test-suite.log"
+		return
+	fi
+	_p=$(awk '/^# PASS:/ { n += $3 } END { print n + 0 }' "$_log")
+	_f=$(awk '/^# (FAIL|ERROR|XPASS):/ { n += $3 } END { print n + 0 }' "$_log")
+	_s=$(awk '/^# SKIP:/ { n += $3 } END { print n + 0 }' "$_log")
+	passed=$((passed + $_p))
+	failed=$((failed + $_f))
+	echo "$1: $_p passed, $_f failed, $_s skipped"
+	if [ "$_f" -ne 0 ]; then
+		grep -E '^(FAIL|ERROR|XPASS):' "$_log" | head -n 40
+		grep -E -A6 '^not ok' "$_log" | head -n 80
+	fi
+	if [ "$_s" -ne 0 ]; then
+		grep -E '^SKIP:' "$_log"
+	fi
+}
+
+# build NAME CONFIGURE-ARGS...: configures and builds in $work/NAME.
+build() {
+	_dir=$work/$1
+	shift
+	rm -rf "$_dir"
+	mkdir -p "$_dir"
+	(cd "$_dir" && "$top/configure" "$@" && make -j"$jobs")
+}
+
+say "installing dependencies"
+contrib/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+mkdir -p "$work"
+
+say "autoreconf"
+step autoreconf autoreconf -fi
+
+say "plain build (-Werror) and make check"
+step build-plain build plain CFLAGS="-g -O2 -Werror"
+(cd "$work/plain" && make -j"$jobs" check > "$work/check-plain.log" 2>&1)
+count "$work/plain"
+
+say "sanitizer build (address, undefined) and make check"
+step build-sanitizers build sanitizers --enable-sanitizers CFLAGS="-g -O1"
+(cd "$work/sanitizers" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+    UBSAN_OPTIONS=print_stacktrace=1 make -j"$jobs" check > "$work/check-sanitizers.log" 2>&1)
+count "$work/sanitizers"
+
+say "shell tests under valgrind"
+(cd "$work/plain/tests" && make check TESTS="tool.test outcomes.test crm.test fastcgi.test lighttpd.test" \
+    TWHOOK_VALGRIND=1 > "$work/check-valgrind.log" 2>&1)
+count "$work/plain"
+
+say "make distcheck"
+step distcheck make -C "$work/plain" distcheck
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
