@@ -43,21 +43,10 @@ customer_details(struct twh_ctx *ctx, const struct twh_request *req, struct twh_
 {
 	struct twh_customer	 customer;
 	struct json_object	*objects;
-	const char		*worker, *customer_id;
+	const char		*worker;
 
-	if ((worker = twh_require_param(req, res, "Worker")) == NULL ||
-	    (customer_id = twh_require_param(req, res, "CustomerId")) == NULL)
+	if (twh_frontline_customer(ctx, req, res, &worker, &customer) == -1)
 		return;
-	switch (twh_store_customer_get(ctx->store, customer_id, worker, &customer)) {
-	case TWH_STORE_OK:
-		break;
-	case TWH_STORE_NOT_FOUND:
-		twh_response_error(res, 404, "no customer with that CustomerId for this Worker");
-		return;
-	default:
-		twh_store_unavailable(ctx, res);
-		return;
-	}
 	if ((objects = json_object_new_object()) != NULL)
 		json_object_object_add(objects, "customer", twh_json_customer(&customer));
 	twh_customer_free(&customer);
@@ -185,20 +174,13 @@ static const struct twh_location locations[] = {
 	{ NULL, NULL }
 };
 
-static void
-crm(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
-{
-	twh_frontline_dispatch(locations, ctx, req, res);
-}
-
 int
 main(int argc, char *argv[])
 {
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-crm",
 		.body = TWH_BODY_FORM,
-		.frontline = true,
-		.handle = crm,
+		.locations = locations,
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

@@ -14,6 +14,10 @@ set -eu
 samples=$(cat <<'EOF'
 crm Location=GetCustomersList Worker=alice@example.com
 crm Location=GetCustomerDetailsByCustomerId Worker=alice@example.com CustomerId=1
+outgoing Location=GetProxyAddress Worker=alice@example.com CustomerId=1 ChannelType=whatsapp ChannelValue=whatsapp:+15555550101
+templates Location=GetTemplatesByCustomerId Worker=alice@example.com CustomerId=1 ConversationSid=CH00000000000000000000000000000001
+routing ConversationSid=CH00000000000000000000000000000001 MessagingBinding.Address=+15555550101 MessagingBinding.ProxyAddress=+15555550000
+conversations EventType=onConversationAdd MessagingBinding.Address=+15555550101 MessagingBinding.ProxyAddress=+15555550000
 EOF
 )
 
@@ -201,6 +205,9 @@ at once (paste a command above again).  Turn foreign keys on in each session:
   sqlite> UPDATE customers SET display_name = 'Robert Shaftoe' WHERE customer_id = '1';
 Or try an endpoint without the web server:
   $(q "$twhook") -c $(q "$conf") request crm Location=GetCustomersList Worker=bob@example.com
+The routing and conversations samples queued REST calls to Twilio; see them with
+  $(q "$twhook") -c $(q "$conf") jobs
+(\`twhook dispatch\` delivers them once account_sid is set in the configuration.)
 Logs: $demo/twhook.log (endpoints), $demo/lighttpd-error.log (lighttpd).
 Serving on $base until Ctrl-C; each request's log line follows.
 EOF

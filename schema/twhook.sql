@@ -24,7 +24,7 @@ CREATE TABLE customer_channels (
 	customer_id	TEXT NOT NULL REFERENCES customers ON DELETE CASCADE ON UPDATE CASCADE,
 	type		TEXT NOT NULL CHECK (type IN ('sms', 'whatsapp', 'chat', 'email', 'messenger', 'gbm')),
 	value		TEXT NOT NULL CHECK (length(trim(value)) > 0),
-	CHECK (type <> 'whatsapp' OR value LIKE 'whatsapp:%'),
+	CHECK (type <> 'whatsapp' OR value GLOB 'whatsapp:*'),
 	PRIMARY KEY (customer_id, type, value)
 );
 -- Routing and the Conversations webhooks find a customer by the address they write from.
@@ -43,7 +43,7 @@ CREATE TABLE proxy_addresses (
 	channel_type	TEXT NOT NULL CHECK (channel_type IN ('sms', 'whatsapp', 'chat')),
 	address		TEXT NOT NULL CHECK (length(trim(address)) > 0),
 	worker		TEXT CHECK (worker IS NULL OR length(trim(worker)) > 0),
-	CHECK (channel_type <> 'whatsapp' OR address LIKE 'whatsapp:%')
+	CHECK (channel_type <> 'whatsapp' OR address GLOB 'whatsapp:*')
 );
 CREATE UNIQUE INDEX proxy_addresses_by_worker ON proxy_addresses (channel_type, ifnull(worker, ''));
 
@@ -136,3 +136,48 @@ CREATE TRIGGER customer_channels_search_update AFTER UPDATE ON customer_channels
 	    (SELECT group_concat(value, ' ') FROM customer_channels WHERE customer_id = new.customer_id)
 	WHERE rowid = (SELECT search_id FROM customers_search_ids WHERE customer_id = new.customer_id);
 END;
+
+-- version 2
+-- Routing pool rotation: which pool worker got the last unknown customer.
+CREATE TABLE routing_state (
+	name		TEXT PRIMARY KEY NOT NULL,
+	value		TEXT NOT NULL
+);
+
+-- One row per webhook delivery that had side effects, keyed by Twilio's
+-- I-Twilio-Idempotency-Token (or a natural key when the header is missing).  A retried
+-- delivery finds its row and gets the same answer again, with no second side effect.
+CREATE TABLE idempotency_claims (
+	token		TEXT PRIMARY KEY NOT NULL,
+	endpoint	TEXT NOT NULL,
+	status		INTEGER NOT NULL,
+	content_type	TEXT NOT NULL,
+	body		TEXT NOT NULL,
+	created_at	REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0)
+);
+
+-- The outbox: outbound work (REST calls to Twilio, push notifications) written in the same
+-- transaction as the webhook's other writes and delivered by `twhook dispatch`.
+--   queued     waiting for its first attempt
+--   retrying   an attempt failed in a way worth retrying; next_attempt_at says when
+--   delivering an attempt is under way (one dispatcher runs per store; one that finds such a
+--              job at its start knows its predecessor died mid-attempt and retries it)
+--   done       delivered
+--   dead       given up: last_status and last_error say why
+CREATE TABLE outbox (
+	job_id		INTEGER PRIMARY KEY,
+	kind		TEXT NOT NULL,	-- add_participant, update_participant, ...; see twh_outbox.c
+	idempotency_key	TEXT NOT NULL UNIQUE,
+	payload		TEXT NOT NULL CHECK (json_valid(payload)),
+	state		TEXT NOT NULL DEFAULT 'queued'
+			CHECK (state IN ('queued', 'retrying', 'delivering', 'done', 'dead')),
+	attempts	INTEGER NOT NULL DEFAULT 0,
+	created_at	REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0),
+	next_attempt_at	REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0),
+	give_up_at	REAL NOT NULL,
+	updated_at	REAL,
+	last_status	INTEGER,
+	last_error	TEXT
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE state IN ('queued', 'retrying');
+CREATE INDEX outbox_by_state ON outbox (state, updated_at);

@@ -132,6 +132,22 @@ conf_set_max_body(struct conf_cursor *c, const char *value)
 	return 0;
 }
 
+/* A whole number from MIN to MAX into *SLOT. */
+static int
+conf_set_number(struct conf_cursor *c, long *slot, const char *value, long min, long max)
+{
+	long	 n;
+	char	*end;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 || n < min || n > max)
+		return conf_fail(c, "expected a whole number from %ld to %ld, not '%s'", min, max,
+		    value);
+	*slot = n;
+	return 0;
+}
+
 static int
 conf_set_log_level(struct conf_cursor *c, const char *value)
 {
@@ -160,6 +176,38 @@ set_api_base_url(struct conf_cursor *c, const char *v)
 }
 
 static int
+set_api_key_sid(struct conf_cursor *c, const char *v)
+{
+	if (strncmp(v, "SK", 2) != 0)
+		return conf_fail(c, "expected an API key SID (SK...), not '%s'", v);
+	return conf_set_string(c, &c->conf->api_key_sid, v);
+}
+
+static int
+set_api_key_secret(struct conf_cursor *c, const char *v)
+{
+	return conf_set_string(c, &c->conf->api_key_secret, v);
+}
+
+static int
+set_dispatch_backoff_ms(struct conf_cursor *c, const char *v)
+{
+	return conf_set_number(c, &c->conf->dispatch_backoff_ms, v, 1, 3600000);
+}
+
+static int
+set_dispatch_backoff_max_ms(struct conf_cursor *c, const char *v)
+{
+	return conf_set_number(c, &c->conf->dispatch_backoff_max_ms, v, 1, 3600000);
+}
+
+static int
+set_dispatch_give_up(struct conf_cursor *c, const char *v)
+{
+	return conf_set_number(c, &c->conf->dispatch_give_up, v, 1, 7 * 86400);
+}
+
+static int
 set_trust_forwarded(struct conf_cursor *c, const char *v)
 {
 	return conf_set_bool(c, &c->conf->trust_forwarded, v);
@@ -183,6 +231,11 @@ static const struct conf_key {
 	{ "trust_forwarded", false, set_trust_forwarded },
 	{ "validate_signature", false, set_validate_signature },
 	{ "api_base_url", false, set_api_base_url },
+	{ "api_key_sid", false, set_api_key_sid },
+	{ "api_key_secret", false, set_api_key_secret },
+	{ "dispatch_backoff_ms", false, set_dispatch_backoff_ms },
+	{ "dispatch_backoff_max_ms", false, set_dispatch_backoff_max_ms },
+	{ "dispatch_give_up", false, set_dispatch_give_up },
 	{ "max_body", false, conf_set_max_body },
 	{ "log_level", false, conf_set_log_level },
 };
@@ -247,6 +300,11 @@ conf_check(struct conf_cursor *c)
 		snprintf(c->err, c->errlen, "%s: no 'database' key: name the SQLite store", c->path);
 		return -1;
 	}
+	if ((conf->api_key_sid == NULL) != (conf->api_key_secret == NULL)) {
+		snprintf(c->err, c->errlen, "%s: api_key_sid and api_key_secret go together: "
+		    "give both or neither", c->path);
+		return -1;
+	}
 	if (conf->validate_signature && conf->n_auth_tokens == 0) {
 		snprintf(c->err, c->errlen, "%s: no 'auth_token' key: every request would be refused "
 		    "(copy the auth token from the Twilio console)", c->path);
@@ -268,6 +326,9 @@ twh_conf_parse(struct twh_conf *conf, const char *path, const char *text, char *
 	memset(conf, 0, sizeof(*conf));
 	conf->validate_signature = true;
 	conf->max_body = TWH_CONF_DEFAULT_MAX_BODY;
+	conf->dispatch_backoff_ms = 500;
+	conf->dispatch_backoff_max_ms = 60000;
+	conf->dispatch_give_up = 900;
 	conf->log_level = TWH_LOG_INFO;
 	if ((conf->path = strdup(path)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -354,5 +415,10 @@ twh_conf_free(struct twh_conf *conf)
 	free(conf->account_sid);
 	free(conf->public_url);
 	free(conf->api_base_url);
+	free(conf->api_key_sid);
+	if (conf->api_key_secret != NULL) {
+		explicit_bzero(conf->api_key_secret, strlen(conf->api_key_secret));
+		free(conf->api_key_secret);
+	}
 	memset(conf, 0, sizeof(*conf));
 }

@@ -20,6 +20,11 @@ struct twh_conf {
 	bool			 trust_forwarded;
 	bool			 validate_signature;
 	char			*api_base_url;	/* NULL: Twilio's own hosts */
+	char			*api_key_sid;	/* REST calls: an API key instead of the account */
+	char			*api_key_secret;
+	long			 dispatch_backoff_ms;	/* the first retry's delay */
+	long			 dispatch_backoff_max_ms;
+	long			 dispatch_give_up;	/* seconds after which a job is dead */
 	size_t			 max_body;
 	enum twh_log_level	 log_level;
 };

@@ -153,6 +153,90 @@ open_store(struct twh_ctx *ctx, struct twh_response *res)
 	return 0;
 }
 
+/* The delivery's idempotency key into KEY; -1 when it has none. */
+static int
+delivery_key(struct twh_ctx *ctx, const struct twh_request *req, struct twh_buf *key)
+{
+	const char	*token = twh_request_header(req, "I-Twilio-Idempotency-Token");
+
+	if (token != NULL && *token != '\0')
+		return twh_buf_printf(key, "token:%s", token);
+	if (ctx->endpoint->natural_key != NULL && twh_buf_adds(key, "natural:") == 0 &&
+	    ctx->endpoint->natural_key(req, key) == 0)
+		return 0;
+	return -1;
+}
+
+/* The endpoint's own work: its handler, or its handler for the request's Location. */
+static void
+run_handler(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
+{
+	if (ctx->endpoint->locations != NULL)
+		twh_frontline_dispatch(ctx->endpoint->locations, ctx, req, res);
+	else
+		ctx->endpoint->handle(ctx, req, res);
+}
+
+/* Runs the handler inside the open transaction; commits a 2xx answer with its claim. */
+static void
+handle_in_transaction(struct twh_ctx *ctx, const struct twh_request *req,
+    struct twh_response *res, const char *key)
+{
+	struct twh_claim	 claim;
+
+	run_handler(ctx, req, res);
+	if (res->status < 200 || res->status > 299) {
+		twh_store_rollback(ctx->store);
+		return;
+	}
+	claim.status = res->status;
+	claim.content_type = (char *)(res->content_type != NULL ? res->content_type : "text/plain");
+	claim.body = res->body.data;
+	if ((key != NULL && twh_store_claim_add(ctx->store, key, ctx->endpoint->name, &claim) !=
+	    TWH_STORE_OK) || twh_store_commit(ctx->store) != TWH_STORE_OK) {
+		twh_store_rollback(ctx->store);
+		twh_buf_reset(&res->headers);
+		twh_store_unavailable(ctx, res);
+	}
+}
+
+/* Runs a writing handler in one transaction, at most once per delivery. */
+static void
+handle_once(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
+{
+	struct twh_claim	 claim;
+	struct twh_buf		 key;
+	bool			 keyed;
+	int			 rc;
+
+	twh_buf_init(&key);
+	keyed = delivery_key(ctx, req, &key) == 0;
+	if (twh_store_begin(ctx->store) != TWH_STORE_OK) {
+		twh_store_unavailable(ctx, res);
+		twh_buf_free(&key);
+		return;
+	}
+	rc = keyed ? twh_store_claim_find(ctx->store, key.data, &claim) : TWH_STORE_NOT_FOUND;
+	if (rc == TWH_STORE_OK) {
+		/* A repeated delivery: the first answer again, nothing done twice. */
+		twh_store_rollback(ctx->store);
+		res->status = claim.status;
+		snprintf(res->content_type_buf, sizeof(res->content_type_buf), "%s",
+		    claim.content_type);
+		res->content_type = res->content_type_buf;
+		twh_buf_adds(&res->body, claim.body);
+		snprintf(res->log_reason, sizeof(res->log_reason), "a repeated delivery (%s)",
+		    key.data);
+		twh_claim_free(&claim);
+	} else if (rc == TWH_STORE_NOT_FOUND)
+		handle_in_transaction(ctx, req, res, keyed ? key.data : NULL);
+	else {
+		twh_store_rollback(ctx->store);
+		twh_store_unavailable(ctx, res);
+	}
+	twh_buf_free(&key);
+}
+
 static void
 run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *res)
 {
@@ -166,7 +250,7 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 		twh_response_header(res, "Allow", "POST");
 		return;
 	}
-	if (ctx->endpoint->frontline && twh_frontline_v1(req, res))
+	if (ctx->endpoint->locations != NULL && twh_frontline_v1(req, res))
 		return;
 	if (req->media_type == NULL || strcmp(req->media_type, want) != 0) {
 		twh_response_error(res, 415, ctx->endpoint->body == TWH_BODY_JSON ?
@@ -177,7 +261,10 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 	if (read_body(ctx, req, res) != 0 || parse_body(ctx, req, res) != 0 ||
 	    check_signature(ctx, req, res) != 0 || open_store(ctx, res) != 0)
 		return;
-	ctx->endpoint->handle(ctx, req, res);
+	if (ctx->endpoint->writes)
+		handle_once(ctx, req, res);
+	else
+		run_handler(ctx, req, res);
 }
 
 static double
@@ -266,6 +353,20 @@ twh_require_param(const struct twh_request *req, struct twh_response *res, const
 	if (v != NULL && *v != '\0')
 		return v;
 	snprintf(msg, sizeof(msg), "the parameter %s is missing", name);
+	twh_response_error(res, 400, msg);
+	return NULL;
+}
+
+/* The required parameter NAME, which must be a SID (it may end up in a REST path). */
+const char *
+twh_require_sid(const struct twh_request *req, struct twh_response *res, const char *name)
+{
+	const char	*v = twh_require_param(req, res, name);
+	char		 msg[128];
+
+	if (v == NULL || twh_sid_valid(v))
+		return v;
+	snprintf(msg, sizeof(msg), "the parameter %s is not a Twilio SID", name);
 	twh_response_error(res, 400, msg);
 	return NULL;
 }

@@ -21,11 +21,30 @@ struct twh_ctx;
 
 typedef void twh_handler(struct twh_ctx *, const struct twh_request *, struct twh_response *);
 
+/*
+ * An endpoint that writes (WRITES) runs its handler inside one write transaction, claimed by
+ * the delivery's I-Twilio-Idempotency-Token, or else by the key NATURAL_KEY makes of the
+ * request: a repeated delivery is answered from the claim and changes nothing.
+ */
+typedef int twh_natural_key(const struct twh_request *, struct twh_buf *);
+
+/* A Frontline callback answers one operation per Location. */
+struct twh_location {
+	const char	*name;
+	twh_handler	*handle;
+};
+
+/*
+ * An endpoint has either LOCATIONS (a Frontline callback: V1 callbacks are refused with advice,
+ * 422 for an unknown Location) or one HANDLE.
+ */
 struct twh_endpoint {
-	const char		*name;
-	enum twh_body_kind	 body;
-	bool			 frontline;	/* refuse Frontline V1 callbacks with advice */
-	twh_handler		*handle;
+	const char			*name;
+	enum twh_body_kind		 body;
+	const struct twh_location	*locations;	/* ended by a NULL name */
+	twh_handler			*handle;
+	bool				 writes;
+	twh_natural_key			*natural_key;	/* may be NULL */
 };
 
 struct twh_ctx {
@@ -36,6 +55,8 @@ struct twh_ctx {
 
 int		 twh_endpoint_main(const struct twh_endpoint *, int argc, char *argv[]);
 const char	*twh_require_param(const struct twh_request *, struct twh_response *,
+		    const char *name);
+const char	*twh_require_sid(const struct twh_request *, struct twh_response *,
 		    const char *name);
 void		 twh_store_unavailable(struct twh_ctx *, struct twh_response *);
 

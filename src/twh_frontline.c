@@ -2,6 +2,7 @@
  * twh_frontline.c: Frontline callbacks.  V1 callbacks (JSON bodies, a "location" query
  * parameter, an X-Twilio-Token header) are refused with a 400 that says how to switch the
  * account to V2; V2 callbacks are dispatched on their Location parameter, 422 when unknown.
+ * Callbacks about a customer find it as the requesting worker may see it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -53,4 +54,29 @@ twh_frontline_dispatch(const struct twh_location *table, struct twh_ctx *ctx,
 		}
 	snprintf(msg, sizeof(msg), "unknown Location '%.80s'", location);
 	twh_response_error(res, 422, msg);
+}
+
+/*
+ * The customer named by CustomerId as the requesting Worker may see it (see
+ * twh_store_customer_get): 0 with *WORKER and CUSTOMER set, or -1 with a 400, 404 or 503 in RES.
+ */
+int
+twh_frontline_customer(struct twh_ctx *ctx, const struct twh_request *req,
+    struct twh_response *res, const char **worker, struct twh_customer *customer)
+{
+	const char	*customer_id;
+
+	if ((*worker = twh_require_param(req, res, "Worker")) == NULL ||
+	    (customer_id = twh_require_param(req, res, "CustomerId")) == NULL)
+		return -1;
+	switch (twh_store_customer_get(ctx->store, customer_id, *worker, customer)) {
+	case TWH_STORE_OK:
+		return 0;
+	case TWH_STORE_NOT_FOUND:
+		twh_response_error(res, 404, "no customer with that CustomerId for this Worker");
+		return -1;
+	default:
+		twh_store_unavailable(ctx, res);
+		return -1;
+	}
 }

@@ -1,4 +1,4 @@
-/* twh_frontline.h: what every Frontline callback shares: V1 refusal and dispatch on Location. */
+/* twh_frontline.h: what Frontline callbacks share: V1 refusal, dispatch on Location, the customer asked about. */
 #ifndef TWH_FRONTLINE_H
 #define TWH_FRONTLINE_H
 
@@ -6,13 +6,10 @@
 
 #include "twh_endpoint.h"
 
-struct twh_location {
-	const char	*name;
-	twh_handler	*handle;
-};
-
 bool	 twh_frontline_v1(const struct twh_request *, struct twh_response *);
 void	 twh_frontline_dispatch(const struct twh_location *, struct twh_ctx *,
 	    const struct twh_request *, struct twh_response *);
+int	 twh_frontline_customer(struct twh_ctx *, const struct twh_request *,
+	    struct twh_response *, const char **worker, struct twh_customer *);
 
 #endif

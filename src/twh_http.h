@@ -40,6 +40,7 @@ struct twh_response {
 	struct twh_buf	 headers;	/* extra header lines, each ending in CRLF */
 	struct twh_buf	 body;
 	char		 log_reason[160];	/* why a request was refused, for the log */
+	char		 content_type_buf[64];	/* a content type replayed from the store */
 };
 
 const char	*twh_request_env(const struct twh_request *, const char *name);

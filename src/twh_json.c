@@ -8,15 +8,23 @@
 #include "twh_json.h"
 #include "twh_utf8.h"
 
+#define TEXT_FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 int
 twh_json_append(struct twh_buf *out, struct json_object *obj)
 {
 	size_t		 len;
 	const char	*s;
 
-	s = json_object_to_json_string_length(obj,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	s = json_object_to_json_string_length(obj, TEXT_FLAGS, &len);
 	return s == NULL ? -1 : twh_buf_add(out, s, len);
+}
+
+/* OBJ as compact JSON text, '/' unescaped; the text lives as long as OBJ. */
+const char *
+twh_json_text(struct json_object *obj)
+{
+	return json_object_to_json_string_ext(obj, TEXT_FLAGS);
 }
 
 /* The object in TEXT, or NULL with WHY set. */

@@ -12,6 +12,7 @@
 #define TWH_JSON_MAX_DEPTH	16
 
 int			 twh_json_append(struct twh_buf *, struct json_object *);
+const char		*twh_json_text(struct json_object *);
 struct json_object	*twh_json_parse(const char *, size_t, const char **why);
 struct json_object	*twh_json_customer(const struct twh_customer *);
 struct json_object	*twh_json_customer_summary(const struct twh_customer *);

@@ -1,4 +1,4 @@
-/* twh_params.c: the list of decoded parameters, owned strings, looked up by exact name. */
+/* twh_params.c: the list of decoded parameters, owned strings, looked up by exact name; SID checks. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,4 +59,14 @@ twh_params_get(const struct twh_params *p, const char *name)
 		if (strcmp(p->v[i].name, name) == 0)
 			return p->v[i].value;
 	return NULL;
+}
+
+/* A Twilio SID: two capital letters, then letters and digits; 64 characters at most. */
+bool
+twh_sid_valid(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	return n >= 3 && n <= 64 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") >= 2 &&
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") == n;
 }

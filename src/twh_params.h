@@ -2,6 +2,7 @@
 #ifndef TWH_PARAMS_H
 #define TWH_PARAMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct twh_param {
@@ -20,5 +21,6 @@ void		 twh_params_free(struct twh_params *);
 int		 twh_params_add(struct twh_params *, const char *name, size_t,
 		    const char *value, size_t);
 const char	*twh_params_get(const struct twh_params *, const char *name);
+bool		 twh_sid_valid(const char *);
 
 #endif

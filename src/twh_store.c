@@ -242,6 +242,40 @@ twh_store_stmt(struct twh_store *s, const char *sql)
 	return st;
 }
 
+/*
+ * Steps ST to its end, calling ROW for each row (-1 from ROW means out of memory); ST is reset
+ * afterwards whatever happens, so no read transaction is left open to hide later edits.
+ */
+int
+twh_store_each_row(struct twh_store *s, sqlite3_stmt *st, const char *what,
+    int (*row)(sqlite3_stmt *, void *), void *arg)
+{
+	int	 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (row(st, arg) == -1) {
+			sqlite3_reset(st);
+			return twh_store_fail(s, "out of memory");
+		}
+	if (rc != SQLITE_DONE) {
+		twh_store_fail(s, what);
+		sqlite3_reset(st);
+		return TWH_STORE_ERROR;
+	}
+	sqlite3_reset(st);
+	return TWH_STORE_OK;
+}
+
+/* Steps a statement that returns no row, then resets it; TWH_STORE_OK or TWH_STORE_ERROR. */
+int
+twh_store_step_done(struct twh_store *s, sqlite3_stmt *st, const char *what)
+{
+	int	 rc = sqlite3_step(st) == SQLITE_DONE ? TWH_STORE_OK : twh_store_fail(s, what);
+
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* A copy of a text column, or NULL for SQL NULL (and on allocation failure). */
 char *
 twh_store_column_text(sqlite3_stmt *st, int col)

@@ -84,4 +84,79 @@ void	 twh_customer_free(struct twh_customer *);
 void	 twh_page_key_free(struct twh_page_key *);
 void	 twh_page_free(struct twh_page *);
 
+/* Webhook idempotency and the outbox (twh_store_outbox.c). */
+struct twh_claim {
+	int	 status;
+	char	*content_type;
+	char	*body;
+};
+
+enum twh_job_state {
+	TWH_JOB_QUEUED,
+	TWH_JOB_RETRYING,
+	TWH_JOB_DELIVERING,
+	TWH_JOB_DONE,
+	TWH_JOB_DEAD
+};
+
+struct twh_job {
+	long long		 job_id;
+	char			*kind;
+	char			*idempotency_key;
+	char			*payload;	/* JSON */
+	enum twh_job_state	 state;
+	int			 attempts;
+	double			 created_at;
+	double			 next_attempt_at;
+	double			 give_up_at;
+	double			 updated_at;
+	int			 last_status;	/* 0: none */
+	char			*last_error;
+};
+
+int		 twh_store_claim_find(struct twh_store *, const char *token, struct twh_claim *);
+int		 twh_store_claim_add(struct twh_store *, const char *token, const char *endpoint,
+		    const struct twh_claim *);
+void		 twh_claim_free(struct twh_claim *);
+int		 twh_store_job_add(struct twh_store *, const struct twh_job *);
+int		 twh_store_jobs_due(struct twh_store *, double now, size_t max,
+		    struct twh_job **, size_t *);
+int		 twh_store_job_update(struct twh_store *, const struct twh_job *);
+int		 twh_store_jobs_interrupted(struct twh_store *, double now, int *count);
+int		 twh_store_next_due(struct twh_store *, double *when);
+int		 twh_store_jobs_list(struct twh_store *, const char *state, size_t limit,
+		    struct twh_job **, size_t *);
+int		 twh_store_prune(struct twh_store *, double claims_before, double jobs_before);
+void		 twh_job_free(struct twh_job *);
+void		 twh_jobs_free(struct twh_job *, size_t);
+const char	*twh_job_state_name(enum twh_job_state);
+int		 twh_job_state_parse(const char *, enum twh_job_state *);
+
+/* Routing (twh_store_routing.c). */
+int	 twh_store_customer_by_address(struct twh_store *, const char *address,
+	    struct twh_customer *);
+int	 twh_store_next_pool_worker(struct twh_store *, char **identity);
+
+/* Frontline's smaller lookups (twh_store_frontline.c). */
+struct twh_template {
+	char	*content;
+	bool	 whatsapp_approved;
+};
+
+struct twh_template_category {
+	char			*display_name;
+	struct twh_template	*templates;
+	size_t			 n;
+};
+
+struct twh_templates {
+	struct twh_template_category	*categories;
+	size_t				 n;
+};
+
+int	 twh_store_proxy_address(struct twh_store *, const char *channel_type, const char *worker,
+	    char **address);
+int	 twh_store_templates(struct twh_store *, struct twh_templates *);
+void	 twh_templates_free(struct twh_templates *);
+
 #endif

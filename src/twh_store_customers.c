@@ -92,27 +92,6 @@ twh_page_free(struct twh_page *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* Steps ST to the end, calling ROW for each row; ST is reset afterwards whatever happens. */
-static int
-each_row(struct twh_store *s, sqlite3_stmt *st, const char *what,
-    int (*row)(sqlite3_stmt *, void *), void *arg)
-{
-	int	 rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (row(st, arg) == -1) {
-			sqlite3_reset(st);
-			return twh_store_fail(s, "out of memory");
-		}
-	if (rc != SQLITE_DONE) {
-		twh_store_fail(s, what);
-		sqlite3_reset(st);
-		return TWH_STORE_ERROR;
-	}
-	sqlite3_reset(st);
-	return TWH_STORE_OK;
-}
-
 static int
 add_channel(sqlite3_stmt *st, void *arg)
 {
@@ -170,7 +149,7 @@ query_rows(struct twh_store *s, const char *sql, const char *a, const char *b, c
 	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
 	if (b != NULL)
 		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-	return each_row(s, st, what, row, arg);
+	return twh_store_each_row(s, st, what, row, arg);
 }
 
 /*
@@ -319,7 +298,7 @@ twh_store_customer_page(struct twh_store *s, const struct twh_page_request *req,
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)req->limit + 1);
 	if (req->query != NULL)
 		sqlite3_bind_text(st, 5, match.data, (int)match.len, SQLITE_STATIC);
-	rc = each_row(s, st, "listing customers", add_summary, page);
+	rc = twh_store_each_row(s, st, "listing customers", add_summary, page);
 	twh_buf_free(&match);
 	if (rc != TWH_STORE_OK) {
 		twh_page_free(page);
@@ -333,20 +312,6 @@ twh_store_customer_page(struct twh_store *s, const struct twh_page_request *req,
 }
 
 static int
-step_once(struct twh_store *s, sqlite3_stmt *st, const char *what)
-{
-	int	 rc = sqlite3_step(st);
-
-	if (rc != SQLITE_DONE) {
-		twh_store_fail(s, what);
-		sqlite3_reset(st);
-		return TWH_STORE_ERROR;
-	}
-	sqlite3_reset(st);
-	return TWH_STORE_OK;
-}
-
-static int
 run_by_id(struct twh_store *s, const char *sql, const char *id, const char *what)
 {
 	sqlite3_stmt	*st;
@@ -354,7 +319,7 @@ run_by_id(struct twh_store *s, const char *sql, const char *id, const char *what
 	if ((st = twh_store_stmt(s, sql)) == NULL)
 		return TWH_STORE_ERROR;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	return step_once(s, st, what);
+	return twh_store_step_done(s, st, what);
 }
 
 static void
@@ -382,7 +347,7 @@ twh_store_customer_put(struct twh_store *s, const struct twh_customer *c)
 	bind_opt(st, 4, c->avatar);
 	bind_opt(st, 5, c->details_title);
 	bind_opt(st, 6, c->details_content);
-	if ((rc = step_once(s, st, "writing the customer")) != TWH_STORE_OK ||
+	if ((rc = twh_store_step_done(s, st, "writing the customer")) != TWH_STORE_OK ||
 	    (rc = run_by_id(s, sql_clear_channels, c->customer_id, "clearing channels")) !=
 	    TWH_STORE_OK ||
 	    (rc = run_by_id(s, sql_clear_links, c->customer_id, "clearing links")) != TWH_STORE_OK)
@@ -393,7 +358,7 @@ twh_store_customer_put(struct twh_store *s, const struct twh_customer *c)
 		sqlite3_bind_text(st, 1, c->customer_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, c->channels[i].type, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, c->channels[i].value, -1, SQLITE_STATIC);
-		if ((rc = step_once(s, st, "writing a channel")) != TWH_STORE_OK)
+		if ((rc = twh_store_step_done(s, st, "writing a channel")) != TWH_STORE_OK)
 			return rc;
 	}
 	for (i = 0; i < c->n_links; i++) {
@@ -404,7 +369,7 @@ twh_store_customer_put(struct twh_store *s, const struct twh_customer *c)
 		sqlite3_bind_text(st, 3, c->links[i].value, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, c->links[i].display_name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)i);
-		if ((rc = step_once(s, st, "writing a link")) != TWH_STORE_OK)
+		if ((rc = twh_store_step_done(s, st, "writing a link")) != TWH_STORE_OK)
 			return rc;
 	}
 	return TWH_STORE_OK;

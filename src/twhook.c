@@ -22,6 +22,8 @@ static const struct twhook_cmd commands[] = {
 	{ "import", "import customers FILE.json", cmd_import },
 	{ "sign", "sign [--body FILE] URL [NAME=VALUE ...]", cmd_sign },
 	{ "request", "request [--body FILE] [--uri PATH] ENDPOINT [NAME=VALUE ...]", cmd_request },
+	{ "dispatch", "dispatch [--once]", cmd_dispatch },
+	{ "jobs", "jobs [--state STATE] [--limit N]", cmd_jobs },
 	{ NULL, NULL, NULL }
 };
 

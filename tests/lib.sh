@@ -211,3 +211,52 @@ wait_for_port() {
 		sleep 0.1
 	done
 }
+
+# start_mock [MOCK OPTIONS]: the mock of Twilio's REST API (tests/mock/twilio_mock.py) on a free
+# port of 127.0.0.1, for account $ACCOUNT_SID and the primary test token; sets MOCK (its base
+# URL).  python3 is needed: without it the test is skipped.
+ACCOUNT_SID=AC0123456789abcdef0123456789abcdef
+start_mock() {
+	command -v python3 > /dev/null || skip_all "python3 is not installed (apt-get install python3)"
+	python3 "$top_srcdir/tests/mock/twilio_mock.py" --port 0 --account-sid "$ACCOUNT_SID" \
+	    --auth-token test-primary-token --log "$T/mock.log" "$@" > "$T/mock.out" 2> "$T/mock.err" &
+	cleanup_pids="$cleanup_pids $!"
+	_i=0
+	until grep -q '^listening on ' "$T/mock.out" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -lt 100 ] || bail "the mock did not start: $(cat "$T/mock.err")"
+		sleep 0.1
+	done
+	MOCK=http://127.0.0.1:$(sed -n 's/^listening on //p' "$T/mock.out")
+}
+
+# mock_requests JQ-FILTER: the filter applied to the list of API requests the mock received.
+mock_requests() {
+	curl -s "$MOCK/_mock/requests" | jq -c "$1"
+}
+
+# mock_fail JSON: scripts the mock's next answers (see twilio_mock.py).
+mock_fail() {
+	curl -s -o /dev/null -X POST -d "$1" "$MOCK/_mock/fail"
+}
+
+# wait_until DESCRIPTION COMMAND...: polls COMMAND (10 s at most); an assertion.
+wait_until() {
+	_desc=$1
+	shift
+	_i=0
+	until "$@"; do
+		_i=$((_i + 1))
+		if [ $_i -ge 200 ]; then
+			fail "$_desc"
+			return 1
+		fi
+		sleep 0.05
+	done
+	pass "$_desc"
+}
+
+# job_state KEY-PATTERN: the state of the outbox job whose key matches the LIKE pattern.
+job_state() {
+	sql "SELECT state FROM outbox WHERE idempotency_key LIKE '$1'"
+}

@@ -1,0 +1,123 @@
+/*
+ * twh_http_client.c: one libcurl easy handle reused for every call, so connections to the same
+ * host are kept alive between jobs.  A call either gets an HTTP answer (any status; the body is
+ * kept, bounded) or fails with curl's own words in the answer's error.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "twh_http_client.h"
+
+#define ANSWER_MAX	(256 * 1024)
+
+struct twh_http_client {
+	CURL	*curl;
+	long	 timeout_ms;
+};
+
+struct twh_http_client *
+twh_http_client_new(long timeout_ms)
+{
+	struct twh_http_client	*c;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || (c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->curl = curl_easy_init()) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->timeout_ms = timeout_ms;
+	return c;
+}
+
+void
+twh_http_client_free(struct twh_http_client *c)
+{
+	if (c == NULL)
+		return;
+	curl_easy_cleanup(c->curl);
+	free(c);
+}
+
+void
+twh_http_answer_free(struct twh_http_answer *a)
+{
+	twh_buf_free(&a->body);
+}
+
+static size_t
+collect(char *data, size_t size, size_t n, void *arg)
+{
+	struct twh_buf	*body = arg;
+
+	if (body->len + size * n > ANSWER_MAX)
+		return 0;
+	return twh_buf_add(body, data, size * n) == 0 ? size * n : 0;
+}
+
+/* Appends NAME=VALUE, percent-encoded, to the form FORM. */
+int
+twh_http_form_add(struct twh_buf *form, const char *name, const char *value)
+{
+	char	*n = curl_easy_escape(NULL, name, 0), *v = curl_easy_escape(NULL, value, 0);
+	int	 rc = -1;
+
+	if (n != NULL && v != NULL)
+		rc = twh_buf_printf(form, "%s%s=%s", form->len > 0 ? "&" : "", n, v);
+	curl_free(n);
+	curl_free(v);
+	return rc;
+}
+
+int
+twh_http_client_call(struct twh_http_client *c, const struct twh_http_call *call,
+    struct twh_http_answer *a)
+{
+	struct curl_slist	*headers = NULL, *h;
+	char			 line[512];
+	CURLcode		 rc;
+	CURL			*curl = c->curl;
+
+	memset(a, 0, sizeof(*a));
+	twh_buf_init(&a->body);
+	curl_easy_reset(curl);
+	curl_easy_setopt(curl, CURLOPT_URL, call->url);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms < 5000 ? c->timeout_ms : 5000);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "twhook/" PACKAGE_VERSION);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a->body);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, a->error);
+	if (call->user != NULL) {
+		curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		curl_easy_setopt(curl, CURLOPT_USERNAME, call->user);
+		curl_easy_setopt(curl, CURLOPT_PASSWORD, call->password);
+	}
+	h = curl_slist_append(NULL, "Accept: application/json");
+	if (h != NULL && call->idempotency_key != NULL) {
+		snprintf(line, sizeof(line), "I-Twilio-Idempotency-Token: %s", call->idempotency_key);
+		headers = curl_slist_append(h, line);
+	} else
+		headers = h;
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	if (strcmp(call->method, "POST") == 0) {
+		curl_easy_setopt(curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, call->form != NULL ? call->form : "");
+	}
+	rc = curl_easy_perform(curl);
+	curl_slist_free_all(headers);
+	if (rc != CURLE_OK) {
+		if (a->error[0] == '\0')
+			snprintf(a->error, sizeof(a->error), "%s", curl_easy_strerror(rc));
+		return -1;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a->status);
+	return 0;
+}

@@ -1,0 +1,342 @@
+/*
+ * twh_outbox.c: the job kinds and how each is delivered.
+ *
+ *   add_participant     {"conversation_sid","identity"}: POST .../Participants Identity=...
+ *                       (409, "already a participant", counts as done: a retry never adds twice)
+ *   update_participant  {"conversation_sid","participant_sid","attributes":{...}}: GET the
+ *                       participant, merge the attributes (values already set win), and POST
+ *                       Attributes=... only when something changed
+ *
+ * After an attempt a job is done, dead (a 4xx that no retry can mend, or no time left) or
+ * retrying after an exponential backoff with jitter.  Connection errors, 429, 5xx and 404 (a
+ * conversation still initializing) are worth retrying.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "twh_buf.h"
+#include "twh_json.h"
+#include "twh_log.h"
+#include "twh_outbox.h"
+#include "twh_params.h"
+
+#define DEFAULT_API_BASE	"https://conversations.twilio.com"
+
+enum outcome {
+	OUTCOME_DONE,
+	OUTCOME_RETRY,
+	OUTCOME_DEAD
+};
+
+double
+twh_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+queue(struct twh_store *s, const struct twh_conf *conf, const char *kind, const char *key,
+    struct json_object *payload)
+{
+	struct twh_job	 job;
+	double		 now = twh_now();
+	int		 rc;
+
+	memset(&job, 0, sizeof(job));
+	job.kind = (char *)kind;
+	job.idempotency_key = (char *)key;
+	job.payload = (char *)twh_json_text(payload);
+	job.state = TWH_JOB_QUEUED;
+	job.next_attempt_at = now;
+	job.give_up_at = now + (double)conf->dispatch_give_up;
+	rc = twh_store_job_add(s, &job);
+	json_object_put(payload);
+	return rc;
+}
+
+/*
+ * Queues adding IDENTITY (a worker) to CONVERSATION_SID.  The key is the conversation's: one
+ * routed worker per conversation, however often (and under whatever token) it is routed.
+ */
+int
+twh_outbox_add_participant(struct twh_store *s, const struct twh_conf *conf,
+    const char *conversation_sid, const char *identity)
+{
+	struct json_object	*p = json_object_new_object();
+	char			 key[512];
+
+	snprintf(key, sizeof(key), "add_participant:%s", conversation_sid);
+	json_object_object_add(p, "conversation_sid", json_object_new_string(conversation_sid));
+	json_object_object_add(p, "identity", json_object_new_string(identity));
+	return queue(s, conf, "add_participant", key, p);
+}
+
+/* Queues setting customer_id, display_name and avatar on a customer's participant. */
+int
+twh_outbox_update_participant(struct twh_store *s, const struct twh_conf *conf,
+    const char *conversation_sid, const char *participant_sid, const struct twh_customer *c)
+{
+	struct json_object	*p = json_object_new_object(), *attrs = json_object_new_object();
+	char			 key[512];
+
+	snprintf(key, sizeof(key), "update_participant:%s:%s", conversation_sid, participant_sid);
+	twh_json_add_string(attrs, "customer_id", c->customer_id);
+	twh_json_add_string(attrs, "display_name", c->display_name);
+	twh_json_add_string(attrs, "avatar", c->avatar);
+	json_object_object_add(p, "conversation_sid", json_object_new_string(conversation_sid));
+	json_object_object_add(p, "participant_sid", json_object_new_string(participant_sid));
+	json_object_object_add(p, "attributes", attrs);
+	return queue(s, conf, "update_participant", key, p);
+}
+
+/* Records a conversation nobody can be added to as a dead job, for `twhook jobs` to show. */
+int
+twh_outbox_unroutable(struct twh_store *s, const char *conversation_sid, const char *why)
+{
+	struct json_object	*p = json_object_new_object();
+	struct twh_job		 job;
+	char			 key[512];
+	int			 rc;
+
+	snprintf(key, sizeof(key), "add_participant:%s:unroutable", conversation_sid);
+	json_object_object_add(p, "conversation_sid", json_object_new_string(conversation_sid));
+	memset(&job, 0, sizeof(job));
+	job.kind = (char *)"add_participant";
+	job.idempotency_key = key;
+	job.payload = (char *)twh_json_text(p);
+	job.state = TWH_JOB_DEAD;
+	job.next_attempt_at = job.give_up_at = twh_now();
+	job.last_error = (char *)why;
+	rc = twh_store_job_add(s, &job);
+	json_object_put(p);
+	return rc;
+}
+
+static const char *
+payload_string(struct json_object *payload, const char *key)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(payload, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* A path segment from a job's payload must be a SID (checked again: the store is editable). */
+static bool
+is_sid(const char *s)
+{
+	return s != NULL && twh_sid_valid(s);
+}
+
+/* Makes one REST call to Twilio with the configured credentials. */
+static int
+rest(struct twh_delivery *d, const char *method, const char *path, const char *form,
+    const char *key, struct twh_http_answer *a)
+{
+	const struct twh_conf	*conf = d->conf;
+	struct twh_http_call	 call;
+	struct twh_buf		 url;
+	int			 rc;
+
+	twh_buf_init(&url);
+	if (twh_buf_printf(&url, "%s%s", conf->api_base_url != NULL ? conf->api_base_url :
+	    DEFAULT_API_BASE, path) == -1) {
+		memset(a, 0, sizeof(*a));
+		snprintf(a->error, sizeof(a->error), "out of memory");
+		return -1;
+	}
+	memset(&call, 0, sizeof(call));
+	call.method = method;
+	call.url = url.data;
+	call.user = conf->api_key_sid != NULL ? conf->api_key_sid : conf->account_sid;
+	call.password = conf->api_key_sid != NULL ? conf->api_key_secret : conf->auth_tokens[0];
+	call.form = form;
+	call.idempotency_key = key;
+	rc = twh_http_client_call(d->http, &call, a);
+	twh_buf_free(&url);
+	return rc;
+}
+
+/* What an answer means for the job; WHY gets the reason for anything but success. */
+static enum outcome
+classify(const struct twh_http_answer *a, int rc, struct twh_buf *why)
+{
+	twh_buf_reset(why);
+	if (rc == -1) {
+		twh_buf_printf(why, "no answer: %s", a->error);
+		return OUTCOME_RETRY;
+	}
+	if (a->status >= 200 && a->status < 300)
+		return OUTCOME_DONE;
+	twh_buf_printf(why, "HTTP %ld: %.400s", a->status, a->body.data != NULL ? a->body.data : "");
+	if (a->status == 404 || a->status == 429 || a->status >= 500)
+		return OUTCOME_RETRY;
+	return OUTCOME_DEAD;
+}
+
+static enum outcome
+deliver_add_participant(struct twh_delivery *d, struct twh_job *job, struct json_object *p,
+    struct twh_buf *why)
+{
+	const char		*ch = payload_string(p, "conversation_sid");
+	const char		*identity = payload_string(p, "identity");
+	struct twh_http_answer	 a;
+	struct twh_buf		 path, form;
+	enum outcome		 o;
+	int			 rc;
+
+	if (!is_sid(ch) || identity == NULL) {
+		twh_buf_adds(why, "the job's payload has no conversation_sid or identity");
+		return OUTCOME_DEAD;
+	}
+	twh_buf_init(&path);
+	twh_buf_init(&form);
+	twh_buf_printf(&path, "/v1/Conversations/%s/Participants", ch);
+	twh_http_form_add(&form, "Identity", identity);
+	rc = rest(d, "POST", path.data, form.data, job->idempotency_key, &a);
+	o = classify(&a, rc, why);
+	job->last_status = (int)a.status;
+	if (a.status == 409) {
+		/* Twilio's 50433: the worker is a participant already (an earlier attempt added it). */
+		twh_info("job %lld: %s is already in %s", job->job_id, identity, ch);
+		o = OUTCOME_DONE;
+	}
+	twh_http_answer_free(&a);
+	twh_buf_free(&path);
+	twh_buf_free(&form);
+	return o;
+}
+
+/* Merges NEW into the attributes JSON text OLD (existing values win); true when it changed. */
+static bool
+merge_attributes(const char *old, struct json_object *add, struct json_object **merged)
+{
+	const char	*why;
+	bool		 changed = false;
+
+	*merged = old != NULL && *old != '\0' ? twh_json_parse(old, strlen(old), &why) : NULL;
+	if (*merged == NULL)
+		*merged = json_object_new_object();
+	json_object_object_foreach(add, key, value) {
+		if (json_object_object_get_ex(*merged, key, NULL))
+			continue;
+		json_object_object_add(*merged, key, json_object_get(value));
+		changed = true;
+	}
+	return changed;
+}
+
+static enum outcome
+deliver_update_participant(struct twh_delivery *d, struct twh_job *job, struct json_object *p,
+    struct twh_buf *why)
+{
+	const char		*ch = payload_string(p, "conversation_sid");
+	const char		*mb = payload_string(p, "participant_sid");
+	struct json_object	*add, *participant = NULL, *merged = NULL;
+	struct twh_http_answer	 a;
+	struct twh_buf		 path, form;
+	const char		*old = NULL, *perr;
+	enum outcome		 o;
+	int			 rc;
+
+	if (!is_sid(ch) || !is_sid(mb) || !json_object_object_get_ex(p, "attributes", &add) ||
+	    !json_object_is_type(add, json_type_object)) {
+		twh_buf_adds(why, "the job's payload has no conversation_sid, participant_sid "
+		    "or attributes");
+		return OUTCOME_DEAD;
+	}
+	twh_buf_init(&path);
+	twh_buf_init(&form);
+	twh_buf_printf(&path, "/v1/Conversations/%s/Participants/%s", ch, mb);
+	rc = rest(d, "GET", path.data, NULL, NULL, &a);
+	o = classify(&a, rc, why);
+	job->last_status = (int)a.status;
+	if (o == OUTCOME_DONE &&
+	    (participant = twh_json_parse(a.body.data != NULL ? a.body.data : "", a.body.len,
+	    &perr)) == NULL) {
+		/* Never overwrite attributes we could not read. */
+		twh_buf_printf(why, "the participant read back is not JSON: %s", perr);
+		o = OUTCOME_RETRY;
+	} else if (o == OUTCOME_DONE) {
+		old = payload_string(participant, "attributes");
+		if (!merge_attributes(old, add, &merged))
+			twh_info("job %lld: %s already has its customer attributes", job->job_id, mb);
+		else {
+			twh_http_form_add(&form, "Attributes", twh_json_text(merged));
+			twh_http_answer_free(&a);
+			rc = rest(d, "POST", path.data, form.data, job->idempotency_key, &a);
+			o = classify(&a, rc, why);
+			job->last_status = (int)a.status;
+		}
+	}
+	json_object_put(participant);
+	json_object_put(merged);
+	twh_http_answer_free(&a);
+	twh_buf_free(&path);
+	twh_buf_free(&form);
+	return o;
+}
+
+/* The delay before attempt ATTEMPTS + 1: exponential, capped, with jitter of up to half. */
+static double
+backoff(const struct twh_conf *conf, int attempts)
+{
+	double	 ms = (double)conf->dispatch_backoff_ms;
+	int	 i;
+
+	for (i = 1; i < attempts && ms < (double)conf->dispatch_backoff_max_ms; i++)
+		ms *= 2;
+	if (ms > (double)conf->dispatch_backoff_max_ms)
+		ms = (double)conf->dispatch_backoff_max_ms;
+	ms *= 0.5 + (double)random() / (double)RAND_MAX / 2;
+	return ms / 1000;
+}
+
+/* Makes one attempt at JOB and sets its new state, next attempt, status and error. */
+void
+twh_outbox_deliver(struct twh_delivery *d, struct twh_job *job)
+{
+	struct json_object	*payload;
+	struct twh_buf		 why;
+	const char		*perr;
+	enum outcome		 o;
+
+	twh_buf_init(&why);
+	job->attempts++;
+	job->last_status = 0;
+	payload = twh_json_parse(job->payload, strlen(job->payload), &perr);
+	if (payload == NULL) {
+		twh_buf_printf(&why, "the job's payload is not a JSON object: %s", perr);
+		o = OUTCOME_DEAD;
+	} else if (strcmp(job->kind, "add_participant") == 0)
+		o = deliver_add_participant(d, job, payload, &why);
+	else if (strcmp(job->kind, "update_participant") == 0)
+		o = deliver_update_participant(d, job, payload, &why);
+	else {
+		twh_buf_printf(&why, "unknown job kind '%s'", job->kind);
+		o = OUTCOME_DEAD;
+	}
+	json_object_put(payload);
+	job->updated_at = twh_now();
+	job->next_attempt_at = job->updated_at;
+	if (o == OUTCOME_RETRY) {
+		job->next_attempt_at = job->updated_at + backoff(d->conf, job->attempts);
+		if (job->next_attempt_at > job->give_up_at) {
+			twh_buf_adds(&why, " (no time left for another attempt)");
+			o = OUTCOME_DEAD;
+		}
+	}
+	job->state = o == OUTCOME_DONE ? TWH_JOB_DONE : o == OUTCOME_DEAD ? TWH_JOB_DEAD :
+	    TWH_JOB_RETRYING;
+	free(job->last_error);
+	job->last_error = o == OUTCOME_DONE ? NULL : twh_buf_take(&why);
+	twh_buf_free(&why);
+}

@@ -1,0 +1,28 @@
+/*
+ * twh_outbox.h: outbound work.  Endpoints queue jobs (inside their request's transaction);
+ * `twhook dispatch` delivers them, one job kind at a time, and says what became of each.
+ */
+#ifndef TWH_OUTBOX_H
+#define TWH_OUTBOX_H
+
+#include "twh_conf.h"
+#include "twh_http_client.h"
+#include "twh_store.h"
+
+double	 twh_now(void);
+int	 twh_outbox_add_participant(struct twh_store *, const struct twh_conf *,
+	    const char *conversation_sid, const char *identity);
+int	 twh_outbox_update_participant(struct twh_store *, const struct twh_conf *,
+	    const char *conversation_sid, const char *participant_sid,
+	    const struct twh_customer *);
+int	 twh_outbox_unroutable(struct twh_store *, const char *conversation_sid,
+	    const char *why);
+
+struct twh_delivery {
+	const struct twh_conf	*conf;
+	struct twh_http_client	*http;
+};
+
+void	 twh_outbox_deliver(struct twh_delivery *, struct twh_job *);
+
+#endif
