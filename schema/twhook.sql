@@ -79,62 +79,86 @@ CREATE TABLE out_of_session (
 	dial			TEXT
 );
 
--- Search: one full-text row per customer.  Its rowid is the customer's search_id, which
--- (unlike customers.rowid) VACUUM never renumbers.  The worker_token column holds a single
--- token ('w' and the owner's identity in hex), so that a search is confined to one worker's
--- customers inside the index itself; names and channel values are matched by word prefix.
--- Triggers keep both tables in step with every edit, from twhook or from the sqlite3 shell.
+-- Search.  Every word in the index carries its owner's code: "w", the worker's number in
+-- search_workers, "x", then the word ("w17xmaria"), so that the words a worker's search can
+-- match are that worker's alone and a search costs the same in a store of any size.  The
+-- views below cut display names and channel values into words at white space and the usual
+-- punctuation (@ . + : - _ / , ( ) ' " & # ; ! ? = [ ] < >) and prefix each; the FTS5
+-- tokenizer (unicode61) then folds case and diacritics.  A customers_search row's rowid is
+-- the customer's search_id, which (unlike customers.rowid) VACUUM never renumbers.  Triggers
+-- keep all of it in step with every edit, from twhook or from the sqlite3 shell; none of these
+-- tables is for editing by hand.
+CREATE TABLE search_workers (
+	code		INTEGER PRIMARY KEY,
+	worker		TEXT NOT NULL UNIQUE
+);
 CREATE TABLE customers_search_ids (
 	search_id	INTEGER PRIMARY KEY,
 	customer_id	TEXT NOT NULL UNIQUE
 );
-CREATE VIRTUAL TABLE customers_search USING fts5 (
-	worker_token, display_name, channel_values, prefix = '2 3'
-);
+CREATE VIRTUAL TABLE customers_search USING fts5 (words, detail = none);
+
+CREATE VIEW customers_search_text AS
+SELECT i.search_id AS search_id, c.customer_id AS customer_id,
+	' w' || ifnull(w.code, 0) || 'x' AS p,
+	' ' || lower(c.display_name || ' ' || ifnull((SELECT group_concat(value, ' ')
+	    FROM customer_channels AS ch WHERE ch.customer_id = c.customer_id), '')) AS t
+FROM customers AS c JOIN customers_search_ids AS i ON i.customer_id = c.customer_id
+LEFT JOIN search_workers AS w ON w.worker = c.worker;
+
+CREATE VIEW customers_search_words AS
+SELECT search_id, customer_id,
+	replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(t, ' ', p), '@', p), '.', p), '+', p), ':', p), '-', p), '_', p), '/', p), ',', p), '(', p), ')', p), '''', p), '"', p), '&', p), '#', p), ';', p), '!', p), '?', p), '=', p), '[', p), ']', p), '<', p), '>', p), char(9), p), char(10), p), char(13), p) AS words
+FROM customers_search_text;
 
 -- The first DELETE clears what an INSERT OR REPLACE left behind (SQLite fires no delete
--- trigger for the row it replaces unless recursive_triggers is on).
+-- trigger for the row it replaces unless recursive_triggers is on).  Rows are added with
+-- INSERT ... SELECT ... WHERE NOT EXISTS, never INSERT OR IGNORE, whose conflict policy an
+-- outer INSERT OR REPLACE would turn into REPLACE.
 CREATE TRIGGER customers_search_insert AFTER INSERT ON customers BEGIN
 	DELETE FROM customers_search WHERE rowid =
 	    (SELECT search_id FROM customers_search_ids WHERE customer_id = new.customer_id);
-	INSERT OR IGNORE INTO customers_search_ids (customer_id) VALUES (new.customer_id);
-	INSERT INTO customers_search (rowid, worker_token, display_name, channel_values)
-	SELECT search_id, 'w' || hex(ifnull(new.worker, '')), new.display_name,
-	    (SELECT group_concat(value, ' ') FROM customer_channels WHERE customer_id = new.customer_id)
-	FROM customers_search_ids WHERE customer_id = new.customer_id;
+	INSERT INTO customers_search_ids (customer_id) SELECT new.customer_id
+	    WHERE NOT EXISTS (SELECT 1 FROM customers_search_ids WHERE customer_id = new.customer_id);
+	INSERT INTO search_workers (worker) SELECT new.worker WHERE new.worker IS NOT NULL
+	    AND NOT EXISTS (SELECT 1 FROM search_workers WHERE worker = new.worker);
+	INSERT INTO customers_search (rowid, words)
+	    SELECT search_id, words FROM customers_search_words WHERE customer_id = new.customer_id;
 END;
 CREATE TRIGGER customers_search_update AFTER UPDATE ON customers BEGIN
 	UPDATE customers_search_ids SET customer_id = new.customer_id
-	WHERE customer_id = old.customer_id;
+	    WHERE customer_id = old.customer_id;
+	INSERT INTO search_workers (worker) SELECT new.worker WHERE new.worker IS NOT NULL
+	    AND NOT EXISTS (SELECT 1 FROM search_workers WHERE worker = new.worker);
 	DELETE FROM customers_search WHERE rowid =
 	    (SELECT search_id FROM customers_search_ids WHERE customer_id = new.customer_id);
-	INSERT INTO customers_search (rowid, worker_token, display_name, channel_values)
-	SELECT search_id, 'w' || hex(ifnull(new.worker, '')), new.display_name,
-	    (SELECT group_concat(value, ' ') FROM customer_channels WHERE customer_id = new.customer_id)
-	FROM customers_search_ids WHERE customer_id = new.customer_id;
+	INSERT INTO customers_search (rowid, words)
+	    SELECT search_id, words FROM customers_search_words WHERE customer_id = new.customer_id;
 END;
 CREATE TRIGGER customers_search_delete AFTER DELETE ON customers BEGIN
 	DELETE FROM customers_search WHERE rowid =
 	    (SELECT search_id FROM customers_search_ids WHERE customer_id = old.customer_id);
 	DELETE FROM customers_search_ids WHERE customer_id = old.customer_id;
 END;
+-- A channel changes its customer's words.
 CREATE TRIGGER customer_channels_search_insert AFTER INSERT ON customer_channels BEGIN
-	UPDATE customers_search SET channel_values =
-	    (SELECT group_concat(value, ' ') FROM customer_channels WHERE customer_id = new.customer_id)
-	WHERE rowid = (SELECT search_id FROM customers_search_ids WHERE customer_id = new.customer_id);
+	DELETE FROM customers_search WHERE rowid =
+	    (SELECT search_id FROM customers_search_ids WHERE customer_id = new.customer_id);
+	INSERT INTO customers_search (rowid, words)
+	    SELECT search_id, words FROM customers_search_words WHERE customer_id = new.customer_id;
 END;
 CREATE TRIGGER customer_channels_search_delete AFTER DELETE ON customer_channels BEGIN
-	UPDATE customers_search SET channel_values =
-	    (SELECT group_concat(value, ' ') FROM customer_channels WHERE customer_id = old.customer_id)
-	WHERE rowid = (SELECT search_id FROM customers_search_ids WHERE customer_id = old.customer_id);
+	DELETE FROM customers_search WHERE rowid =
+	    (SELECT search_id FROM customers_search_ids WHERE customer_id = old.customer_id);
+	INSERT INTO customers_search (rowid, words)
+	    SELECT search_id, words FROM customers_search_words WHERE customer_id = old.customer_id;
 END;
 CREATE TRIGGER customer_channels_search_update AFTER UPDATE ON customer_channels BEGIN
-	UPDATE customers_search SET channel_values =
-	    (SELECT group_concat(value, ' ') FROM customer_channels WHERE customer_id = old.customer_id)
-	WHERE rowid = (SELECT search_id FROM customers_search_ids WHERE customer_id = old.customer_id);
-	UPDATE customers_search SET channel_values =
-	    (SELECT group_concat(value, ' ') FROM customer_channels WHERE customer_id = new.customer_id)
-	WHERE rowid = (SELECT search_id FROM customers_search_ids WHERE customer_id = new.customer_id);
+	DELETE FROM customers_search WHERE rowid IN (SELECT search_id FROM customers_search_ids
+	    WHERE customer_id IN (old.customer_id, new.customer_id));
+	INSERT INTO customers_search (rowid, words)
+	    SELECT search_id, words FROM customers_search_words
+	    WHERE customer_id IN (old.customer_id, new.customer_id);
 END;
 
 -- version 2

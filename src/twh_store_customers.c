@@ -23,16 +23,26 @@ static const char sql_links[] =
     "ORDER BY position, rowid";
 static const char sql_key[] =
     "SELECT display_name, customer_id FROM customers WHERE customer_id = ?1 AND worker = ?2";
+/*
+ * Keyset pages: (name, id) > (?2, ?3), with the collation on the right-hand side, is a range of
+ * customers_by_worker, so a deep page costs what the first does.  (With COLLATE on the left,
+ * SQLite scanned the worker's whole list from the top instead.)
+ */
 static const char sql_page[] =
     "SELECT customer_id, display_name, avatar FROM customers "
-    "WHERE worker = ?1 AND (display_name COLLATE NOCASE, customer_id) > (?2, ?3) "
+    "WHERE worker = ?1 AND (display_name, customer_id) > (?2 COLLATE NOCASE, ?3) "
     "ORDER BY display_name COLLATE NOCASE, customer_id LIMIT ?4";
+/*
+ * A search starts from the full-text index (CROSS JOIN fixes the join order), whose words all
+ * carry the worker's code: only that worker's matches come out, however large the store.  Left
+ * to itself the planner walked the worker's list and ran the full-text query per customer.
+ */
 static const char sql_search[] =
     "SELECT c.customer_id, c.display_name, c.avatar FROM customers_search AS s "
-    "JOIN customers_search_ids AS i ON i.search_id = s.rowid "
-    "JOIN customers AS c ON c.customer_id = i.customer_id "
-    "WHERE customers_search MATCH ?5 AND c.worker = ?1 "
-    "AND (c.display_name COLLATE NOCASE, c.customer_id) > (?2, ?3) "
+    "CROSS JOIN customers_search_ids AS i CROSS JOIN customers AS c "
+    "WHERE customers_search MATCH ?5 AND i.search_id = s.rowid "
+    "AND c.customer_id = i.customer_id AND c.worker = ?1 "
+    "AND (c.display_name, c.customer_id) > (?2 COLLATE NOCASE, ?3) "
     "ORDER BY c.display_name COLLATE NOCASE, c.customer_id LIMIT ?4";
 static const char sql_upsert[] =
     "INSERT INTO customers (customer_id, display_name, worker, avatar, details_title, "
@@ -203,8 +213,11 @@ twh_store_customer_key(struct twh_store *s, const char *customer_id, const char 
 	return rc;
 }
 
+static const char sql_worker_code[] = "SELECT code FROM search_workers WHERE worker = ?1";
+
 struct search_terms {
 	struct twh_buf	*out;
+	sqlite3_int64	 code;
 	size_t		 n;
 };
 
@@ -212,42 +225,49 @@ static int
 add_search_term(void *arg, const char *token, int len)
 {
 	struct search_terms	*t = arg;
-	int			 rc, i;
+	int			 i;
 
 	if (t->n == SEARCH_MAX_TERMS)
 		return 0;
-	rc = twh_buf_adds(t->out, t->n > 0 ? " AND \"" : "\"");
+	if (twh_buf_printf(t->out, "%s\"w%lldx", t->n > 0 ? " AND " : "", (long long)t->code) == -1)
+		return -1;
 	for (i = 0; i < len; i++)
-		rc |= token[i] == '"' ? twh_buf_adds(t->out, "\"\"") : twh_buf_addc(t->out, token[i]);
-	rc |= twh_buf_adds(t->out, "\"*");
+		if ((token[i] == '"' ? twh_buf_adds(t->out, "\"\"") :
+		    twh_buf_addc(t->out, token[i])) == -1)
+			return -1;
 	t->n++;
-	return rc;
+	return twh_buf_adds(t->out, "\"*");
 }
 
 /*
- * An FTS5 expression for QUERY within WORKER's customers.  The query is cut into tokens by the
- * index's own tokenizer and each token becomes a quoted prefix phrase, so nothing typed in the
- * app is read as FTS5 syntax, and a word the index could never hold (punctuation) is dropped
- * rather than making the search fail.  No token at all is a search for nothing (*TERMS == 0).
+ * An FTS5 expression for QUERY within WORKER's customers.  The query is cut into words by the
+ * index's own tokenizer, and each word becomes a quoted prefix phrase carrying the worker's code
+ * (see customers_search in twhook.sql), so nothing typed in the app is read as FTS5 syntax and
+ * a word the index could never hold (punctuation) is dropped rather than matching nothing.
+ * *TERMS is 0 for a query with no word, or a worker with no customers: a search for nothing.
  */
 static int
 search_expression(struct twh_store *s, const char *worker, const char *query,
     struct twh_buf *out, size_t *terms)
 {
-	struct search_terms	 t = { out, 0 };
-	const unsigned char	*w;
+	struct search_terms	 t = { out, 0, 0 };
+	sqlite3_stmt		*st;
 	int			 rc;
 
-	rc = twh_buf_adds(out, "worker_token : w");
-	for (w = (const unsigned char *)worker; *w != '\0'; w++)
-		rc |= twh_buf_printf(out, "%02X", *w);
-	rc |= twh_buf_adds(out, " AND {display_name channel_values} : (");
-	if (rc != 0)
-		return twh_store_fail(s, "out of memory");
+	*terms = 0;
+	if ((st = twh_store_stmt(s, sql_worker_code)) == NULL)
+		return TWH_STORE_ERROR;
+	sqlite3_bind_text(st, 1, worker, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		t.code = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? TWH_STORE_OK : twh_store_fail(s, "reading a worker's code");
 	if ((rc = twh_store_tokenize(s, query, add_search_term, &t)) != TWH_STORE_OK)
 		return rc;
 	*terms = t.n;
-	return twh_buf_addc(out, ')') == 0 ? TWH_STORE_OK : twh_store_fail(s, "out of memory");
+	return TWH_STORE_OK;
 }
 
 static int

@@ -1,0 +1,541 @@
+#!/bin/bash
+# run.sh: the twhook-crm benchmark; README.md in this folder says how to read what it prints.
+#
+#   tests/bench/run.sh [-d SECONDS] [-n CUSTOMERS...] BUILD_DIR
+#
+# For each store size (default 1000 and 1000000 customers) it builds a store with `twhook init`
+# and the sqlite3 shell, serves twhook-crm and a trivial FastCGI responder (trivial.c) from one
+# lighttpd on 127.0.0.1 (started afresh for each store, since the FastCGI processes open the
+# store once), checks every scenario once with curl (HTTP 200 and the expected JSON),
+# then drives each with wrk for SECONDS (default 10) and prints req/s and p99 latency, each
+# against the trivial responder's, and the ratio between the largest and the smallest store.
+# Exit status: 0 when every scenario ran and answered correctly, 1 otherwise, 2 on a usage
+# error.  It never judges the timings: it is a benchmark, not a test.
+set -euo pipefail
+LC_ALL=C
+export LC_ALL
+
+usage() {
+	echo "usage: $0 [-d SECONDS] [-n CUSTOMERS...] BUILD_DIR" >&2
+	exit 2
+}
+
+duration=10
+sizes=()
+while getopts d:n:h opt; do
+	case $opt in
+	d) duration=$OPTARG ;;
+	n) for s in ${OPTARG//,/ }; do sizes+=("$s"); done ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+# "-n 1000 1000000 BUILD_DIR": the numbers after -n that getopts left behind.
+while [ $# -gt 1 ] && [[ $1 =~ ^[0-9]+$ ]]; do
+	sizes+=("$1")
+	shift
+done
+[ $# -eq 1 ] || usage
+[[ $duration =~ ^[1-9][0-9]*$ ]] || usage
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000 1000000)
+for s in "${sizes[@]}"; do [[ $s =~ ^[1-9][0-9]*$ ]] || usage; done
+mapfile -t sizes < <(printf '%s\n' "${sizes[@]}" | sort -nu)
+
+BUILD=$(cd "$1" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+TWHOOK=$BUILD/src/twhook
+CRM=$BUILD/cgi-bin/twhook-crm
+WORKER=worker7@example.com
+WORKERS=500
+PAGE=30
+
+die() {
+	echo "run.sh: FAILED: $*" >&2
+	exit 1
+}
+say() { echo "run.sh: $*" >&2; }
+
+if [ ! -x "$TWHOOK" ] || [ ! -x "$CRM" ]; then
+	die "no $TWHOOK or $CRM: build first (make)"
+fi
+LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
+for tool in cc "$LIGHTTPD" wrk sqlite3 curl jq; do
+	command -v "$tool" >/dev/null ||
+	    die "$tool is missing (contrib/install-deps.sh installs it)"
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/twhook-bench.XXXXXX")
+LIGHTTPD_PID=
+CHILD_PID=
+
+stop_lighttpd() {
+	local kids
+	[ -n "$LIGHTTPD_PID" ] || return 0
+	kids=$(pgrep -P "$LIGHTTPD_PID" 2>/dev/null || true)
+	kill "$LIGHTTPD_PID" 2>/dev/null || true
+	wait "$LIGHTTPD_PID" 2>/dev/null || true
+	# lighttpd stops the FastCGI processes it spawned; make sure of it.
+	for pid in $kids; do kill "$pid" 2>/dev/null || true; done
+	LIGHTTPD_PID=
+}
+
+cleanup() {
+	set +e
+	[ -z "$CHILD_PID" ] || { kill "$CHILD_PID" 2>/dev/null; wait "$CHILD_PID" 2>/dev/null; }
+	stop_lighttpd
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'echo "run.sh: interrupted" >&2; exit 130' INT TERM HUP
+
+# run_child OUTPUT COMMAND...: runs COMMAND in the background, its output to the file OUTPUT,
+# and waits, so that a signal reaches the trap at once and cleanup can stop COMMAND.  (The
+# redirection is not on the call: the trap would write its message into OUTPUT.)
+run_child() {
+	local rc=0 output=$1
+	shift
+	"$@" > "$output" 2>&1 &
+	CHILD_PID=$!
+	wait "$CHILD_PID" || rc=$?
+	CHILD_PID=
+	return $rc
+}
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# ---------------------------------------------------------------------------------------------
+# The machine.
+
+machine() {
+	local cpu
+	cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
+	echo "machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(uname -sr)"
+	echo "         $("$LIGHTTPD" -v 2>&1 | head -n 1)"
+	echo "         $(wrk -v 2>&1 | head -n 1 | sed 's/ *Copyright.*//')"
+	echo "         sqlite3 $(sqlite3 -version | cut -d' ' -f1), cc $(cc --version | head -n 1)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# The store: N customers owned round-robin by worker0@example.com .. worker499@example.com.
+
+# store_sql N: the SQL that fills a store made by `twhook init`.  Names, avatars, details and
+# links come from a hash of the customer's number, so that every run builds the same store.
+store_sql() {
+	cat <<-SQL
+	PRAGMA journal_mode = WAL;
+	PRAGMA synchronous = OFF;
+	PRAGMA cache_size = -262144;
+	PRAGMA temp_store = MEMORY;
+	-- Channels go in before their customers (hence no foreign key checks until the end), so
+	-- that the customers' insert trigger indexes each customer once, channels included; the
+	-- channel trigger runs too, and finds no search row yet.
+	PRAGMA foreign_keys = OFF;
+	BEGIN;
+	CREATE TEMP TABLE first_names (i INTEGER PRIMARY KEY, name TEXT NOT NULL);
+	INSERT INTO first_names (i, name) SELECT key, value FROM json_each('["Maria","Mark",
+	    "Martin","Marta","Marcus","Marie","Mario","Margaret","James","John","Robert",
+	    "Michael","William","David","Richard","Joseph","Linda","Barbara","Elizabeth",
+	    "Jennifer","Susan","Jessica","Sarah","Karen","Nancy","Lisa","Ahmed","Yuki","Priya",
+	    "Wei","Olga","Kwame"]');
+	CREATE TEMP TABLE last_names (i INTEGER PRIMARY KEY, name TEXT NOT NULL);
+	INSERT INTO last_names (i, name) SELECT key, value FROM json_each('["Smith","Johnson",
+	    "Williams","Brown","Jones","Garcia","Miller","Davis","Rodriguez","Martinez",
+	    "Hernandez","Lopez","Gonzalez","Wilson","Anderson","Thomas","Taylor","Moore",
+	    "Jackson","Martin","Lee","Perez","Thompson","White"]');
+	-- 2 customers in 100 get one of these: a search for one finds few of a worker's customers.
+	CREATE TEMP TABLE rare_names (i INTEGER PRIMARY KEY, name TEXT NOT NULL);
+	INSERT INTO rare_names (i, name) SELECT key, value FROM json_each('["Okonkwo",
+	    "Szymanski","Abernathy","Quigley","Fitzgerald"]');
+	-- n and a well-mixed 32-bit hash of n (x XOR y is written (x | y) - (x & y)).
+	CREATE TEMP TABLE gen (n INTEGER PRIMARY KEY, h INTEGER NOT NULL);
+	WITH RECURSIVE seq (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n + 1 < $1),
+	    a (n, h) AS (SELECT n, (n * 2654435761 + 12345) % 4294967296 FROM seq),
+	    b (n, h) AS (SELECT n, (((h | (h >> 16)) - (h & (h >> 16))) * 73244475) % 4294967296
+	        FROM a)
+	INSERT INTO gen (n, h) SELECT n, (h | (h >> 16)) - (h & (h >> 16)) FROM b;
+	INSERT INTO workers (identity)
+	SELECT 'worker' || n || '@example.com' FROM gen WHERE n < $WORKERS;
+	INSERT INTO customer_channels (customer_id, type, value)
+	SELECT printf('C%07d', n), 'sms', printf('+1555%07d', n) FROM gen ORDER BY n;
+	INSERT INTO customers (customer_id, display_name, worker, avatar, details_title,
+	    details_content)
+	SELECT printf('C%07d', g.n),
+	    f.name || ' ' || CASE WHEN (g.h >> 20) % 100 < 2 THEN r.name ELSE l.name END,
+	    'worker' || (g.n % $WORKERS) || '@example.com',
+	    CASE WHEN (g.h >> 8) % 10 = 0 THEN printf('https://example.com/avatars/%d.png', g.n) END,
+	    CASE WHEN (g.h >> 12) % 5 = 0 THEN 'Information' END,
+	    CASE WHEN (g.h >> 12) % 5 = 0 THEN 'Status: Active' || char(10) || char(10) ||
+	        'Customer since: ' || (2010 + (g.h >> 24) % 14) END
+	FROM gen AS g
+	JOIN first_names AS f ON f.i = g.h % 32
+	JOIN last_names AS l ON l.i = (g.h >> 5) % 24
+	JOIN rare_names AS r ON r.i = (g.h >> 10) % 5
+	ORDER BY g.n;
+	INSERT INTO customer_links (customer_id, type, value, display_name, position)
+	SELECT printf('C%07d', n), 'CRM', printf('https://crm.example.com/customers/%d', n),
+	    'Open in CRM', 0
+	FROM gen WHERE (h >> 16) % 20 = 0 ORDER BY n;
+	COMMIT;
+	SQL
+}
+
+q() { sqlite3 -batch -noheader "$DB" "$@"; }
+
+# make_store N: $DB filled with N customers; sets LOAD_SECONDS.
+make_store() {
+	local n=$1 start got
+	store_sql "$n" > "$T/load.sql"
+	start=$(now)
+	"$TWHOOK" -c "$CONF" init > /dev/null || die "twhook init failed for $DB"
+	if ! run_child "$T/load.out" sqlite3 -bail -batch "$DB" ".read $T/load.sql"; then
+		cat "$T/load.out" >&2
+		die "loading $n customers into $DB failed"
+	fi
+	LOAD_SECONDS=$(elapsed "$start")
+	got=$(q "SELECT (SELECT count(*) FROM customers) || ' ' ||
+	    (SELECT count(*) FROM customers_search) || ' ' ||
+	    (SELECT count(*) FROM customers_search WHERE words NOT LIKE '%x1555%') || ' ' ||
+	    (SELECT count(*) FROM pragma_foreign_key_check)")
+	[ "$got" = "$n $n 0 0" ] ||
+	    die "the store does not hold what was loaded (customers, search rows, rows without" \
+		"channels, foreign key errors: $got; want $n $n 0 0)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Requests: signed exactly as Twilio signs them, sent with curl (checks) or wrk (load).
+
+urlenc() { jq -rn --arg v "$1" '$v | @uri'; }
+
+form_encode() {
+	local out='' p
+	for p in "$@"; do
+		out+=${out:+&}$(urlenc "${p%%=*}")=$(urlenc "${p#*=}")
+	done
+	printf '%s' "$out"
+}
+
+# request PATH PARAM...: POSTs the signed form to PATH; the answer in $T/body, status in $STATUS.
+request() {
+	local path=$1 sig body
+	shift
+	sig=$("$TWHOOK" -c "$CONF" sign "$ORIGIN$path" "$@") || die "twhook sign failed"
+	body=$(form_encode "$@")
+	STATUS=$(curl -sS --max-time 300 -o "$T/body" -w '%{http_code}' -X POST \
+	    -H 'Content-Type: application/x-www-form-urlencoded' -H "X-Twilio-Signature: $sig" \
+	    --data-binary "$body" "$ORIGIN$path") || STATUS=000
+}
+
+# Scenarios: SC_PATH, SC_PARAMS (one NAME=VALUE a line) and SC_CHECK (a jq program that must be
+# true of the answer, with $id, $n, $first, $more and $q bound from SC_ARGS).
+declare -A SC_PATH SC_PARAMS SC_CHECK SC_ARGS SC_NOTE
+SCENARIOS=(details list-first list-anchor-deep list-token-deep search search-rare)
+
+LIST_OK='.objects.searchable == true and (.objects.customers | type) == "array" and
+    (.objects.customers | length) == ($n | tonumber) and
+    (.objects.customers[0].customer_id // "") == $first and
+    (.objects | has("next_page_token")) == ($more == "1") and
+    all(.objects.customers[]; (.customer_id | type) == "string" and
+        (.display_name | type) == "string")'
+
+scenario() { # NAME PATH CHECK ARGS NOTE PARAM...
+	local name=$1
+	SC_PATH[$name]=$2
+	SC_CHECK[$name]=$3
+	SC_ARGS[$name]=$4
+	SC_NOTE[$name]=$5
+	shift 5
+	SC_PARAMS[$name]=$(printf '%s\n' "$@")
+}
+
+# check NAME: sends scenario NAME once and fails loudly unless it answers 200 and right.
+check() {
+	local name=$1 params args
+	mapfile -t params <<< "${SC_PARAMS[$name]}"
+	# shellcheck disable=SC2206
+	args=(${SC_ARGS[$name]})
+	request "${SC_PATH[$name]}" "${params[@]}"
+	if [ "$STATUS" != 200 ] ||
+	    ! jq -e "${args[@]}" "${SC_CHECK[$name]}" "$T/body" > /dev/null 2>&1; then
+		echo "run.sh: scenario $name: HTTP $STATUS for ${params[*]}:" >&2
+		head -c 2000 "$T/body" >&2
+		echo >&2
+		tail -n 20 "$T/lighttpd.log" >&2 2>/dev/null || true
+		die "scenario $name did not answer 200 with the expected JSON"
+	fi
+}
+
+# define_scenarios: picks the parameters of each scenario from the store $DB.
+define_scenarios() {
+	local count pos target id first more m token consumed step surname prefix like order
+
+	count=$(q "SELECT count(*) FROM customers WHERE worker = '$WORKER'")
+	[ "$count" -ge 2 ] || die "$WORKER has $count customers: use stores of 508 or more"
+	# The position Anchor and NextPageToken continue after: about 90% through the list.
+	pos=$(((count - 1) * 9 / 10))
+	order="ORDER BY display_name COLLATE NOCASE, customer_id"
+
+	scenario trivial /trivial '. == {}' "" "the baseline" \
+	    Location=GetCustomerDetailsByCustomerId "Worker=$WORKER" CustomerId=C0000007
+
+	id=$(q "SELECT customer_id FROM customers AS c WHERE worker = '$WORKER' ORDER BY
+	    EXISTS (SELECT 1 FROM customer_links AS l WHERE l.customer_id = c.customer_id) DESC,
+	    details_title IS NULL, avatar IS NULL, customer_id LIMIT 1")
+	scenario details /twhook-crm '.objects.customer.customer_id == $id and
+	    (.objects.customer.display_name | type) == "string" and
+	    (.objects.customer.channels | length) == 1' "--arg id $id" "CustomerId=$id" \
+	    Location=GetCustomerDetailsByCustomerId "Worker=$WORKER" "CustomerId=$id"
+
+	first=$(q "SELECT customer_id FROM customers WHERE worker = '$WORKER' $order LIMIT 1")
+	m=$((count < PAGE ? count : PAGE))
+	more=$((count > PAGE ? 1 : 0))
+	scenario list-first /twhook-crm "$LIST_OK" \
+	    "--arg n $m --arg first $first --arg more $more --arg q -" "PageSize=$PAGE" \
+	    Location=GetCustomersList "Worker=$WORKER" "PageSize=$PAGE"
+
+	id=$(q "SELECT customer_id FROM customers WHERE worker = '$WORKER' $order
+	    LIMIT 1 OFFSET $pos")
+	first=$(q "SELECT customer_id FROM customers WHERE worker = '$WORKER' $order
+	    LIMIT 1 OFFSET $((pos + 1))")
+	m=$((count - pos - 1 < PAGE ? count - pos - 1 : PAGE))
+	more=$((count - pos - 1 > PAGE ? 1 : 0))
+	scenario list-anchor-deep /twhook-crm "$LIST_OK" \
+	    "--arg n $m --arg first $first --arg more $more --arg q -" \
+	    "Anchor=$id, customer $((pos + 1)) of $count" \
+	    Location=GetCustomersList "Worker=$WORKER" "PageSize=$PAGE" "Anchor=$id"
+
+	# The same page through a NextPageToken, got by walking the list from its top.
+	token=
+	consumed=0
+	target=$((pos + 1))
+	while [ "$consumed" -lt "$target" ]; do
+		step=$((target - consumed > 100 ? 100 : target - consumed))
+		scenario walk /twhook-crm '.objects.next_page_token | type == "string"' "" "" \
+		    Location=GetCustomersList "Worker=$WORKER" "PageSize=$step" \
+		    ${token:+"NextPageToken=$token"}
+		check walk
+		token=$(jq -r .objects.next_page_token "$T/body")
+		consumed=$((consumed + step))
+	done
+	step=$(((target + 99) / 100))
+	scenario list-token-deep /twhook-crm "$LIST_OK" \
+	    "--arg n $m --arg first $first --arg more $more --arg q -" \
+	    "NextPageToken after customer $((pos + 1)) of $count (walked $step list pages to get it)" \
+	    Location=GetCustomersList "Worker=$WORKER" "PageSize=$PAGE" "NextPageToken=$token"
+
+	# search: the commonest 3-letter start of the worker's customers' names ("mar" if tied).
+	prefix=$(q "SELECT lower(substr(display_name, 1, 3)) AS p FROM customers
+	    WHERE worker = '$WORKER' GROUP BY p ORDER BY count(*) DESC, p <> 'mar', p LIMIT 1")
+	like="(lower(display_name) LIKE '$prefix%' OR lower(display_name) LIKE '% $prefix%')"
+	m=$(q "SELECT count(*) FROM customers WHERE worker = '$WORKER' AND $like")
+	first=$(q "SELECT customer_id FROM customers WHERE worker = '$WORKER' AND $like $order
+	    LIMIT 1")
+	scenario search /twhook-crm "$LIST_OK and all(.objects.customers[];
+	    .display_name | ascii_downcase | test(\"(^| )\" + \$q))" \
+	    "--arg n $((m < PAGE ? m : PAGE)) --arg first $first --arg more $((m > PAGE ? 1 : 0))
+	    --arg q $prefix" "Query=$prefix, $m of $count match" \
+	    Location=GetCustomersList "Worker=$WORKER" "PageSize=$PAGE" "Query=$prefix"
+
+	# search-rare: the surname that the fewest of the worker's customers have.
+	surname=$(q "SELECT substr(display_name, instr(display_name, ' ') + 1) AS s FROM customers
+	    WHERE worker = '$WORKER' GROUP BY s ORDER BY count(*), s LIMIT 1")
+	like="(lower(display_name) LIKE '% $(tr "[:upper:]" "[:lower:]" <<< "$surname")%')"
+	m=$(q "SELECT count(*) FROM customers WHERE worker = '$WORKER' AND $like")
+	first=$(q "SELECT customer_id FROM customers WHERE worker = '$WORKER' AND $like $order
+	    LIMIT 1")
+	scenario search-rare /twhook-crm "$LIST_OK and all(.objects.customers[];
+	    .display_name | ascii_downcase | test(\" \" + \$q))" \
+	    "--arg n $((m < PAGE ? m : PAGE)) --arg first $first --arg more $((m > PAGE ? 1 : 0))
+	    --arg q $(tr "[:upper:]" "[:lower:]" <<< "$surname")" "Query=$surname, $m of $count match" \
+	    Location=GetCustomersList "Worker=$WORKER" "PageSize=$PAGE" "Query=$surname"
+}
+
+# ---------------------------------------------------------------------------------------------
+# lighttpd and wrk.
+
+pick_port() {
+	local p
+	for _ in $(seq 100); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<> "/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	die "no free port on 127.0.0.1"
+}
+
+write_conf() {
+	cat > "$CONF" <<-CONF
+	# written by tests/bench/run.sh
+	database = $DB
+	auth_token = $AUTH_TOKEN
+	public_url = http://127.0.0.1:$PORT
+	validate_signature = yes
+	CONF
+}
+
+start_lighttpd() {
+	mkdir -p "$T/www"
+	for _ in 1 2 3 4 5; do
+		[ -n "${PORT:-}" ] || PORT=$(pick_port)
+		ORIGIN=http://127.0.0.1:$PORT
+		write_conf
+		cat > "$T/lighttpd.conf" <<-CONF
+		server.document-root = "$T/www"
+		server.bind = "127.0.0.1"
+		server.port = $PORT
+		server.errorlog = "$T/lighttpd.log"
+		server.modules = ( "mod_fastcgi" )
+		fastcgi.server = (
+		    "/twhook-crm" => ((
+		        "socket" => "$T/crm.sock",
+		        "bin-path" => "$CRM",
+		        "bin-environment" => ( "TWHOOK_CONFIG" => "$CONF" ),
+		        "check-local" => "disable",
+		        "max-procs" => 2,
+		    )),
+		    "/trivial" => ((
+		        "socket" => "$T/trivial.sock",
+		        "bin-path" => "$T/trivial",
+		        "check-local" => "disable",
+		        "max-procs" => 2,
+		    )),
+		)
+		CONF
+		: > "$T/lighttpd.log"
+		"$LIGHTTPD" -D -f "$T/lighttpd.conf" > "$T/lighttpd.out" 2>&1 &
+		LIGHTTPD_PID=$!
+		for _ in $(seq 100); do
+			kill -0 "$LIGHTTPD_PID" 2>/dev/null || break
+			[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x=y \
+			    "$ORIGIN/trivial" 2>/dev/null)" = 200 ] && return 0
+			sleep 0.1
+		done
+		cat "$T/lighttpd.out" "$T/lighttpd.log" >&2
+		stop_lighttpd
+		PORT=
+	done
+	die "lighttpd did not start"
+}
+
+# bench STORE NAME: wrk on scenario NAME; fills RPS, P99, REQS and ERRS for "STORE NAME".
+declare -A RPS P99 REQS ERRS
+bench() {
+	local store=$1 name=$2 key="$1 $2" params sig body out=$T/wrk.out non2xx
+	mapfile -t params <<< "${SC_PARAMS[$name]}"
+	check "$name"
+	sig=$("$TWHOOK" -c "$CONF" sign "$ORIGIN${SC_PATH[$name]}" "${params[@]}")
+	body=$(form_encode "${params[@]}")
+	cat > "$T/$name.lua" <<-LUA
+	wrk.method = "POST"
+	wrk.body = [==[$body]==]
+	wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+	wrk.headers["X-Twilio-Signature"] = "$sig"
+	LUA
+	say "$store: $name (${SC_NOTE[$name]})"
+	if ! run_child "$out" wrk -t2 -c32 -d"${duration}s" --latency --timeout 30s \
+	    -s "$T/$name.lua" "$ORIGIN${SC_PATH[$name]}"; then
+		cat "$out" >&2
+		die "wrk failed"
+	fi
+	# Requests still queued behind the backends finish before anything else is measured: this
+	# request waits for them, and checks the answer once more.
+	check "$name"
+	non2xx=$(awk -F': *' '/Non-2xx or 3xx responses/ { print $2 }' "$out")
+	if [ -n "$non2xx" ] && [ "$non2xx" -gt 0 ]; then
+		cat "$out" >&2
+		die "scenario $name: $non2xx answers were not 2xx under load"
+	fi
+	RPS[$key]=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+	REQS[$key]=$(awk '/ requests in / { print $1 }' "$out")
+	ERRS[$key]=$(awk '/Socket errors:/ { gsub(/,/, ""); print $4 + $6 + $8 + $10 }' "$out")
+	ERRS[$key]=${ERRS[$key]:-0}
+	P99[$key]=$(awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+	    print v * (u == "us" ? 0.001 : u == "ms" ? 1 : u == "s" ? 1000 : u == "m" ? 60000 : 0) }' \
+	    "$out")
+	if [ -z "${RPS[$key]}" ] || [ -z "${P99[$key]}" ]; then
+		cat "$out" >&2
+		die "cannot read the output of wrk"
+	fi
+	say "  ${RPS[$key]} req/s, p99 ${P99[$key]} ms, ${REQS[$key]} requests," \
+	    "${ERRS[$key]} socket errors"
+}
+
+# ---------------------------------------------------------------------------------------------
+
+MACHINE=$(machine)
+echo "$MACHINE" >&2
+AUTH_TOKEN=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+PORT=
+cc -O2 -Wall -o "$T/trivial" "$HERE/trivial.c" -lfcgi || die "cannot build trivial.c"
+
+declare -A LOAD NOTES
+last=${sizes[${#sizes[@]} - 1]}
+for n in "${sizes[@]}"; do
+	mkdir -p "$T/store-$n"
+	DB=$T/store-$n/store.db
+	CONF=$T/store-$n/twhook.conf
+	PORT=${PORT:-$(pick_port)}
+	write_conf
+	say "$n customers: loading the store"
+	make_store "$n"
+	LOAD[$n]="$LOAD_SECONDS s, $(du -m "$DB" | cut -f1) MB"
+	say "$n customers: loaded in ${LOAD[$n]}"
+	start_lighttpd
+	define_scenarios
+	NOTES[$n]=$(for s in "${SCENARIOS[@]}"; do echo "    $s: ${SC_NOTE[$s]}"; done)
+	for s in trivial "${SCENARIOS[@]}"; do
+		bench "$n" "$s"
+	done
+	if [ "$n" = "$last" ]; then
+		bench end trivial
+	fi
+	stop_lighttpd
+	rm -rf "$T/store-$n"
+done
+
+# ---------------------------------------------------------------------------------------------
+# The report.
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.2f", a / b }'
+}
+
+echo
+echo "twhook-crm benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'): $(sed -n \
+    's/^#define PACKAGE_STRING "\(.*\)"$/\1/p' "$BUILD/config.h" 2>/dev/null) built in $BUILD"
+echo "wrk -t2 -c32 -d${duration}s, lighttpd + mod_fastcgi (max-procs 2),"
+echo "$WORKERS workers, scenarios for $WORKER, X-Twilio-Signature checked on every request"
+echo "$MACHINE"
+for n in "${sizes[@]}"; do
+	echo "store of $n customers: loaded in ${LOAD[$n]}"
+	echo "${NOTES[$n]}"
+done
+echo
+printf '%-8s %-17s %10s %8s %9s %8s %8s\n' store scenario req/s xtrivial "p99 ms" xtrivial errors
+for n in "${sizes[@]}" end; do
+	ref=$n
+	[ "$n" = end ] && ref=${sizes[0]}
+	for s in trivial "${SCENARIOS[@]}"; do
+		[ -n "${RPS[$n $s]:-}" ] || continue
+		printf '%-8s %-17s %10.0f %8s %9.2f %8s %8s\n' "$n" "$s" "${RPS[$n $s]}" \
+		    "$(ratio "${RPS[$n $s]}" "${RPS[$ref trivial]}")" "${P99[$n $s]}" \
+		    "$(ratio "${P99[$n $s]}" "${P99[$ref trivial]}")" "${ERRS[$n $s]}"
+	done
+done
+echo "(xtrivial: against the trivial responder measured just before, in the same store's run;"
+echo " the 'end' row is the trivial responder again after everything, against the first one)"
+if [ ${#sizes[@]} -gt 1 ]; then
+	small=${sizes[0]}
+	echo
+	printf 'scaling from %s to %s customers:\n' "$small" "$last"
+	printf '%-17s %12s %12s %10s %10s\n' scenario "req/s" "req/s" "req/s" "p99"
+	printf '%-17s %12s %12s %10s %10s\n' "" "@$small" "@$last" ratio ratio
+	for s in trivial "${SCENARIOS[@]}"; do
+		printf '%-17s %12.0f %12.0f %10s %10s\n' "$s" "${RPS[$small $s]}" "${RPS[$last $s]}" \
+		    "$(ratio "${RPS[$last $s]}" "${RPS[$small $s]}")" \
+		    "$(ratio "${P99[$last $s]}" "${P99[$small $s]}")"
+	done
+fi
+exit 0
