@@ -17,8 +17,10 @@ CREATE TABLE customers (
 	details_title	TEXT,
 	details_content	TEXT
 );
--- The list and the keyset paging: one worker's customers in display-name order.
-CREATE INDEX customers_by_worker ON customers (worker, display_name COLLATE NOCASE, customer_id);
+-- The list and the keyset paging: one worker's customers in display-name order (the avatar
+-- too, so that a page is read from the index alone).
+CREATE INDEX customers_by_worker ON customers (worker, display_name COLLATE NOCASE, customer_id,
+    avatar);
 
 CREATE TABLE customer_channels (
 	customer_id	TEXT NOT NULL REFERENCES customers ON DELETE CASCADE ON UPDATE CASCADE,

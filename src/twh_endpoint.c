@@ -177,6 +177,20 @@ run_handler(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respo
 		ctx->endpoint->handle(ctx, req, res);
 }
 
+/* Runs a reading handler in one read transaction: one snapshot for all its queries. */
+static void
+handle_reading(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
+{
+	if (twh_store_begin_read(ctx->store) != TWH_STORE_OK) {
+		twh_store_unavailable(ctx, res);
+		return;
+	}
+	run_handler(ctx, req, res);
+	/* Nothing was written, so ending the transaction either way loses nothing. */
+	if (twh_store_commit(ctx->store) != TWH_STORE_OK)
+		twh_store_rollback(ctx->store);
+}
+
 /* Runs the handler inside the open transaction; commits a 2xx answer with its claim. */
 static void
 handle_in_transaction(struct twh_ctx *ctx, const struct twh_request *req,
@@ -264,7 +278,7 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 	if (ctx->endpoint->writes)
 		handle_once(ctx, req, res);
 	else
-		run_handler(ctx, req, res);
+		handle_reading(ctx, req, res);
 }
 
 static double

@@ -347,24 +347,37 @@ twh_store_tokenize(struct twh_store *s, const char *text,
 	return TWH_STORE_OK;
 }
 
+static const char sql_begin_write[] = "BEGIN IMMEDIATE";
+static const char sql_begin_read[] = "BEGIN";
+static const char sql_commit[] = "COMMIT";
+
+/* Runs one of the transaction statements above, prepared once. */
 static int
-exec(struct twh_store *s, const char *sql, const char *what)
+exec_cached(struct twh_store *s, const char *sql, const char *what)
 {
-	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return twh_store_fail(s, what);
-	return TWH_STORE_OK;
+	sqlite3_stmt	*st = twh_store_stmt(s, sql);
+
+	return st == NULL ? TWH_STORE_ERROR : twh_store_step_done(s, st, what);
 }
 
+/* A write transaction: taken at once, waiting up to the busy timeout for another writer. */
 int
 twh_store_begin(struct twh_store *s)
 {
-	return exec(s, "BEGIN IMMEDIATE", "starting a transaction");
+	return exec_cached(s, sql_begin_write, "starting a transaction");
+}
+
+/* A read transaction: every query until twh_store_commit sees the same snapshot. */
+int
+twh_store_begin_read(struct twh_store *s)
+{
+	return exec_cached(s, sql_begin_read, "starting a read transaction");
 }
 
 int
 twh_store_commit(struct twh_store *s)
 {
-	return exec(s, "COMMIT", "committing");
+	return exec_cached(s, sql_commit, "committing");
 }
 
 void

@@ -26,6 +26,7 @@ void		 twh_store_close(struct twh_store *);
 const char	*twh_store_error(const struct twh_store *);
 bool		 twh_store_busy(const struct twh_store *);
 int		 twh_store_begin(struct twh_store *);
+int		 twh_store_begin_read(struct twh_store *);
 int		 twh_store_commit(struct twh_store *);
 void		 twh_store_rollback(struct twh_store *);
 
