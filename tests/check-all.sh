@@ -4,7 +4,8 @@
 #   1. builds with -Werror and runs `make check` (unit, CGI, FastCGI, lighttpd and man tests);
 #   2. builds with --enable-sanitizers (ASan, UBSan) and runs `make check` again;
 #   3. runs the shell tests once more with every program under valgrind;
-#   4. runs `make distcheck`.
+#   4. fuzzes each parser with libFuzzer (clang) for $FUZZ_SECONDS (default 60) seconds;
+#   5. runs `make distcheck`.
 # Each assertion of each `make check` counts, and each build step counts as one.  The last line
 # is "N passed, N failed"; the exit status is 0 only when nothing failed.
 # Builds go to $CHECK_DIR (default: _check in the source tree).
@@ -86,6 +87,10 @@ say "shell tests under valgrind"
 (cd "$work/plain/tests" && make check TESTS="tool.test outcomes.test crm.test fastcgi.test lighttpd.test" \
     TWHOOK_VALGRIND=1 > "$work/check-valgrind.log" 2>&1)
 count "$work/plain"
+
+say "fuzzing the parsers (libFuzzer, ${FUZZ_SECONDS:-60} s each)"
+step build-fuzz build fuzz --enable-fuzzing CC=clang CFLAGS="-g -O1"
+step fuzz make -C "$work/fuzz/tests" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 
 say "make distcheck"
 step distcheck make -C "$work/plain" distcheck
