@@ -99,6 +99,27 @@ participant_added(struct twh_ctx *ctx, const struct twh_request *req, struct twh
 	twh_response_json(res, 200, json_object_new_object());
 }
 
+/*
+ * Without the store: a 4xx or 5xx answer to the pre-event onConversationAdd would reject the
+ * customer's conversation, so it gets the address as its name, as an unknown customer would.
+ * Post-events cannot be rejected; they keep their 503.
+ */
+static void
+conversations_without_store(struct twh_ctx *ctx, const struct twh_request *req,
+    struct twh_response *res)
+{
+	const char		*event = twh_request_param(req, "EventType");
+	const char		*address = twh_request_param(req, "MessagingBinding.Address");
+	struct json_object	*answer;
+
+	(void)ctx;
+	if (event == NULL || strcmp(event, "onConversationAdd") != 0)
+		return;
+	answer = json_object_new_object();
+	twh_json_add_string(answer, "friendly_name", address);
+	twh_response_json(res, 200, answer);
+}
+
 static void
 conversations(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
 {
@@ -123,6 +144,7 @@ main(int argc, char *argv[])
 		.writes = true,
 		.natural_key = event_key,
 		.handle = conversations,
+		.store_down = conversations_without_store,
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

@@ -58,6 +58,14 @@ routing(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response 
 	if ((conversation = twh_require_sid(req, res, "ConversationSid")) == NULL)
 		return;
 	address = twh_request_param(req, "MessagingBinding.Address");
+	/* Routed already (a new delivery of the same conversation): the rotation stays put. */
+	if ((rc = twh_outbox_routed(ctx->store, conversation)) != TWH_STORE_NOT_FOUND) {
+		if (rc == TWH_STORE_OK)
+			twh_response_json(res, 200, json_object_new_object());
+		else
+			twh_store_unavailable(ctx, res);
+		return;
+	}
 	rc = choose_worker(ctx->store, address, &worker);
 	if (rc == TWH_STORE_OK)
 		rc = twh_outbox_add_participant(ctx->store, &ctx->conf, conversation, worker);

@@ -2,9 +2,11 @@
  * cmd_dispatch.c: `twhook dispatch [--once]` delivers the outbox.  One dispatcher runs per store
  * (an flock on STORE.dispatch.lock), so a job found mid-attempt at start was interrupted by a
  * crash and is retried; the REST calls are safe to repeat (see twh_outbox.c).  Between jobs it
- * sleeps in poll(2) on an inotify watch of the store's directory, which every commit touches,
- * so a new job is picked up within milliseconds without polling the disk; the only timer is the
- * next retry.  --once delivers what is due now and exits.
+ * sleeps in poll(2) on an inotify watch of the store's directory: endpoints touch STORE.wake
+ * after committing work, so a new job is picked up at once without polling the disk.  Any other
+ * change there (a WAL write, which can come before its commit is visible, say from the sqlite3
+ * shell) brings a look at once and another RECHECK_S later.  The only timers are the next retry
+ * and an idle look every IDLE_WAKE_S.  --once delivers what is due now and exits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +28,7 @@
 #define BATCH		16
 #define IDLE_WAKE_S	60.0
 #define BUSY_PAUSE_S	1.0
+#define RECHECK_S	0.02
 #define PRUNE_EVERY_S	3600.0
 #define CLAIMS_KEPT_S	(7 * 86400.0)
 #define JOBS_KEPT_S	(30 * 86400.0)
@@ -47,7 +50,8 @@ lock_store(const char *database)
 	int	 fd;
 
 	snprintf(path, sizeof(path), "%s.dispatch.lock", database);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+	/* Read-only is enough for flock(2), so whoever made the file, any user can take it. */
+	if ((fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644)) == -1) {
 		twh_err("%s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -67,7 +71,8 @@ watch_store(const char *database)
 	int	 fd = -1;
 
 	if (copy != NULL && (fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) != -1 &&
-	    inotify_add_watch(fd, dirname(copy), IN_MODIFY | IN_CREATE | IN_MOVED_TO) == -1) {
+	    inotify_add_watch(fd, dirname(copy), IN_ATTRIB | IN_MODIFY | IN_CREATE | IN_MOVED_TO) ==
+	    -1) {
 		close(fd);
 		fd = -1;
 	}
@@ -78,12 +83,13 @@ watch_store(const char *database)
 	return fd;
 }
 
-/* Sleeps until the store changes, SECONDS pass, or a signal arrives. */
-static void
+/* Sleeps until the store changes, SECONDS pass, or a signal arrives; true for a change. */
+static bool
 wait_for_work(int inotify_fd, double seconds)
 {
 	struct pollfd	 pfd = { inotify_fd, POLLIN, 0 };
 	char		 events[4096];
+	bool		 changed = false;
 	int		 ms = seconds <= 0 ? 0 : seconds > IDLE_WAKE_S ? (int)(IDLE_WAKE_S * 1000) :
 			    (int)(seconds * 1000) + 1;
 
@@ -94,7 +100,8 @@ wait_for_work(int inotify_fd, double seconds)
 	}
 	if (poll(&pfd, 1, ms) > 0)
 		while (read(inotify_fd, events, sizeof(events)) > 0)
-			continue;
+			changed = true;
+	return changed;
 }
 
 static void
@@ -113,8 +120,8 @@ log_outcome(const struct twh_job *job, double started)
 		    job->last_error);
 		break;
 	default:
-		twh_err("job %lld %s: dead after %d attempts: %s", job->job_id, job->kind,
-		    job->attempts, job->last_error);
+		twh_err("job %lld %s: dead after %d attempt%s: %s", job->job_id, job->kind,
+		    job->attempts, job->attempts == 1 ? "" : "s", job->last_error);
 		break;
 	}
 }
@@ -152,7 +159,8 @@ static int
 run(struct twh_conf *conf, struct twh_store *store, bool once)
 {
 	struct twh_delivery	 d = { conf, NULL };
-	double			 next, last_prune = 0;
+	double			 next, wait_s, last_prune = 0;
+	bool			 recheck = false;
 	int			 inotify_fd = -1, interrupted, rc, failed = 0;
 
 	if ((d.http = twh_http_client_new(20000)) == NULL) {
@@ -176,16 +184,19 @@ run(struct twh_conf *conf, struct twh_store *store, bool once)
 			twh_store_jobs_interrupted(store, twh_now(), &interrupted);
 			continue;
 		}
-		if (once)
-			break;
 		if (twh_now() - last_prune > PRUNE_EVERY_S) {
 			last_prune = twh_now();
 			if (twh_store_prune(store, last_prune - CLAIMS_KEPT_S,
 			    last_prune - JOBS_KEPT_S) != TWH_STORE_OK)
 				twh_warn("pruning: %s", twh_store_error(store));
 		}
+		if (once)
+			break;
 		rc = twh_store_next_due(store, &next);
-		wait_for_work(inotify_fd, rc == TWH_STORE_OK ? next - twh_now() : IDLE_WAKE_S);
+		wait_s = rc == TWH_STORE_OK ? next - twh_now() : IDLE_WAKE_S;
+		if (recheck && wait_s > RECHECK_S)
+			wait_s = RECHECK_S;
+		recheck = wait_for_work(inotify_fd, wait_s);
 	}
 	if (inotify_fd != -1)
 		close(inotify_fd);

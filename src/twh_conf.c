@@ -89,17 +89,19 @@ conf_set_auth_token(struct conf_cursor *c, const char *value)
 	return 0;
 }
 
+/* PREFIX and 32 hexadecimal digits: an account or API key SID. */
+static bool
+sid_like(const char *v, const char *prefix)
+{
+	return strncmp(v, prefix, 2) == 0 && strlen(v) == 34 &&
+	    strspn(v + 2, "0123456789abcdefABCDEF") == 32;
+}
+
 static int
 conf_set_account_sid(struct conf_cursor *c, const char *value)
 {
-	size_t	 i;
-
-	if (strncmp(value, "AC", 2) != 0 || strlen(value) != 34)
+	if (!sid_like(value, "AC"))
 		return conf_fail(c, "expected AC followed by 32 hexadecimal digits, not '%s'", value);
-	for (i = 2; i < 34; i++)
-		if (strchr("0123456789abcdefABCDEF", value[i]) == NULL)
-			return conf_fail(c, "expected AC followed by 32 hexadecimal digits, not '%s'",
-			    value);
 	return conf_set_string(c, &c->conf->account_sid, value);
 }
 
@@ -178,8 +180,8 @@ set_api_base_url(struct conf_cursor *c, const char *v)
 static int
 set_api_key_sid(struct conf_cursor *c, const char *v)
 {
-	if (strncmp(v, "SK", 2) != 0)
-		return conf_fail(c, "expected an API key SID (SK...), not '%s'", v);
+	if (!sid_like(v, "SK"))
+		return conf_fail(c, "expected SK followed by 32 hexadecimal digits, not '%s'", v);
 	return conf_set_string(c, &c->conf->api_key_sid, v);
 }
 
@@ -298,6 +300,11 @@ conf_check(struct conf_cursor *c)
 	c->key = NULL;
 	if (conf->database == NULL) {
 		snprintf(c->err, c->errlen, "%s: no 'database' key: name the SQLite store", c->path);
+		return -1;
+	}
+	if (conf->dispatch_backoff_max_ms < conf->dispatch_backoff_ms) {
+		snprintf(c->err, c->errlen, "%s: dispatch_backoff_max_ms is smaller than "
+		    "dispatch_backoff_ms", c->path);
 		return -1;
 	}
 	if ((conf->api_key_sid == NULL) != (conf->api_key_secret == NULL)) {

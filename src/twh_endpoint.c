@@ -137,8 +137,22 @@ check_signature(struct twh_ctx *ctx, struct twh_request *req, struct twh_respons
 	return 0;
 }
 
+/*
+ * The store could not be opened or locked: 503, or whatever the endpoint's STORE_DOWN answers
+ * (a pre-event webhook that would reject the customer's conversation with a 503).
+ */
+static void
+store_down(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
+{
+	if (ctx->endpoint->store_down == NULL)
+		return;
+	twh_warn("answering without the store (failing open)");
+	twh_buf_reset(&res->headers);
+	ctx->endpoint->store_down(ctx, req, res);
+}
+
 static int
-open_store(struct twh_ctx *ctx, struct twh_response *res)
+open_store(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
 {
 	char	 err[512];
 
@@ -148,6 +162,7 @@ open_store(struct twh_ctx *ctx, struct twh_response *res)
 		twh_err("%s", err);
 		twh_response_error(res, 503, "the store is unavailable");
 		twh_response_header(res, "Retry-After", "1");
+		store_down(ctx, req, res);
 		return 503;
 	}
 	return 0;
@@ -211,7 +226,8 @@ handle_in_transaction(struct twh_ctx *ctx, const struct twh_request *req,
 		twh_store_rollback(ctx->store);
 		twh_buf_reset(&res->headers);
 		twh_store_unavailable(ctx, res);
-	}
+	} else
+		twh_store_notify(ctx->store);
 }
 
 /* Runs a writing handler in one transaction, at most once per delivery. */
@@ -227,6 +243,7 @@ handle_once(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respo
 	keyed = delivery_key(ctx, req, &key) == 0;
 	if (twh_store_begin(ctx->store) != TWH_STORE_OK) {
 		twh_store_unavailable(ctx, res);
+		store_down(ctx, req, res);
 		twh_buf_free(&key);
 		return;
 	}
@@ -273,7 +290,7 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 		return;
 	}
 	if (read_body(ctx, req, res) != 0 || parse_body(ctx, req, res) != 0 ||
-	    check_signature(ctx, req, res) != 0 || open_store(ctx, res) != 0)
+	    check_signature(ctx, req, res) != 0 || open_store(ctx, req, res) != 0)
 		return;
 	if (ctx->endpoint->writes)
 		handle_once(ctx, req, res);

@@ -45,6 +45,8 @@ struct twh_endpoint {
 	twh_handler			*handle;
 	bool				 writes;
 	twh_natural_key			*natural_key;	/* may be NULL */
+	twh_handler			*store_down;	/* answers instead of 503 when the
+							   store cannot be had; may be NULL */
 };
 
 struct twh_ctx {

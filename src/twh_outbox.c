@@ -61,6 +61,16 @@ queue(struct twh_store *s, const struct twh_conf *conf, const char *kind, const 
 	return rc;
 }
 
+/* TWH_STORE_OK when CONVERSATION_SID already has its worker queued (or added). */
+int
+twh_outbox_routed(struct twh_store *s, const char *conversation_sid)
+{
+	char	 key[512];
+
+	snprintf(key, sizeof(key), "add_participant:%s", conversation_sid);
+	return twh_store_job_exists(s, key);
+}
+
 /*
  * Queues adding IDENTITY (a worker) to CONVERSATION_SID.  The key is the conversation's: one
  * routed worker per conversation, however often (and under whatever token) it is routed.
@@ -144,11 +154,16 @@ rest(struct twh_delivery *d, const char *method, const char *path, const char *f
 	const struct twh_conf	*conf = d->conf;
 	struct twh_http_call	 call;
 	struct twh_buf		 url;
+	const char		*base;
+	size_t			 base_len;
 	int			 rc;
 
 	twh_buf_init(&url);
-	if (twh_buf_printf(&url, "%s%s", conf->api_base_url != NULL ? conf->api_base_url :
-	    DEFAULT_API_BASE, path) == -1) {
+	base = conf->api_base_url != NULL ? conf->api_base_url : DEFAULT_API_BASE;
+	base_len = strlen(base);
+	while (base_len > 0 && base[base_len - 1] == '/')
+		base_len--;
+	if (twh_buf_printf(&url, "%.*s%s", (int)base_len, base, path) == -1) {
 		memset(a, 0, sizeof(*a));
 		snprintf(a->error, sizeof(a->error), "out of memory");
 		return -1;
@@ -215,21 +230,26 @@ deliver_add_participant(struct twh_delivery *d, struct twh_job *job, struct json
 	return o;
 }
 
-/* Merges NEW into the attributes JSON text OLD (existing values win); true when it changed. */
-static bool
+/*
+ * Merges ADD into the attributes JSON text OLD (existing values win) in *MERGED; 1 when that
+ * changed something, 0 when not, -1 when OLD holds something other than a JSON object, which
+ * is never overwritten.
+ */
+static int
 merge_attributes(const char *old, struct json_object *add, struct json_object **merged)
 {
 	const char	*why;
-	bool		 changed = false;
+	int		 changed = 0;
 
-	*merged = old != NULL && *old != '\0' ? twh_json_parse(old, strlen(old), &why) : NULL;
-	if (*merged == NULL)
+	if (old == NULL || old[strspn(old, " \t\r\n")] == '\0')
 		*merged = json_object_new_object();
+	else if ((*merged = twh_json_parse(old, strlen(old), &why)) == NULL)
+		return -1;
 	json_object_object_foreach(add, key, value) {
 		if (json_object_object_get_ex(*merged, key, NULL))
 			continue;
 		json_object_object_add(*merged, key, json_object_get(value));
-		changed = true;
+		changed = 1;
 	}
 	return changed;
 }
@@ -267,7 +287,11 @@ deliver_update_participant(struct twh_delivery *d, struct twh_job *job, struct j
 		o = OUTCOME_RETRY;
 	} else if (o == OUTCOME_DONE) {
 		old = payload_string(participant, "attributes");
-		if (!merge_attributes(old, add, &merged))
+		if ((rc = merge_attributes(old, add, &merged)) == -1) {
+			twh_buf_adds(why, "the participant's attributes are not a JSON object: "
+			    "left as they are");
+			o = OUTCOME_DEAD;
+		} else if (rc == 0)
 			twh_info("job %lld: %s already has its customer attributes", job->job_id, mb);
 		else {
 			twh_http_form_add(&form, "Attributes", twh_json_text(merged));

@@ -10,6 +10,7 @@
 #include "twh_store.h"
 
 double	 twh_now(void);
+int	 twh_outbox_routed(struct twh_store *, const char *conversation_sid);
 int	 twh_outbox_add_participant(struct twh_store *, const struct twh_conf *,
 	    const char *conversation_sid, const char *identity);
 int	 twh_outbox_update_participant(struct twh_store *, const struct twh_conf *,

@@ -4,9 +4,12 @@
  * or an out-of-date schema is an error that tells the operator to run `twhook init`.  There is
  * no cache of data here, so an edit made in the sqlite3 shell shows in the very next request.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "twh_store_internal.h"
 
@@ -23,6 +26,8 @@ struct twh_store {
 	size_t		 n_cached;
 	char		 error[512];
 	bool		 busy;
+	char		*path;
+	int		 wake_fd;	/* STORE.wake, opened on first use; -1 until then */
 };
 
 static const char version_marker[] = "-- version ";
@@ -70,10 +75,12 @@ twh_store_open(const char *path, struct twh_store **out, char *err, size_t errle
 	int			 version, want = twh_store_schema_version();
 
 	*out = NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
+	if ((s = calloc(1, sizeof(*s))) == NULL || (s->path = strdup(path)) == NULL) {
+		free(s);
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
+	s->wake_fd = -1;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK || configure_connection(s->db) == -1 || user_version(s->db, &version) == -1) {
 		snprintf(err, errlen, "%s: cannot open the store: %s (run `twhook init` to create it)",
@@ -179,8 +186,28 @@ twh_store_close(struct twh_store *s)
 		sqlite3_finalize(s->cache[i].stmt);
 	if (s->tokenizer != NULL)
 		s->tokenizer_api.xDelete(s->tokenizer);
+	if (s->wake_fd != -1)
+		close(s->wake_fd);
 	sqlite3_close(s->db);
+	free(s->path);
 	free(s);
+}
+
+/*
+ * Tells a waiting `twhook dispatch` that committed work is there: it watches STORE.wake, whose
+ * time stamp this sets.  (The WAL file's own writes come before the commit is visible.)  A
+ * failure only delays the dispatcher to its next look, so it is not an error.
+ */
+void
+twh_store_notify(struct twh_store *s)
+{
+	char	 path[4096];
+
+	if (s->wake_fd == -1 &&
+	    snprintf(path, sizeof(path), "%s.wake", s->path) < (int)sizeof(path))
+		s->wake_fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+	if (s->wake_fd != -1)
+		futimens(s->wake_fd, NULL);
 }
 
 const char *

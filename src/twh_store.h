@@ -23,6 +23,7 @@ int		 twh_store_open(const char *path, struct twh_store **, char *err, size_t er
 int		 twh_store_migrate(const char *path, int *from, int *to, char *err, size_t errlen);
 int		 twh_store_schema_version(void);
 void		 twh_store_close(struct twh_store *);
+void		 twh_store_notify(struct twh_store *);
 const char	*twh_store_error(const struct twh_store *);
 bool		 twh_store_busy(const struct twh_store *);
 int		 twh_store_begin(struct twh_store *);
@@ -120,6 +121,7 @@ int		 twh_store_claim_add(struct twh_store *, const char *token, const char *end
 		    const struct twh_claim *);
 void		 twh_claim_free(struct twh_claim *);
 int		 twh_store_job_add(struct twh_store *, const struct twh_job *);
+int		 twh_store_job_exists(struct twh_store *, const char *key);
 int		 twh_store_jobs_due(struct twh_store *, double now, size_t max,
 		    struct twh_job **, size_t *);
 int		 twh_store_job_update(struct twh_store *, const struct twh_job *);

@@ -15,6 +15,7 @@ static const char sql_claim_find[] =
 static const char sql_claim_add[] =
     "INSERT INTO idempotency_claims (token, endpoint, status, content_type, body) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char sql_job_exists[] = "SELECT 1 FROM outbox WHERE idempotency_key = ?1";
 static const char sql_job_add[] =
     "INSERT INTO outbox (kind, idempotency_key, payload, state, next_attempt_at, give_up_at, "
     "updated_at, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7) "
@@ -129,6 +130,23 @@ twh_store_claim_add(struct twh_store *s, const char *token, const char *endpoint
 	sqlite3_bind_text(st, 4, c->content_type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, c->body != NULL ? c->body : "", -1, SQLITE_STATIC);
 	return twh_store_step_done(s, st, "recording an idempotency claim");
+}
+
+/* TWH_STORE_OK when a job with KEY is in the outbox, TWH_STORE_NOT_FOUND when none is. */
+int
+twh_store_job_exists(struct twh_store *s, const char *key)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = twh_store_stmt(s, sql_job_exists)) == NULL)
+		return TWH_STORE_ERROR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return TWH_STORE_OK;
+	return rc == SQLITE_DONE ? TWH_STORE_NOT_FOUND : twh_store_fail(s, "reading the outbox");
 }
 
 /* Queues JOB (kind, key, payload, state, next_attempt_at, give_up_at, last_error). */

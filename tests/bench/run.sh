@@ -48,73 +48,15 @@ CRM=$BUILD/cgi-bin/twhook-crm
 WORKER=worker7@example.com
 WORKERS=500
 PAGE=30
-
-die() {
-	echo "run.sh: FAILED: $*" >&2
-	exit 1
-}
-say() { echo "run.sh: $*" >&2; }
+# die, say, need_tools, bench_start, machine, q, request, scenario, check, start_lighttpd,
+# bench, ratio and more: the functions the benchmarks share.
+. "$HERE/lib.sh"
 
 if [ ! -x "$TWHOOK" ] || [ ! -x "$CRM" ]; then
 	die "no $TWHOOK or $CRM: build first (make)"
 fi
-LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
-for tool in cc "$LIGHTTPD" wrk sqlite3 curl jq; do
-	command -v "$tool" >/dev/null ||
-	    die "$tool is missing (contrib/install-deps.sh installs it)"
-done
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/twhook-bench.XXXXXX")
-LIGHTTPD_PID=
-CHILD_PID=
-
-stop_lighttpd() {
-	local kids
-	[ -n "$LIGHTTPD_PID" ] || return 0
-	kids=$(pgrep -P "$LIGHTTPD_PID" 2>/dev/null || true)
-	kill "$LIGHTTPD_PID" 2>/dev/null || true
-	wait "$LIGHTTPD_PID" 2>/dev/null || true
-	# lighttpd stops the FastCGI processes it spawned; make sure of it.
-	for pid in $kids; do kill "$pid" 2>/dev/null || true; done
-	LIGHTTPD_PID=
-}
-
-cleanup() {
-	set +e
-	[ -z "$CHILD_PID" ] || { kill "$CHILD_PID" 2>/dev/null; wait "$CHILD_PID" 2>/dev/null; }
-	stop_lighttpd
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'echo "run.sh: interrupted" >&2; exit 130' INT TERM HUP
-
-# run_child OUTPUT COMMAND...: runs COMMAND in the background, its output to the file OUTPUT,
-# and waits, so that a signal reaches the trap at once and cleanup can stop COMMAND.  (The
-# redirection is not on the call: the trap would write its message into OUTPUT.)
-run_child() {
-	local rc=0 output=$1
-	shift
-	"$@" > "$output" 2>&1 &
-	CHILD_PID=$!
-	wait "$CHILD_PID" || rc=$?
-	CHILD_PID=
-	return $rc
-}
-
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-# ---------------------------------------------------------------------------------------------
-# The machine.
-
-machine() {
-	local cpu
-	cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
-	echo "machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(uname -sr)"
-	echo "         $("$LIGHTTPD" -v 2>&1 | head -n 1)"
-	echo "         $(wrk -v 2>&1 | head -n 1 | sed 's/ *Copyright.*//')"
-	echo "         sqlite3 $(sqlite3 -version | cut -d' ' -f1), cc $(cc --version | head -n 1)"
-}
+need_tools cc "$LIGHTTPD" wrk sqlite3 curl jq
+bench_start
 
 # ---------------------------------------------------------------------------------------------
 # The store: N customers owned round-robin by worker0@example.com .. worker499@example.com.
@@ -180,8 +122,6 @@ store_sql() {
 	SQL
 }
 
-q() { sqlite3 -batch -noheader "$DB" "$@"; }
-
 # make_store N: $DB filled with N customers; sets LOAD_SECONDS.
 make_store() {
 	local n=$1 start got
@@ -202,33 +142,8 @@ make_store() {
 		"channels, foreign key errors: $got; want $n $n 0 0)"
 }
 
-# ---------------------------------------------------------------------------------------------
-# Requests: signed exactly as Twilio signs them, sent with curl (checks) or wrk (load).
-
-urlenc() { jq -rn --arg v "$1" '$v | @uri'; }
-
-form_encode() {
-	local out='' p
-	for p in "$@"; do
-		out+=${out:+&}$(urlenc "${p%%=*}")=$(urlenc "${p#*=}")
-	done
-	printf '%s' "$out"
-}
-
-# request PATH PARAM...: POSTs the signed form to PATH; the answer in $T/body, status in $STATUS.
-request() {
-	local path=$1 sig body
-	shift
-	sig=$("$TWHOOK" -c "$CONF" sign "$ORIGIN$path" "$@") || die "twhook sign failed"
-	body=$(form_encode "$@")
-	STATUS=$(curl -sS --max-time 300 -o "$T/body" -w '%{http_code}' -X POST \
-	    -H 'Content-Type: application/x-www-form-urlencoded' -H "X-Twilio-Signature: $sig" \
-	    --data-binary "$body" "$ORIGIN$path") || STATUS=000
-}
-
-# Scenarios: SC_PATH, SC_PARAMS (one NAME=VALUE a line) and SC_CHECK (a jq program that must be
-# true of the answer, with $id, $n, $first, $more and $q bound from SC_ARGS).
-declare -A SC_PATH SC_PARAMS SC_CHECK SC_ARGS SC_NOTE
+# The scenarios (see scenario and check in lib.sh); LIST_OK is their check of a list, with $n,
+# $first, $more and $q bound from SC_ARGS.
 SCENARIOS=(details list-first list-anchor-deep list-token-deep search search-rare)
 
 LIST_OK='.objects.searchable == true and (.objects.customers | type) == "array" and
@@ -237,33 +152,6 @@ LIST_OK='.objects.searchable == true and (.objects.customers | type) == "array" 
     (.objects | has("next_page_token")) == ($more == "1") and
     all(.objects.customers[]; (.customer_id | type) == "string" and
         (.display_name | type) == "string")'
-
-scenario() { # NAME PATH CHECK ARGS NOTE PARAM...
-	local name=$1
-	SC_PATH[$name]=$2
-	SC_CHECK[$name]=$3
-	SC_ARGS[$name]=$4
-	SC_NOTE[$name]=$5
-	shift 5
-	SC_PARAMS[$name]=$(printf '%s\n' "$@")
-}
-
-# check NAME: sends scenario NAME once and fails loudly unless it answers 200 and right.
-check() {
-	local name=$1 params args
-	mapfile -t params <<< "${SC_PARAMS[$name]}"
-	# shellcheck disable=SC2206
-	args=(${SC_ARGS[$name]})
-	request "${SC_PATH[$name]}" "${params[@]}"
-	if [ "$STATUS" != 200 ] ||
-	    ! jq -e "${args[@]}" "${SC_CHECK[$name]}" "$T/body" > /dev/null 2>&1; then
-		echo "run.sh: scenario $name: HTTP $STATUS for ${params[*]}:" >&2
-		head -c 2000 "$T/body" >&2
-		echo >&2
-		tail -n 20 "$T/lighttpd.log" >&2 2>/dev/null || true
-		die "scenario $name did not answer 200 with the expected JSON"
-	fi
-}
 
 # define_scenarios: picks the parameters of each scenario from the store $DB.
 define_scenarios() {
@@ -351,124 +239,12 @@ define_scenarios() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# lighttpd and wrk.
-
-pick_port() {
-	local p
-	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<> "/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	die "no free port on 127.0.0.1"
-}
-
-write_conf() {
-	cat > "$CONF" <<-CONF
-	# written by tests/bench/run.sh
-	database = $DB
-	auth_token = $AUTH_TOKEN
-	public_url = http://127.0.0.1:$PORT
-	validate_signature = yes
-	CONF
-}
-
-start_lighttpd() {
-	mkdir -p "$T/www"
-	for _ in 1 2 3 4 5; do
-		[ -n "${PORT:-}" ] || PORT=$(pick_port)
-		ORIGIN=http://127.0.0.1:$PORT
-		write_conf
-		cat > "$T/lighttpd.conf" <<-CONF
-		server.document-root = "$T/www"
-		server.bind = "127.0.0.1"
-		server.port = $PORT
-		server.errorlog = "$T/lighttpd.log"
-		server.modules = ( "mod_fastcgi" )
-		fastcgi.server = (
-		    "/twhook-crm" => ((
-		        "socket" => "$T/crm.sock",
-		        "bin-path" => "$CRM",
-		        "bin-environment" => ( "TWHOOK_CONFIG" => "$CONF" ),
-		        "check-local" => "disable",
-		        "max-procs" => 2,
-		    )),
-		    "/trivial" => ((
-		        "socket" => "$T/trivial.sock",
-		        "bin-path" => "$T/trivial",
-		        "check-local" => "disable",
-		        "max-procs" => 2,
-		    )),
-		)
-		CONF
-		: > "$T/lighttpd.log"
-		"$LIGHTTPD" -D -f "$T/lighttpd.conf" > "$T/lighttpd.out" 2>&1 &
-		LIGHTTPD_PID=$!
-		for _ in $(seq 100); do
-			kill -0 "$LIGHTTPD_PID" 2>/dev/null || break
-			[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x=y \
-			    "$ORIGIN/trivial" 2>/dev/null)" = 200 ] && return 0
-			sleep 0.1
-		done
-		cat "$T/lighttpd.out" "$T/lighttpd.log" >&2
-		stop_lighttpd
-		PORT=
-	done
-	die "lighttpd did not start"
-}
-
-# bench STORE NAME: wrk on scenario NAME; fills RPS, P99, REQS and ERRS for "STORE NAME".
-declare -A RPS P99 REQS ERRS
-bench() {
-	local store=$1 name=$2 key="$1 $2" params sig body out=$T/wrk.out non2xx
-	mapfile -t params <<< "${SC_PARAMS[$name]}"
-	check "$name"
-	sig=$("$TWHOOK" -c "$CONF" sign "$ORIGIN${SC_PATH[$name]}" "${params[@]}")
-	body=$(form_encode "${params[@]}")
-	cat > "$T/$name.lua" <<-LUA
-	wrk.method = "POST"
-	wrk.body = [==[$body]==]
-	wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-	wrk.headers["X-Twilio-Signature"] = "$sig"
-	LUA
-	say "$store: $name (${SC_NOTE[$name]})"
-	if ! run_child "$out" wrk -t2 -c32 -d"${duration}s" --latency --timeout 30s \
-	    -s "$T/$name.lua" "$ORIGIN${SC_PATH[$name]}"; then
-		cat "$out" >&2
-		die "wrk failed"
-	fi
-	# Requests still queued behind the backends finish before anything else is measured: this
-	# request waits for them, and checks the answer once more.
-	check "$name"
-	non2xx=$(awk -F': *' '/Non-2xx or 3xx responses/ { print $2 }' "$out")
-	if [ -n "$non2xx" ] && [ "$non2xx" -gt 0 ]; then
-		cat "$out" >&2
-		die "scenario $name: $non2xx answers were not 2xx under load"
-	fi
-	RPS[$key]=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
-	REQS[$key]=$(awk '/ requests in / { print $1 }' "$out")
-	ERRS[$key]=$(awk '/Socket errors:/ { gsub(/,/, ""); print $4 + $6 + $8 + $10 }' "$out")
-	ERRS[$key]=${ERRS[$key]:-0}
-	P99[$key]=$(awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
-	    print v * (u == "us" ? 0.001 : u == "ms" ? 1 : u == "s" ? 1000 : u == "m" ? 60000 : 0) }' \
-	    "$out")
-	if [ -z "${RPS[$key]}" ] || [ -z "${P99[$key]}" ]; then
-		cat "$out" >&2
-		die "cannot read the output of wrk"
-	fi
-	say "  ${RPS[$key]} req/s, p99 ${P99[$key]} ms, ${REQS[$key]} requests," \
-	    "${ERRS[$key]} socket errors"
-}
-
-# ---------------------------------------------------------------------------------------------
 
 MACHINE=$(machine)
 echo "$MACHINE" >&2
 AUTH_TOKEN=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 PORT=
-cc -O2 -Wall -o "$T/trivial" "$HERE/trivial.c" -lfcgi || die "cannot build trivial.c"
+build_trivial
 
 declare -A LOAD NOTES
 last=${sizes[${#sizes[@]} - 1]}
@@ -482,7 +258,7 @@ for n in "${sizes[@]}"; do
 	make_store "$n"
 	LOAD[$n]="$LOAD_SECONDS s, $(du -m "$DB" | cut -f1) MB"
 	say "$n customers: loaded in ${LOAD[$n]}"
-	start_lighttpd
+	start_lighttpd "/twhook-crm=$CRM"
 	define_scenarios
 	NOTES[$n]=$(for s in "${SCENARIOS[@]}"; do echo "    $s: ${SC_NOTE[$s]}"; done)
 	for s in trivial "${SCENARIOS[@]}"; do
@@ -497,10 +273,6 @@ done
 
 # ---------------------------------------------------------------------------------------------
 # The report.
-
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.2f", a / b }'
-}
 
 echo
 echo "twhook-crm benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'): $(sed -n \

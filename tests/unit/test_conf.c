@@ -90,6 +90,16 @@ main(void)
 	error_is("database = x\nauth_token = t\nlog_level = loud\n",
 	    "t.conf:3: key 'log_level': expected error, warning, info or debug, not 'loud'",
 	    "a bad log level");
+	error_is("database = x\nauth_token = t\napi_key_sid = SKshort\napi_key_secret = s\n",
+	    "t.conf:3: key 'api_key_sid': expected SK followed by 32 hexadecimal digits, "
+	    "not 'SKshort'", "a short API key SID");
+	error_is("database = x\nauth_token = t\napi_key_sid = SK0123456789abcdef0123456789abcdef\n",
+	    "t.conf: api_key_sid and api_key_secret go together: give both or neither",
+	    "an API key without its secret");
+	error_is("database = x\nauth_token = t\ndispatch_backoff_ms = 5000\n"
+	    "dispatch_backoff_max_ms = 1000\n",
+	    "t.conf: dispatch_backoff_max_ms is smaller than dispatch_backoff_ms",
+	    "a backoff cap below the first backoff");
 	error_is("auth_token = t\n", "t.conf: no 'database' key: name the SQLite store",
 	    "no database");
 	error_is("database = x\n", "t.conf: no 'auth_token' key: every request would be refused "

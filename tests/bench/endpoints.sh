@@ -1,0 +1,327 @@
+#!/bin/bash
+# endpoints.sh: the benchmark of the Frontline and Conversations endpoints other than twhook-crm
+# (twhook-outgoing, twhook-templates, twhook-conversations, twhook-routing); README.md in this
+# folder says how to read what it prints.
+#
+#   tests/bench/endpoints.sh [-d SECONDS] [-r REQUESTS] BUILD_DIR
+#
+# It builds a store with `twhook init`, schema/sample.sql and 300 more pool workers, serves the
+# four endpoints and a trivial FastCGI responder (trivial.c) from one lighttpd on 127.0.0.1,
+# checks every scenario once with curl (HTTP 200 and the expected JSON, and for routing the
+# expected job in the outbox), then drives each with wrk for SECONDS (default 10) and prints
+# req/s and p99 latency, each against the trivial responder's measured in the same run.
+# Every request is signed and its X-Twilio-Signature checked.  The routing scenarios that must
+# route a new conversation with every request cycle through REQUESTS (default 50000) requests
+# signed in advance, each with its own ConversationSid and idempotency token; the run fails if
+# wrk used one twice.  Exit status: 0 when every scenario ran and answered correctly, 1
+# otherwise, 2 on a usage error.  It never judges the timings: it is a benchmark, not a test.
+set -euo pipefail
+LC_ALL=C
+export LC_ALL
+
+usage() {
+	echo "usage: $0 [-d SECONDS] [-r REQUESTS] BUILD_DIR" >&2
+	exit 2
+}
+
+duration=10
+prepared=50000
+while getopts d:r:h opt; do
+	case $opt in
+	d) duration=$OPTARG ;;
+	r) prepared=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 1 ] || usage
+[[ $duration =~ ^[1-9][0-9]*$ ]] || usage
+[[ $prepared =~ ^[1-9][0-9]*$ ]] || usage
+
+BUILD=$(cd "$1" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+TWHOOK=$BUILD/src/twhook
+CGI=$BUILD/cgi-bin
+POOL=300			# pool workers added to the sample's alice and bob
+THREADS=2			# wrk -t
+# die, say, need_tools, bench_start, machine, q, request, scenario, check, start_lighttpd,
+# bench, ratio and more: the functions the benchmarks share.
+. "$HERE/lib.sh"
+
+for e in outgoing templates conversations routing; do
+	[ -x "$CGI/twhook-$e" ] || die "no $CGI/twhook-$e: build first (make)"
+done
+[ -x "$TWHOOK" ] || die "no $TWHOOK: build first (make)"
+need_tools cc "$LIGHTTPD" wrk sqlite3 curl jq python3
+bench_start
+
+# ---------------------------------------------------------------------------------------------
+# The store: the sample data (schema/sample.sql), and POOL more workers in the routing pool.
+
+make_store() {
+	local got
+	"$TWHOOK" -c "$CONF" init > /dev/null || die "twhook init failed for $DB"
+	sqlite3 -bail "$DB" < "$TOP/schema/sample.sql" || die "loading schema/sample.sql failed"
+	q "WITH RECURSIVE seq (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n + 1 < $POOL)
+	    INSERT INTO workers (identity) SELECT printf('pool%03d@example.com', n) FROM seq" ||
+	    die "adding the pool workers failed"
+	got=$(q "SELECT (SELECT count(*) FROM workers) || ' ' || (SELECT count(*) FROM customers)
+	    || ' ' || (SELECT count(*) FROM templates) || ' ' || (SELECT count(*) FROM outbox)")
+	[ "$got" = "$((POOL + 2)) 5 3 0" ] ||
+	    die "the store does not hold what was loaded (workers, customers, templates, jobs:" \
+		"$got; want $((POOL + 2)) 5 3 0)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Prepared requests: for the routing scenarios, each request must be a new delivery of a new
+# conversation, hence its own body and signature.  sign_requests.py signs them in advance (as
+# `twhook sign` would: checked below on a few), and a wrk script hands each thread its share.
+
+# prepare NAME TOKEN-PREFIX COUNT PARAM...: $T/NAME.req, COUNT requests to scenario NAME's path
+# signed by sign_requests.py ("{n...}" in a PARAM is the request's number; the idempotency tokens
+# start with TOKEN-PREFIX, 8 hex digits), and $T/NAME.lua to send them, each once; when wrk has
+# sent them all it starts over, and says so in its output ("wrapped").
+prepare() {
+	local name=$1 prefix=$2 count=$3 url
+	shift 3
+	url=$ORIGIN${SC_PATH[$name]}
+	python3 "$HERE/sign_requests.py" --url "$url" --auth-token "$AUTH_TOKEN" --count "$count" \
+	    --token-prefix "$prefix" "$@" > "$T/$name.req" || die "sign_requests.py failed"
+	[ "$(wc -l < "$T/$name.req")" = "$count" ] || die "sign_requests.py wrote too little"
+	cat > "$T/$name.lua" <<-LUA
+	-- written by tests/bench/endpoints.sh: each of the $THREADS threads sends its share of the
+	-- prepared requests in $T/$name.req, each once (then "wrapped" counts a new round).
+	local threads, next_id = {}, 0
+	function setup(thread)
+	   thread:set("id", next_id)
+	   next_id = next_id + 1
+	   table.insert(threads, thread)
+	end
+	function init(args)
+	   reqs, sent, wrapped = {}, 0, 0
+	   local i = 0
+	   for line in io.lines("$T/$name.req") do
+	      if i % $THREADS == id then
+	         local sig, body, token = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)$")
+	         reqs[#reqs + 1] = wrk.format("POST", "${SC_PATH[$name]}", {
+	            ["Host"] = wrk.headers["Host"],
+	            ["Content-Type"] = "application/x-www-form-urlencoded",
+	            ["X-Twilio-Signature"] = sig,
+	            ["I-Twilio-Idempotency-Token"] = token,
+	         }, body)
+	      end
+	      i = i + 1
+	   end
+	end
+	function request()
+	   sent = sent + 1
+	   if sent > #reqs then
+	      sent, wrapped = 1, wrapped + 1
+	   end
+	   return reqs[sent]
+	end
+	function done(summary, latency, requests)
+	   local w = 0
+	   for _, t in ipairs(threads) do w = w + t:get("wrapped") end
+	   io.write(string.format("prepared requests wrapped: %d\n", w))
+	end
+	LUA
+	SC_LUA[$name]=$T/$name.lua
+}
+
+# check_signer NAME PARAM...: sign_requests.py signs as `twhook sign` does: the first three of
+# the requests prepared for NAME from PARAM... ("{n:032x}" the only placeholder).
+check_signer() {
+	local name=$1 n sig
+	shift
+	for n in 0 1 2; do
+		sig=$("$TWHOOK" -c "$CONF" sign "$ORIGIN${SC_PATH[$name]}" \
+		    "${@//\{n:032x\}/$(printf '%032x' "$n")}")
+		[ "$sig" = "$(sed -n "$((n + 1))s/\t.*//p" "$T/$name.req")" ] ||
+		    die "sign_requests.py and twhook sign disagree on request $n of $name"
+	done
+}
+
+# ---------------------------------------------------------------------------------------------
+# The scenarios.
+
+SCENARIOS=(outgoing templates conversations routing-new routing-pool routing-replay)
+declare -A GOAL=([outgoing]=0.85 [templates]=0.85 [conversations]=0.85 [routing-new]=0.6
+    [routing-pool]=0.6 [routing-replay]=0.6)
+ALICE=alice@example.com
+BOBBY=+15555550101		# customer 1, Bobby Shaftoe, alice's
+NOBODYS=+15555550105		# customer 5, Front Desk (shared), owned by nobody: the pool's
+
+define_scenarios() {
+	scenario trivial /trivial '. == {}' "" "the baseline, with the outgoing scenario's body" \
+	    Location=GetProxyAddress "Worker=$ALICE" CustomerId=1 ChannelType=sms \
+	    "ChannelValue=$BOBBY"
+
+	scenario outgoing /twhook-outgoing '. == {proxy_address: "+15555550001"}' "" \
+	    "GetProxyAddress, alice's own sms address" \
+	    Location=GetProxyAddress "Worker=$ALICE" CustomerId=1 ChannelType=sms \
+	    "ChannelValue=$BOBBY"
+
+	scenario templates /twhook-templates '[.[].display_name] == ["Openers", "Closing"] and
+	    [.[].templates[]] == [{content: "Hello Bobby Shaftoe, this is alice@example.com. How can I help you today?", whatsAppApproved: true},
+	        {content: "Hi Bobby Shaftoe, do you have a minute to talk?", whatsAppApproved: false},
+	        {content: "Thank you Bobby Shaftoe, talk to you soon. alice@example.com", whatsAppApproved: true}]' \
+	    "" "GetTemplatesByCustomerId, the 3 sample templates in 2 categories" \
+	    Location=GetTemplatesByCustomerId "Worker=$ALICE" CustomerId=1 \
+	    ConversationSid=CH00000000000000000000000000000001
+
+	# A pre-event webhook; each request a new delivery (its own idempotency token), as Twilio
+	# sends them.
+	conversations_params=(EventType=onConversationAdd
+	    AccountSid=AC0123456789abcdef0123456789abcdef
+	    ChatServiceSid=IS0123456789abcdef0123456789abcdef
+	    MessagingServiceSid=MG0123456789abcdef0123456789abcdef
+	    "MessagingBinding.Address=$BOBBY" MessagingBinding.ProxyAddress=+15555550000
+	    "MessageBody=Hello, I would like to change my order" Source=SMS RetryCount=0)
+	scenario conversations /twhook-conversations '. == {friendly_name: "Bobby Shaftoe",
+	    attributes: "{\"avatar\":\"https://example.com/avatars/bobby.png\"}"}' "" \
+	    "onConversationAdd from a known customer, each request with its own token" \
+	    "${conversations_params[@]}"
+	SC_HEADERS[conversations]="I-Twilio-Idempotency-Token: c2c2c2c2-0000-4000-8000-0000@SEQ@"
+
+	# The routing callback as Frontline sends it.  The checks with curl are new deliveries of
+	# new conversations too (@SEQ@); wrk's come from prepare.
+	routing_params=(AccountSid=AC0123456789abcdef0123456789abcdef
+	    ChatServiceSid=IS0123456789abcdef0123456789abcdef
+	    MessagingServiceSid=MG0123456789abcdef0123456789abcdef
+	    MessagingBinding.ProxyAddress=+15555550000 FriendlyName= Attributes={} State=active
+	    DateCreated=2026-11-22T10:00:00.000Z DateUpdated=2026-11-22T10:00:00.000Z)
+	scenario routing-new /twhook-routing '. == {}' "" \
+	    "a new conversation from alice's customer, its own token: alice is queued" \
+	    "ConversationSid=CHc0000000000000000000000@SEQ@" "MessagingBinding.Address=$BOBBY" \
+	    "${routing_params[@]}"
+	SC_HEADERS[routing-new]="I-Twilio-Idempotency-Token: c0c0c0c0-0000-4000-8000-0000@SEQ@"
+	scenario routing-pool /twhook-routing '. == {}' "" \
+	    "a new conversation from a customer nobody owns: the next of $((POOL + 2)) pool workers" \
+	    "ConversationSid=CHc1000000000000000000000@SEQ@" "MessagingBinding.Address=$NOBODYS" \
+	    "${routing_params[@]}"
+	SC_HEADERS[routing-pool]="I-Twilio-Idempotency-Token: c1c1c1c1-0000-4000-8000-0000@SEQ@"
+	# One delivery, repeated: the answer is the first one's, kept in its idempotency claim.
+	scenario routing-replay /twhook-routing '. == {}' "" \
+	    "one delivery repeated (same token): the first answer again, nothing queued" \
+	    ConversationSid=CHd0000000000000000000000000000001 "MessagingBinding.Address=$BOBBY" \
+	    "${routing_params[@]}"
+	SC_HEADERS[routing-replay]="I-Twilio-Idempotency-Token: d0d0d0d0-0000-4000-8000-000000000001"
+
+	say "signing $prepared requests each for conversations, routing-new and routing-pool"
+	prepare conversations a2a2a2a2 "$prepared" "${conversations_params[@]}"
+	prepare routing-new a0a0a0a0 "$prepared" "ConversationSid=CHa{n:032x}" \
+	    "MessagingBinding.Address=$BOBBY" "${routing_params[@]}"
+	prepare routing-pool a1a1a1a1 "$prepared" "ConversationSid=CHb{n:032x}" \
+	    "MessagingBinding.Address=$NOBODYS" "${routing_params[@]}"
+	check_signer conversations "${conversations_params[@]}"
+	check_signer routing-new "ConversationSid=CHa{n:032x}" \
+	    "MessagingBinding.Address=$BOBBY" "${routing_params[@]}"
+}
+
+# jobs LIKE-PATTERN [AND...]: how many outbox jobs have a matching idempotency key.
+jobs() {
+	q "SELECT count(*) FROM outbox WHERE idempotency_key LIKE 'add_participant:$1' ${2:-}"
+}
+claims() { q "SELECT count(*) FROM idempotency_claims WHERE endpoint = '$1'"; }
+
+# bench_new NAME ENDPOINT [KEY-PREFIX IDENTITY-CONDITION]: bench for a scenario whose every
+# request is a new delivery (prepared); then checks that wrk sent no prepared request twice and
+# that the endpoint kept one new idempotency claim, and for routing queued one new job for the
+# right worker, for each request wrk completed (and for no more than the 32 under way when it
+# stopped, and the checks).
+bench_new() {
+	local name=$1 endpoint=$2 prefix=${3:-} cond=${4:-} c0 c1 j0=0 j1=0 wrapped n
+	c0=$(claims "$endpoint")
+	[ -z "$prefix" ] || j0=$(jobs "$prefix%")
+	bench main "$name"
+	c1=$(claims "$endpoint")
+	[ -z "$prefix" ] || j1=$(jobs "$prefix%")
+	n=${REQS[main $name]}
+	wrapped=$(awk '/^prepared requests wrapped:/ { print $4 }' "$T/wrk.out")
+	[ "$wrapped" = 0 ] ||
+	    die "$name: wrk sent more than the $prepared prepared requests: run with -r" \
+		"$((n * 3 / 2))"
+	[ $((c1 - c0)) -ge "$n" ] && [ $((c1 - c0)) -le $((n + 34)) ] ||
+	    die "$name: $((c1 - c0)) idempotency claims kept for $n requests"
+	NOTE_NEW[$name]="$((c1 - c0)) claims kept for $n requests"
+	[ -n "$prefix" ] || return 0
+	[ $((j1 - j0)) -ge "$n" ] && [ $((j1 - j0)) -le $((n + 32)) ] ||
+	    die "$name: $((j1 - j0)) jobs queued for $n requests"
+	[ "$(jobs "$prefix%" "AND NOT ($cond)")" = 0 ] ||
+	    die "$name: jobs for the wrong worker: $(q "SELECT payload FROM outbox WHERE
+		idempotency_key LIKE 'add_participant:$prefix%' AND NOT ($cond) LIMIT 3")"
+	NOTE_NEW[$name]+=", $((j1 - j0)) jobs queued"
+}
+
+# ---------------------------------------------------------------------------------------------
+
+MACHINE=$(machine)
+echo "$MACHINE" >&2
+AUTH_TOKEN=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+DB=$T/store.db
+CONF=$T/twhook.conf
+PORT=$(pick_port)
+build_trivial
+write_conf
+say "the store: schema/sample.sql and $POOL pool workers"
+make_store
+start_lighttpd "/twhook-outgoing=$CGI/twhook-outgoing" "/twhook-templates=$CGI/twhook-templates" \
+    "/twhook-conversations=$CGI/twhook-conversations" "/twhook-routing=$CGI/twhook-routing"
+define_scenarios
+
+declare -A NOTE_NEW
+identity="json_extract(payload, '\$.identity')"
+bench main trivial
+for s in "${SCENARIOS[@]}"; do
+	case $s in
+	conversations)
+		bench_new "$s" twhook-conversations ;;
+	routing-new)
+		bench_new "$s" twhook-routing CHa "$identity = '$ALICE'" ;;
+	routing-pool)
+		bench_new "$s" twhook-routing CHb "$identity LIKE 'pool%@example.com' OR
+		    $identity IN ('$ALICE', 'bob@example.com')" ;;
+	routing-replay)
+		check "$s"	# the first delivery: queues its job and keeps its claim
+		before=$(q "SELECT count(*) FROM outbox")/$(claims twhook-routing)
+		bench main "$s"
+		[ "$(q "SELECT count(*) FROM outbox")/$(claims twhook-routing)" = "$before" ] ||
+		    die "$s: replays queued jobs or kept claims"
+		NOTE_NEW[$s]="no job queued, no claim kept by ${REQS[main $s]} requests" ;;
+	*)
+		bench main "$s" ;;
+	esac
+done
+bench end trivial
+# The checks with curl were new deliveries too: each queued its job, for the right worker.
+[ "$(jobs 'CHc0%' "AND $identity = '$ALICE'")" = 2 ] &&
+    [ "$(jobs 'CHc1%')" = 2 ] && [ "$(jobs 'CHd%')" = 1 ] ||
+    die "the routing checks did not queue the jobs they should have"
+
+# ---------------------------------------------------------------------------------------------
+# The report.
+
+echo
+echo "twhook endpoints benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'): $(sed -n \
+    's/^#define PACKAGE_STRING "\(.*\)"$/\1/p' "$BUILD/config.h" 2>/dev/null) built in $BUILD"
+echo "wrk -t$THREADS -c32 -d${duration}s, lighttpd + mod_fastcgi (max-procs 2 per endpoint),"
+echo "store: schema/sample.sql + $POOL pool workers, X-Twilio-Signature checked on every request"
+echo "$MACHINE"
+for s in "${SCENARIOS[@]}"; do
+	echo "    $s: ${SC_NOTE[$s]}${NOTE_NEW[$s]:+; ${NOTE_NEW[$s]}}"
+done
+echo
+printf '%-15s %10s %8s %9s %8s %8s %6s\n' scenario req/s xtrivial "p99 ms" xtrivial errors goal
+for s in trivial "${SCENARIOS[@]}" end; do
+	key="main $s"
+	ref="main trivial"
+	[ "$s" = end ] && key="end trivial"
+	printf '%-15s %10.0f %8s %9.2f %8s %8s %6s\n' "$s" "${RPS[$key]}" \
+	    "$(ratio "${RPS[$key]}" "${RPS[$ref]}")" "${P99[$key]}" \
+	    "$(ratio "${P99[$key]}" "${P99[$ref]}")" "${ERRS[$key]}" "${GOAL[$s]:-}"
+done
+echo "(xtrivial: against the trivial responder measured first; goal: the req/s ratio wanted;"
+echo " 'end' is the trivial responder again after everything, against the first measurement)"
+exit 0

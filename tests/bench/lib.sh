@@ -1,0 +1,316 @@
+# lib.sh: the shell functions the benchmarks in this folder share (run.sh, endpoints.sh,
+# dispatch.sh); README.md in this folder says what each measures.  Sourced by bash scripts that
+# run under `set -euo pipefail` with LC_ALL=C, after their option parsing.  The sourcing script
+# sets BUILD, HERE, TWHOOK and, before it starts lighttpd or sends a request, DB, CONF and PORT;
+# everything it starts in the background goes in BG_PIDS (or through run_child), so that
+# cleanup stops it on exit, Ctrl-C included.
+
+PROG=${0##*/}
+BG_PIDS=()
+CHILD_PID=
+LIGHTTPD_PID=
+CONF_EXTRA=()
+REQ_HEADERS=()
+
+die() {
+	echo "$PROG: FAILED: $*" >&2
+	exit 1
+}
+say() { echo "$PROG: $*" >&2; }
+
+# need_tools TOOL...: dies unless every TOOL is on $PATH (or is an executable path).
+need_tools() {
+	local tool
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null ||
+		    die "$tool is missing (contrib/install-deps.sh installs it)"
+	done
+}
+
+LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
+
+stop_lighttpd() {
+	local kids
+	[ -n "$LIGHTTPD_PID" ] || return 0
+	kids=$(pgrep -P "$LIGHTTPD_PID" 2>/dev/null || true)
+	kill "$LIGHTTPD_PID" 2>/dev/null || true
+	wait "$LIGHTTPD_PID" 2>/dev/null || true
+	# lighttpd stops the FastCGI processes it spawned; make sure of it.
+	for pid in $kids; do kill "$pid" 2>/dev/null || true; done
+	LIGHTTPD_PID=
+}
+
+# stop_bg PID: stops one background process of ours and forgets it.
+stop_bg() {
+	local pid=$1 i keep=()
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	for i in "${BG_PIDS[@]}"; do [ "$i" = "$pid" ] || keep+=("$i"); done
+	BG_PIDS=("${keep[@]}")
+}
+
+cleanup() {
+	set +e
+	[ -z "$CHILD_PID" ] || { kill "$CHILD_PID" 2>/dev/null; wait "$CHILD_PID" 2>/dev/null; }
+	for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	stop_lighttpd
+	rm -rf "$T"
+}
+
+# bench_start: the scratch directory $T, removed on exit with everything started from here.
+bench_start() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/twhook-bench.XXXXXX")
+	trap cleanup EXIT
+	trap 'echo "$PROG: interrupted" >&2; exit 130' INT TERM HUP
+}
+
+# run_child OUTPUT COMMAND...: runs COMMAND in the background, its output to the file OUTPUT,
+# and waits, so that a signal reaches the trap at once and cleanup can stop COMMAND.  (The
+# redirection is not on the call: the trap would write its message into OUTPUT.)
+run_child() {
+	local rc=0 output=$1
+	shift
+	"$@" > "$output" 2>&1 &
+	CHILD_PID=$!
+	wait "$CHILD_PID" || rc=$?
+	CHILD_PID=
+	return $rc
+}
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.2f", a / b }'
+}
+
+# ---------------------------------------------------------------------------------------------
+# The machine.
+
+machine() {
+	local cpu
+	cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
+	echo "machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(uname -sr)"
+	echo "         $("$LIGHTTPD" -v 2>&1 | head -n 1)"
+	echo "         $(wrk -v 2>&1 | head -n 1 | sed 's/ *Copyright.*//')"
+	echo "         sqlite3 $(sqlite3 -version | cut -d' ' -f1), cc $(cc --version | head -n 1)"
+}
+
+# build_trivial: the baseline FastCGI responder, $T/trivial.
+build_trivial() {
+	cc -O2 -Wall -o "$T/trivial" "$HERE/trivial.c" -lfcgi || die "cannot build trivial.c"
+}
+
+# q SQL...: runs SQL on the store $DB, no headers.
+q() { sqlite3 -batch -noheader "$DB" "$@"; }
+
+# ---------------------------------------------------------------------------------------------
+# Requests: signed exactly as Twilio signs them, sent with curl (checks) or wrk (load).
+
+urlenc() { jq -rn --arg v "$1" '$v | @uri'; }
+
+form_encode() {
+	local out='' p
+	for p in "$@"; do
+		out+=${out:+&}$(urlenc "${p%%=*}")=$(urlenc "${p#*=}")
+	done
+	printf '%s' "$out"
+}
+
+# request PATH PARAM...: POSTs the signed form to PATH, with the headers in REQ_HEADERS ("Name:
+# value" each); the answer in $T/body, status in $STATUS.
+request() {
+	local path=$1 sig body h hdrs=()
+	shift
+	sig=$("$TWHOOK" -c "$CONF" sign "$ORIGIN$path" "$@") || die "twhook sign failed"
+	body=$(form_encode "$@")
+	for h in "${REQ_HEADERS[@]}"; do hdrs+=(-H "$h"); done
+	STATUS=$(curl -sS --max-time 300 -o "$T/body" -w '%{http_code}' -X POST \
+	    -H 'Content-Type: application/x-www-form-urlencoded' -H "X-Twilio-Signature: $sig" \
+	    "${hdrs[@]}" --data-binary "$body" "$ORIGIN$path") || STATUS=000
+}
+
+# Scenarios: SC_PATH, SC_PARAMS (one NAME=VALUE a line), SC_CHECK (a jq program that must be
+# true of the answer, with the jq options in SC_ARGS, e.g. "--arg id C0000007"), SC_NOTE (said
+# with the figures) and, optionally, SC_HEADERS (extra request headers, one "Name: value" a line)
+# and SC_LUA (a wrk script of its own instead of one that sends the scenario's request).
+declare -A SC_PATH SC_PARAMS SC_CHECK SC_ARGS SC_NOTE SC_HEADERS SC_LUA
+
+scenario() { # NAME PATH CHECK ARGS NOTE PARAM...
+	local name=$1
+	SC_PATH[$name]=$2
+	SC_CHECK[$name]=$3
+	SC_ARGS[$name]=$4
+	SC_NOTE[$name]=$5
+	shift 5
+	SC_PARAMS[$name]=$(printf '%s\n' "$@")
+}
+
+# check NAME: sends scenario NAME once and fails loudly unless it answers 200 and right.  Each
+# "@SEQ@" in its parameters and headers becomes CHECK_SEQ, counted up for every check: a way
+# to make each check a new delivery.
+CHECK_SEQ=0
+check() {
+	local name=$1 params args seq
+	CHECK_SEQ=$((CHECK_SEQ + 1))
+	seq=$(printf '%08d' "$CHECK_SEQ")
+	mapfile -t params <<< "${SC_PARAMS[$name]//@SEQ@/$seq}"
+	REQ_HEADERS=()
+	[ -z "${SC_HEADERS[$name]:-}" ] ||
+	    mapfile -t REQ_HEADERS <<< "${SC_HEADERS[$name]//@SEQ@/$seq}"
+	# shellcheck disable=SC2206
+	args=(${SC_ARGS[$name]})
+	request "${SC_PATH[$name]}" "${params[@]}"
+	REQ_HEADERS=()
+	if [ "$STATUS" != 200 ] ||
+	    ! jq -e "${args[@]}" "${SC_CHECK[$name]}" "$T/body" > /dev/null 2>&1; then
+		echo "$PROG: scenario $name: HTTP $STATUS for ${params[*]}:" >&2
+		head -c 2000 "$T/body" >&2
+		echo >&2
+		tail -n 20 "$T/lighttpd.log" >&2 2>/dev/null || true
+		die "scenario $name did not answer 200 with the expected JSON"
+	fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# lighttpd and wrk.
+
+pick_port() {
+	local p
+	for _ in $(seq 100); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<> "/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	die "no free port on 127.0.0.1"
+}
+
+# write_conf: the benchmark's twhook.conf, $CONF, with the lines in CONF_EXTRA at its end.
+write_conf() {
+	cat > "$CONF" <<-CONF
+	# written by tests/bench/$PROG
+	database = $DB
+	auth_token = $AUTH_TOKEN
+	public_url = http://127.0.0.1:$PORT
+	validate_signature = yes
+	CONF
+	[ ${#CONF_EXTRA[@]} -eq 0 ] || printf '%s\n' "${CONF_EXTRA[@]}" >> "$CONF"
+}
+
+# fastcgi_entry URL-PATH PROGRAM [CONFIG]: a fastcgi.server entry of the lighttpd configuration:
+# 2 processes of PROGRAM, with TWHOOK_CONFIG=CONFIG when given.
+fastcgi_entry() {
+	cat <<-ENTRY
+	    "$1" => ((
+	        "socket" => "$T/${1##*/}.sock",
+	        "bin-path" => "$2",
+	ENTRY
+	[ -z "${3:-}" ] || echo "        \"bin-environment\" => ( \"TWHOOK_CONFIG\" => \"$3\" ),"
+	cat <<-ENTRY
+	        "check-local" => "disable",
+	        "max-procs" => 2,
+	    )),
+	ENTRY
+}
+
+# start_lighttpd [URL-PATH=PROGRAM...]: lighttpd on 127.0.0.1:$PORT (another free port if that
+# one is taken: $PORT and $ORIGIN say which), serving each URL-PATH from PROGRAM through
+# mod_fastcgi with TWHOOK_CONFIG=$CONF, and /trivial from the trivial responder (build_trivial).
+# It (re)writes $CONF for the port.
+start_lighttpd() {
+	local e
+	mkdir -p "$T/www"
+	for _ in 1 2 3 4 5; do
+		[ -n "${PORT:-}" ] || PORT=$(pick_port)
+		ORIGIN=http://127.0.0.1:$PORT
+		write_conf
+		{
+			cat <<-CONF
+			server.document-root = "$T/www"
+			server.bind = "127.0.0.1"
+			server.port = $PORT
+			server.errorlog = "$T/lighttpd.log"
+			server.modules = ( "mod_fastcgi" )
+			fastcgi.server = (
+			CONF
+			for e in "$@"; do fastcgi_entry "${e%%=*}" "${e#*=}" "$CONF"; done
+			fastcgi_entry /trivial "$T/trivial"
+			echo ")"
+		} > "$T/lighttpd.conf"
+		: > "$T/lighttpd.log"
+		"$LIGHTTPD" -D -f "$T/lighttpd.conf" > "$T/lighttpd.out" 2>&1 &
+		LIGHTTPD_PID=$!
+		for _ in $(seq 100); do
+			kill -0 "$LIGHTTPD_PID" 2>/dev/null || break
+			[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x=y \
+			    "$ORIGIN/trivial" 2>/dev/null)" = 200 ] && return 0
+			sleep 0.1
+		done
+		cat "$T/lighttpd.out" "$T/lighttpd.log" >&2
+		stop_lighttpd
+		PORT=
+	done
+	die "lighttpd did not start"
+}
+
+# lua_header "NAME: VALUE": a Lua statement adding the header to wrk's request.
+lua_header() {
+	local name=${1%%:*} value
+	value=$(sed 's/^ *//' <<< "${1#*:}")
+	[[ $name$value != *[\"\\]* ]] || die "a header with a quote or a backslash: $1"
+	printf 'wrk.headers["%s"] = "%s"\n' "$name" "$value"
+}
+
+# bench STORE NAME: wrk on scenario NAME; fills RPS, P99, REQS and ERRS for "STORE NAME".
+declare -A RPS P99 REQS ERRS
+bench() {
+	local store=$1 name=$2 key="$1 $2" params sig body out=$T/wrk.out non2xx lua h
+	mapfile -t params <<< "${SC_PARAMS[$name]}"
+	check "$name"
+	lua=${SC_LUA[$name]:-$T/$name.lua}
+	if [ -z "${SC_LUA[$name]:-}" ]; then
+		sig=$("$TWHOOK" -c "$CONF" sign "$ORIGIN${SC_PATH[$name]}" "${params[@]}")
+		body=$(form_encode "${params[@]}")
+		cat > "$lua" <<-LUA
+		wrk.method = "POST"
+		wrk.body = [==[$body]==]
+		wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+		wrk.headers["X-Twilio-Signature"] = "$sig"
+		LUA
+		if [ -n "${SC_HEADERS[$name]:-}" ]; then
+			while IFS= read -r h; do
+				lua_header "$h"
+			done <<< "${SC_HEADERS[$name]}" >> "$lua"
+		fi
+	fi
+	say "$store: $name (${SC_NOTE[$name]})"
+	if ! run_child "$out" wrk -t2 -c32 -d"${duration}s" --latency --timeout 30s \
+	    -s "$lua" "$ORIGIN${SC_PATH[$name]}"; then
+		cat "$out" >&2
+		die "wrk failed"
+	fi
+	# Requests still queued behind the backends finish before anything else is measured: this
+	# request waits for them, and checks the answer once more.
+	check "$name"
+	non2xx=$(awk -F': *' '/Non-2xx or 3xx responses/ { print $2 }' "$out")
+	if [ -n "$non2xx" ] && [ "$non2xx" -gt 0 ]; then
+		cat "$out" >&2
+		die "scenario $name: $non2xx answers were not 2xx under load"
+	fi
+	RPS[$key]=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+	REQS[$key]=$(awk '/ requests in / { print $1 }' "$out")
+	ERRS[$key]=$(awk '/Socket errors:/ { gsub(/,/, ""); print $4 + $6 + $8 + $10 }' "$out")
+	ERRS[$key]=${ERRS[$key]:-0}
+	P99[$key]=$(awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+	    print v * (u == "us" ? 0.001 : u == "ms" ? 1 : u == "s" ? 1000 : u == "m" ? 60000 : 0) }' \
+	    "$out")
+	if [ -z "${RPS[$key]}" ] || [ -z "${P99[$key]}" ]; then
+		cat "$out" >&2
+		die "cannot read the output of wrk"
+	fi
+	say "  ${RPS[$key]} req/s, p99 ${P99[$key]} ms, ${REQS[$key]} requests," \
+	    "${ERRS[$key]} socket errors"
+}
