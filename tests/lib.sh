@@ -16,7 +16,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/twhook-test.XXXXXX")
 WRAP=
 if [ "${TWHOOK_VALGRIND:-0}" = 1 ]; then
 	mkdir "$T/valgrind"
-	WRAP="valgrind -q --trace-children=yes --leak-check=full --errors-for-leak-kinds=definite --log-file=$T/valgrind/%p.log"
+	# An absolute path: lighttpd runs bin-path without searching PATH.
+	WRAP="$(command -v valgrind) -q --trace-children=yes --leak-check=full --errors-for-leak-kinds=definite --log-file=$T/valgrind/%p.log"
 fi
 unhealthy=0
 unhealthy_first=
@@ -27,10 +28,11 @@ tap_n=0
 tap_failed=0
 cleanup_pids=
 
+# Stops what the test started and removes its scratch directory (kept with KEEP_T=1, to debug).
 cleanup() {
 	for pid in $cleanup_pids; do kill "$pid" 2>/dev/null; done
 	for pid in $cleanup_pids; do wait "$pid" 2>/dev/null; done
-	rm -rf "$T"
+	if [ -n "${KEEP_T:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -259,4 +261,20 @@ wait_until() {
 # job_state KEY-PATTERN: the state of the outbox job whose key matches the LIKE pattern.
 job_state() {
 	sql "SELECT state FROM outbox WHERE idempotency_key LIKE '$1'"
+}
+
+# hold_write_lock: an operator's sqlite3 session holding the store's write lock, from now until
+# release_write_lock; requests meanwhile wait the busy timeout and give up.
+hold_write_lock() {
+	rm -f "$T/release" "$T/locked"
+	mkfifo "$T/release"
+	sqlite3 "$DB" "BEGIN EXCLUSIVE; SELECT 1;" ".shell touch '$T/locked'; cat '$T/release' > /dev/null" \
+	    "COMMIT;" > /dev/null &
+	lock_holder=$!
+	until [ -e "$T/locked" ]; do sleep 0.05; done
+}
+
+release_write_lock() {
+	echo > "$T/release"
+	wait "$lock_holder"
 }

@@ -40,7 +40,6 @@ shift $((OPTIND - 1))
 
 BUILD=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-TOP=$(cd "$HERE/../.." && pwd)
 TWHOOK=$BUILD/src/twhook
 CGI=$BUILD/cgi-bin
 POOL=300			# pool workers added to the sample's alice and bob
@@ -55,23 +54,6 @@ done
 [ -x "$TWHOOK" ] || die "no $TWHOOK: build first (make)"
 need_tools cc "$LIGHTTPD" wrk sqlite3 curl jq python3
 bench_start
-
-# ---------------------------------------------------------------------------------------------
-# The store: the sample data (schema/sample.sql), and POOL more workers in the routing pool.
-
-make_store() {
-	local got
-	"$TWHOOK" -c "$CONF" init > /dev/null || die "twhook init failed for $DB"
-	sqlite3 -bail "$DB" < "$TOP/schema/sample.sql" || die "loading schema/sample.sql failed"
-	q "WITH RECURSIVE seq (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n + 1 < $POOL)
-	    INSERT INTO workers (identity) SELECT printf('pool%03d@example.com', n) FROM seq" ||
-	    die "adding the pool workers failed"
-	got=$(q "SELECT (SELECT count(*) FROM workers) || ' ' || (SELECT count(*) FROM customers)
-	    || ' ' || (SELECT count(*) FROM templates) || ' ' || (SELECT count(*) FROM outbox)")
-	[ "$got" = "$((POOL + 2)) 5 3 0" ] ||
-	    die "the store does not hold what was loaded (workers, customers, templates, jobs:" \
-		"$got; want $((POOL + 2)) 5 3 0)"
-}
 
 # ---------------------------------------------------------------------------------------------
 # Prepared requests: for the routing scenarios, each request must be a new delivery of a new
@@ -266,7 +248,7 @@ PORT=$(pick_port)
 build_trivial
 write_conf
 say "the store: schema/sample.sql and $POOL pool workers"
-make_store
+sample_store "$POOL"
 start_lighttpd "/twhook-outgoing=$CGI/twhook-outgoing" "/twhook-templates=$CGI/twhook-templates" \
     "/twhook-conversations=$CGI/twhook-conversations" "/twhook-routing=$CGI/twhook-routing"
 define_scenarios

@@ -105,6 +105,23 @@ build_trivial() {
 # q SQL...: runs SQL on the store $DB, no headers.
 q() { sqlite3 -batch -noheader "$DB" "$@"; }
 
+# sample_store POOL: the store $DB made by `twhook init`, holding schema/sample.sql (alice and
+# bob, their customers, proxy addresses and templates) and POOL more workers in the routing pool,
+# pool000@example.com ...; checked.
+sample_store() {
+	local pool=$1 got
+	"$TWHOOK" -c "$CONF" init > /dev/null || die "twhook init failed for $DB"
+	sqlite3 -bail "$DB" < "$HERE/../../schema/sample.sql" || die "loading schema/sample.sql failed"
+	q "WITH RECURSIVE seq (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n + 1 < $pool)
+	    INSERT INTO workers (identity) SELECT printf('pool%03d@example.com', n) FROM seq" ||
+	    die "adding the pool workers failed"
+	got=$(q "SELECT (SELECT count(*) FROM workers) || ' ' || (SELECT count(*) FROM customers)
+	    || ' ' || (SELECT count(*) FROM templates) || ' ' || (SELECT count(*) FROM outbox)")
+	[ "$got" = "$((pool + 2)) 5 3 0" ] ||
+	    die "the store does not hold what was loaded (workers, customers, templates, jobs:" \
+		"$got; want $((pool + 2)) 5 3 0)"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Requests: signed exactly as Twilio signs them, sent with curl (checks) or wrk (load).
 
