@@ -84,7 +84,7 @@ step build-sanitizers build sanitizers --enable-sanitizers CFLAGS="-g -O1"
 count "$work/sanitizers"
 
 say "shell tests under valgrind"
-(cd "$work/plain/tests" && make check TESTS="tool.test outcomes.test crm.test fastcgi.test \
+(cd "$work/plain/tests" && make -j"$jobs" check TESTS="tool.test outcomes.test crm.test fastcgi.test \
     lighttpd.test outgoing.test templates.test routing.test conversations.test dispatch.test" \
     TWHOOK_VALGRIND=1 > "$work/check-valgrind.log" 2>&1)
 count "$work/plain"
