@@ -17,6 +17,15 @@
 #include "twh_log.h"
 #include "twh_outbox.h"
 
+/* Only onParticipantAdded queues work: every other event is answered from a read. */
+static bool
+event_reads_only(const struct twh_request *req)
+{
+	const char	*event = twh_request_param(req, "EventType");
+
+	return event == NULL || strcmp(event, "onParticipantAdded") != 0;
+}
+
 /* Without an idempotency token, each event of each participant (or conversation) counts once. */
 static int
 event_key(const struct twh_request *req, struct twh_buf *key)
@@ -142,6 +151,7 @@ main(int argc, char *argv[])
 		.name = "twhook-conversations",
 		.body = TWH_BODY_FORM,
 		.writes = true,
+		.reads_only = event_reads_only,
 		.natural_key = event_key,
 		.handle = conversations,
 		.store_down = conversations_without_store,

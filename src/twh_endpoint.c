@@ -292,7 +292,8 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 	if (read_body(ctx, req, res) != 0 || parse_body(ctx, req, res) != 0 ||
 	    check_signature(ctx, req, res) != 0 || open_store(ctx, req, res) != 0)
 		return;
-	if (ctx->endpoint->writes)
+	if (ctx->endpoint->writes &&
+	    (ctx->endpoint->reads_only == NULL || !ctx->endpoint->reads_only(req)))
 		handle_once(ctx, req, res);
 	else
 		handle_reading(ctx, req, res);

@@ -44,6 +44,9 @@ struct twh_endpoint {
 	const struct twh_location	*locations;	/* ended by a NULL name */
 	twh_handler			*handle;
 	bool				 writes;
+	bool				(*reads_only)(const struct twh_request *);
+							/* a writing endpoint's request
+							   that changes nothing; may be NULL */
 	twh_natural_key			*natural_key;	/* may be NULL */
 	twh_handler			*store_down;	/* answers instead of 503 when the
 							   store cannot be had; may be NULL */

@@ -16,8 +16,10 @@ static const char sql_by_address[] =
     "ORDER BY c.customer_id LIMIT 1";
 static const char sql_last_worker[] =
     "SELECT value FROM routing_state WHERE name = 'last_pool_worker'";
+/* Two lookups in the primary key, however many workers there are. */
 static const char sql_next_worker[] =
-    "SELECT identity FROM workers ORDER BY identity <= ifnull(?1, ''), identity LIMIT 1";
+    "SELECT ifnull((SELECT min(identity) FROM workers WHERE identity > ifnull(?1, '')), "
+    "(SELECT min(identity) FROM workers))";
 static const char sql_set_last_worker[] =
     "INSERT INTO routing_state (name, value) VALUES ('last_pool_worker', ?1) "
     "ON CONFLICT (name) DO UPDATE SET value = excluded.value";
@@ -50,17 +52,19 @@ twh_store_customer_by_address(struct twh_store *s, const char *address, struct t
 	return rc;
 }
 
-/* A single text column of ST's first row into *OUT (NULL when there is no row). */
+/* A single text column of ST's first row into *OUT; NOT_FOUND for no row, or NULL. */
 static int
 first_text(struct twh_store *s, sqlite3_stmt *st, char **out, const char *what)
 {
 	int	 rc = sqlite3_step(st);
 
 	*out = NULL;
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_NULL)
+		rc = TWH_STORE_NOT_FOUND;
+	else if (rc == SQLITE_ROW) {
 		*out = twh_store_column_text(st, 0);
 		rc = *out != NULL ? TWH_STORE_OK : twh_store_fail(s, "out of memory");
-	} else
+	} else if (rc != TWH_STORE_NOT_FOUND)
 		rc = rc == SQLITE_DONE ? TWH_STORE_NOT_FOUND : twh_store_fail(s, what);
 	sqlite3_reset(st);
 	return rc;

@@ -80,7 +80,8 @@ start_dispatcher() {
 	DISPATCH_PID=$!
 	BG_PIDS+=("$DISPATCH_PID")
 	sleep 0.2
-	kill -0 "$DISPATCH_PID" 2>/dev/null || die "twhook dispatch stopped: $(cat "$T/dispatch.err")"
+	kill -0 "$DISPATCH_PID" 2>/dev/null ||
+	    die "twhook dispatch stopped: $(cat "$T/dispatch.err")"
 }
 
 # cpu_ticks PID: the user and system CPU time PID has used, in clock ticks.
@@ -103,6 +104,7 @@ wait_done() {
 
 MACHINE=$(machine)
 echo "$MACHINE" >&2
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 AUTH_TOKEN=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 DB=$T/store.db
 CONF=$T/twhook.conf
@@ -162,7 +164,8 @@ got=$(q "SELECT count(*) || ' ' || sum(state = 'done' AND attempts = 1 AND last_
 [ "$got" = "$total $total" ] || die "jobs (all, done in 1 attempt with HTTP 201): $got"
 jq -r 'select(.method == "POST" and (.path | test("^/v1/Conversations/CHa[0-9a-f]+/Participants$")))
     | [(.path | split("/")[3]), .time, .status] | @tsv' "$T/mock.log" > "$T/mock.tsv"
-[ "$(wc -l < "$T/mock.tsv")" = "$total" ] && [ "$(cut -f1 "$T/mock.tsv" | sort -u | wc -l)" = "$total" ] &&
+[ "$(wc -l < "$T/mock.tsv")" = "$total" ] &&
+    [ "$(cut -f1 "$T/mock.tsv" | sort -u | wc -l)" = "$total" ] &&
     [ "$(cut -f3 "$T/mock.tsv" | sort -u)" = 201 ] ||
     die "the mock did not receive each job's POST exactly once, answered 201"
 
@@ -223,6 +226,8 @@ echo "$total routing webhooks, $rate a second for $duration s (pace_requests.py,
 echo "connections) through lighttpd + mod_fastcgi (twhook-routing, max-procs 2), each a new"
 echo "conversation; twhook dispatch (daemon) -> tests/mock/twilio_mock.py on 127.0.0.1"
 echo "$MACHINE"
+echo "load average (1, 5, 15 min): $LOAD_START at the start," \
+    "$(cut -d' ' -f1-3 /proc/loadavg) at the end"
 echo
 printf '%-20s %8s %8s %8s %8s %7s\n' "ms" p50 p90 p99 max count
 awk -F'\t' '{ printf "%-20s %8s %8s %8s %8s %7s\n", $1, $2, $3, $4, $5, $6 }' "$T/stats.txt"
@@ -234,7 +239,7 @@ echo " dispatch attempt: the dispatcher's time per job as it logs it (two store 
 echo " REST call); mock round trip: $PROBES POSTs to the mock alone, one after the other)"
 echo
 awk -v w="$wall" -v m="$mock_cpu" -v d="$disp_cpu" -v hz="$hz" 'BEGIN {
-	printf "CPU over the %.1f s from the first webhook to the last job done: the mock %.1f%% of\n",
-	    w, 100 * m / hz / w
-	printf "one CPU, the dispatcher %.1f%%\n", 100 * d / hz / w }'
+	printf "CPU from the first webhook to the last job done (%.1f s): the mock %.1f%%", w,
+	    100 * m / hz / w
+	printf " of one CPU, the dispatcher %.1f%%\n", 100 * d / hz / w }'
 exit 0

@@ -7,14 +7,17 @@
 #
 # It builds a store with `twhook init`, schema/sample.sql and 300 more pool workers, serves the
 # four endpoints and a trivial FastCGI responder (trivial.c) from one lighttpd on 127.0.0.1,
-# checks every scenario once with curl (HTTP 200 and the expected JSON, and for routing the
-# expected job in the outbox), then drives each with wrk for SECONDS (default 10) and prints
-# req/s and p99 latency, each against the trivial responder's measured in the same run.
-# Every request is signed and its X-Twilio-Signature checked.  The routing scenarios that must
-# route a new conversation with every request cycle through REQUESTS (default 50000) requests
-# signed in advance, each with its own ConversationSid and idempotency token; the run fails if
-# wrk used one twice.  Exit status: 0 when every scenario ran and answered correctly, 1
-# otherwise, 2 on a usage error.  It never judges the timings: it is a benchmark, not a test.
+# checks every scenario once with curl (HTTP 200 and the expected JSON; for routing also the
+# jobs in the outbox), then drives each with wrk for SECONDS (default 10)
+# and prints req/s and p99 latency, each against the trivial responder's measured in the same
+# run.  Every request carries a correct X-Twilio-Signature, and every one is checked.  Where
+# each request must be a new delivery, it is: conversations gets a new idempotency token per
+# request (the body, hence the signature, stays the same); the routing scenarios that route a
+# new conversation per request cycle through REQUESTS requests signed in advance by
+# sign_requests.py, each with its own ConversationSid and token (default: as many as the
+# trivial responder answered in SECONDS), and the run fails if wrk used one twice.  Exit
+# status: 0 when every scenario ran and answered correctly, 1 otherwise, 2 on a usage error.
+# It never judges the timings: it is a benchmark, not a test.
 set -euo pipefail
 LC_ALL=C
 export LC_ALL
@@ -25,7 +28,7 @@ usage() {
 }
 
 duration=10
-prepared=50000
+prepared=auto
 while getopts d:r:h opt; do
 	case $opt in
 	d) duration=$OPTARG ;;
@@ -36,14 +39,14 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 1 ] || usage
 [[ $duration =~ ^[1-9][0-9]*$ ]] || usage
-[[ $prepared =~ ^[1-9][0-9]*$ ]] || usage
+[[ $prepared =~ ^([1-9][0-9]*|auto)$ ]] || usage
 
 BUILD=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 TWHOOK=$BUILD/src/twhook
 CGI=$BUILD/cgi-bin
 POOL=300			# pool workers added to the sample's alice and bob
-THREADS=2			# wrk -t
+THREADS=2			# wrk -t, as bench in lib.sh runs it
 # die, say, need_tools, bench_start, machine, q, request, scenario, check, start_lighttpd,
 # bench, ratio and more: the functions the benchmarks share.
 . "$HERE/lib.sh"
@@ -56,9 +59,45 @@ need_tools cc "$LIGHTTPD" wrk sqlite3 curl jq python3
 bench_start
 
 # ---------------------------------------------------------------------------------------------
-# Prepared requests: for the routing scenarios, each request must be a new delivery of a new
-# conversation, hence its own body and signature.  sign_requests.py signs them in advance (as
-# `twhook sign` would: checked below on a few), and a wrk script hands each thread its share.
+# New deliveries.  A repeated delivery (same idempotency token, or same conversation) is only a
+# lookup of the first answer, so the writing scenarios must make each request a new one.  The
+# token is a header, outside the signature: fresh_tokens makes one per request in wrk's script.
+# A new conversation changes the body, hence the signature: sign_requests.py signs them in
+# advance (as `twhook sign` would: check_signer compares a few), and prepare's script hands
+# each wrk thread its share.
+
+# fresh_tokens NAME PREFIX: $T/NAME.lua, sending scenario NAME's request with a new
+# I-Twilio-Idempotency-Token each time (PREFIX, 6 hex digits, the thread, and a count).
+fresh_tokens() {
+	local name=$1 prefix=$2 params sig body
+	mapfile -t params <<< "${SC_PARAMS[$name]}"
+	sig=$("$TWHOOK" -c "$CONF" sign "$ORIGIN${SC_PATH[$name]}" "${params[@]}")
+	body=$(form_encode "${params[@]}")
+	cat > "$T/$name.lua" <<-LUA
+	-- written by tests/bench/endpoints.sh: one request, each time with its own
+	-- I-Twilio-Idempotency-Token, spliced into the request formatted once.
+	local next_id = 0
+	function setup(thread)
+	   thread:set("id", next_id)
+	   next_id = next_id + 1
+	end
+	function init(args)
+	   local req = wrk.format("POST", "${SC_PATH[$name]}", {
+	      ["Host"] = wrk.headers["Host"],
+	      ["Content-Type"] = "application/x-www-form-urlencoded",
+	      ["X-Twilio-Signature"] = "$sig",
+	      ["I-Twilio-Idempotency-Token"] = "@TOKEN@",
+	   }, [==[$body]==])
+	   head, tail = req:match("^(.-)@TOKEN@(.*)$")
+	   n = 0
+	end
+	function request()
+	   n = n + 1
+	   return head .. string.format("$prefix%02x-0000-4000-8000-%012x", id, n) .. tail
+	end
+	LUA
+	SC_LUA[$name]=$T/$name.lua
+}
 
 # prepare NAME TOKEN-PREFIX COUNT PARAM...: $T/NAME.req, COUNT requests to scenario NAME's path
 # signed by sign_requests.py ("{n...}" in a PARAM is the request's number; the idempotency tokens
@@ -129,8 +168,9 @@ check_signer() {
 # The scenarios.
 
 SCENARIOS=(outgoing templates conversations routing-new routing-pool routing-replay)
+# The goals of the issue, req/s against trivial's: reported, never asserted.
 declare -A GOAL=([outgoing]=0.85 [templates]=0.85 [conversations]=0.85 [routing-new]=0.6
-    [routing-pool]=0.6 [routing-replay]=0.6)
+    [routing-pool]=0.6)
 ALICE=alice@example.com
 BOBBY=+15555550101		# customer 1, Bobby Shaftoe, alice's
 NOBODYS=+15555550105		# customer 5, Front Desk (shared), owned by nobody: the pool's
@@ -146,10 +186,11 @@ define_scenarios() {
 	    "ChannelValue=$BOBBY"
 
 	scenario templates /twhook-templates '[.[].display_name] == ["Openers", "Closing"] and
-	    [.[].templates[]] == [{content: "Hello Bobby Shaftoe, this is alice@example.com. How can I help you today?", whatsAppApproved: true},
-	        {content: "Hi Bobby Shaftoe, do you have a minute to talk?", whatsAppApproved: false},
-	        {content: "Thank you Bobby Shaftoe, talk to you soon. alice@example.com", whatsAppApproved: true}]' \
-	    "" "GetTemplatesByCustomerId, the 3 sample templates in 2 categories" \
+	    [.[].templates[] | [.content, .whatsAppApproved]] == [
+	        ["Hello Bobby Shaftoe, this is \($a). How can I help you today?", true],
+	        ["Hi Bobby Shaftoe, do you have a minute to talk?", false],
+	        ["Thank you Bobby Shaftoe, talk to you soon. \($a)", true]]' "--arg a $ALICE" \
+	    "GetTemplatesByCustomerId, the 3 sample templates in 2 categories" \
 	    Location=GetTemplatesByCustomerId "Worker=$ALICE" CustomerId=1 \
 	    ConversationSid=CH00000000000000000000000000000001
 
@@ -180,7 +221,7 @@ define_scenarios() {
 	    "${routing_params[@]}"
 	SC_HEADERS[routing-new]="I-Twilio-Idempotency-Token: c0c0c0c0-0000-4000-8000-0000@SEQ@"
 	scenario routing-pool /twhook-routing '. == {}' "" \
-	    "a new conversation from a customer nobody owns: the next of $((POOL + 2)) pool workers" \
+	    "a new conversation from a customer nobody owns: the next of $((POOL + 2)) workers" \
 	    "ConversationSid=CHc1000000000000000000000@SEQ@" "MessagingBinding.Address=$NOBODYS" \
 	    "${routing_params[@]}"
 	SC_HEADERS[routing-pool]="I-Twilio-Idempotency-Token: c1c1c1c1-0000-4000-8000-0000@SEQ@"
@@ -189,17 +230,10 @@ define_scenarios() {
 	    "one delivery repeated (same token): the first answer again, nothing queued" \
 	    ConversationSid=CHd0000000000000000000000000000001 "MessagingBinding.Address=$BOBBY" \
 	    "${routing_params[@]}"
-	SC_HEADERS[routing-replay]="I-Twilio-Idempotency-Token: d0d0d0d0-0000-4000-8000-000000000001"
+	token=d0d0d0d0-0000-4000-8000-000000000001
+	SC_HEADERS[routing-replay]="I-Twilio-Idempotency-Token: $token"
 
-	say "signing $prepared requests each for conversations, routing-new and routing-pool"
-	prepare conversations a2a2a2a2 "$prepared" "${conversations_params[@]}"
-	prepare routing-new a0a0a0a0 "$prepared" "ConversationSid=CHa{n:032x}" \
-	    "MessagingBinding.Address=$BOBBY" "${routing_params[@]}"
-	prepare routing-pool a1a1a1a1 "$prepared" "ConversationSid=CHb{n:032x}" \
-	    "MessagingBinding.Address=$NOBODYS" "${routing_params[@]}"
-	check_signer conversations "${conversations_params[@]}"
-	check_signer routing-new "ConversationSid=CHa{n:032x}" \
-	    "MessagingBinding.Address=$BOBBY" "${routing_params[@]}"
+	fresh_tokens conversations a2a2a2
 }
 
 # jobs LIKE-PATTERN [AND...]: how many outbox jobs have a matching idempotency key.
@@ -209,10 +243,9 @@ jobs() {
 claims() { q "SELECT count(*) FROM idempotency_claims WHERE endpoint = '$1'"; }
 
 # bench_new NAME ENDPOINT [KEY-PREFIX IDENTITY-CONDITION]: bench for a scenario whose every
-# request is a new delivery (prepared); then checks that wrk sent no prepared request twice and
-# that the endpoint kept one new idempotency claim, and for routing queued one new job for the
-# right worker, for each request wrk completed (and for no more than the 32 under way when it
-# stopped, and the checks).
+# request is a new delivery; then checks that wrk sent no prepared request twice and, for
+# routing, that the outbox gained one job for the right worker per request wrk completed (and
+# no more than the 32 under way when it stopped).  The idempotency claims kept are noted.
 bench_new() {
 	local name=$1 endpoint=$2 prefix=${3:-} cond=${4:-} c0 c1 j0=0 j1=0 wrapped n
 	c0=$(claims "$endpoint")
@@ -222,25 +255,24 @@ bench_new() {
 	[ -z "$prefix" ] || j1=$(jobs "$prefix%")
 	n=${REQS[main $name]}
 	wrapped=$(awk '/^prepared requests wrapped:/ { print $4 }' "$T/wrk.out")
-	[ "$wrapped" = 0 ] ||
+	[ "${wrapped:-0}" = 0 ] ||
 	    die "$name: wrk sent more than the $prepared prepared requests: run with -r" \
 		"$((n * 3 / 2))"
-	[ $((c1 - c0)) -ge "$n" ] && [ $((c1 - c0)) -le $((n + 34)) ] ||
-	    die "$name: $((c1 - c0)) idempotency claims kept for $n requests"
-	NOTE_NEW[$name]="$((c1 - c0)) claims kept for $n requests"
+	NOTE_NEW[$name]="$n requests kept $((c1 - c0)) idempotency claims"
 	[ -n "$prefix" ] || return 0
 	[ $((j1 - j0)) -ge "$n" ] && [ $((j1 - j0)) -le $((n + 32)) ] ||
 	    die "$name: $((j1 - j0)) jobs queued for $n requests"
 	[ "$(jobs "$prefix%" "AND NOT ($cond)")" = 0 ] ||
 	    die "$name: jobs for the wrong worker: $(q "SELECT payload FROM outbox WHERE
 		idempotency_key LIKE 'add_participant:$prefix%' AND NOT ($cond) LIMIT 3")"
-	NOTE_NEW[$name]+=", $((j1 - j0)) jobs queued"
+	NOTE_NEW[$name]+=" and queued $((j1 - j0)) jobs"
 }
 
 # ---------------------------------------------------------------------------------------------
 
 MACHINE=$(machine)
 echo "$MACHINE" >&2
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 AUTH_TOKEN=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 DB=$T/store.db
 CONF=$T/twhook.conf
@@ -256,6 +288,19 @@ define_scenarios
 declare -A NOTE_NEW
 identity="json_extract(payload, '\$.identity')"
 bench main trivial
+if [ "$prepared" = auto ]; then
+	prepared=$(awk -v r="${RPS[main trivial]}" -v d="$duration" \
+	    'BEGIN { n = int(r * d / 1000 + 1) * 1000; print n < 20000 ? 20000 : n }')
+fi
+say "signing $prepared requests each for routing-new and routing-pool"
+prepare routing-new a0a0a0a0 "$prepared" "ConversationSid=CHa{n:032x}" \
+    "MessagingBinding.Address=$BOBBY" "${routing_params[@]}"
+prepare routing-pool a1a1a1a1 "$prepared" "ConversationSid=CHb{n:032x}" \
+    "MessagingBinding.Address=$NOBODYS" "${routing_params[@]}"
+check_signer routing-new "ConversationSid=CHa{n:032x}" "MessagingBinding.Address=$BOBBY" \
+    "${routing_params[@]}"
+check_signer routing-pool "ConversationSid=CHb{n:032x}" "MessagingBinding.Address=$NOBODYS" \
+    "${routing_params[@]}"
 for s in "${SCENARIOS[@]}"; do
 	case $s in
 	conversations)
@@ -271,7 +316,7 @@ for s in "${SCENARIOS[@]}"; do
 		bench main "$s"
 		[ "$(q "SELECT count(*) FROM outbox")/$(claims twhook-routing)" = "$before" ] ||
 		    die "$s: replays queued jobs or kept claims"
-		NOTE_NEW[$s]="no job queued, no claim kept by ${REQS[main $s]} requests" ;;
+		NOTE_NEW[$s]="${REQS[main $s]} requests kept no claim and queued no job" ;;
 	*)
 		bench main "$s" ;;
 	esac
@@ -290,20 +335,29 @@ echo "twhook endpoints benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'): $(sed -n \
     's/^#define PACKAGE_STRING "\(.*\)"$/\1/p' "$BUILD/config.h" 2>/dev/null) built in $BUILD"
 echo "wrk -t$THREADS -c32 -d${duration}s, lighttpd + mod_fastcgi (max-procs 2 per endpoint),"
 echo "store: schema/sample.sql + $POOL pool workers, X-Twilio-Signature checked on every request"
+echo "(routing-new and routing-pool: $prepared requests signed in advance for each)"
 echo "$MACHINE"
+echo "load average (1, 5, 15 min): $LOAD_START at the start," \
+    "$(cut -d' ' -f1-3 /proc/loadavg) at the end"
 for s in "${SCENARIOS[@]}"; do
 	echo "    $s: ${SC_NOTE[$s]}${NOTE_NEW[$s]:+; ${NOTE_NEW[$s]}}"
 done
 echo
-printf '%-15s %10s %8s %9s %8s %8s %6s\n' scenario req/s xtrivial "p99 ms" xtrivial errors goal
+printf '%-15s %10s %8s %9s %8s %7s %5s %-6s\n' scenario req/s xtrivial "p99 ms" xtrivial errors \
+    goal ""
 for s in trivial "${SCENARIOS[@]}" end; do
 	key="main $s"
 	ref="main trivial"
 	[ "$s" = end ] && key="end trivial"
-	printf '%-15s %10.0f %8s %9.2f %8s %8s %6s\n' "$s" "${RPS[$key]}" \
-	    "$(ratio "${RPS[$key]}" "${RPS[$ref]}")" "${P99[$key]}" \
-	    "$(ratio "${P99[$key]}" "${P99[$ref]}")" "${ERRS[$key]}" "${GOAL[$s]:-}"
+	r=$(ratio "${RPS[$key]}" "${RPS[$ref]}")
+	verdict=
+	[ -z "${GOAL[$s]:-}" ] || verdict=$(awk -v r="$r" -v g="${GOAL[$s]}" \
+	    'BEGIN { print (r + 0 >= g + 0) ? "met" : "missed" }')
+	printf '%-15s %10.0f %8s %9.2f %8s %7s %5s %-6s\n' "$s" "${RPS[$key]}" "$r" \
+	    "${P99[$key]}" "$(ratio "${P99[$key]}" "${P99[$ref]}")" "${ERRS[$key]}" \
+	    "${GOAL[$s]:-}" "$verdict"
 done
-echo "(xtrivial: against the trivial responder measured first; goal: the req/s ratio wanted;"
-echo " 'end' is the trivial responder again after everything, against the first measurement)"
+echo "(xtrivial: against the trivial responder measured first; goal: the issue's goal for the"
+echo " req/s ratio, reported, not asserted; 'end' is the trivial responder again after"
+echo " everything, against the first measurement)"
 exit 0

@@ -1,9 +1,9 @@
 # lib.sh: the shell functions the benchmarks in this folder share (run.sh, endpoints.sh,
 # dispatch.sh); README.md in this folder says what each measures.  Sourced by bash scripts that
 # run under `set -euo pipefail` with LC_ALL=C, after their option parsing.  The sourcing script
-# sets BUILD, HERE, TWHOOK and, before it starts lighttpd or sends a request, DB, CONF and PORT;
-# everything it starts in the background goes in BG_PIDS (or through run_child), so that
-# cleanup stops it on exit, Ctrl-C included.
+# sets BUILD, HERE, TWHOOK, duration (wrk's seconds, for bench) and, before it starts lighttpd
+# or sends a request, DB, CONF, PORT and AUTH_TOKEN; everything it starts in the background
+# goes in BG_PIDS (or through run_child), so that cleanup stops it on exit, Ctrl-C included.
 
 PROG=${0##*/}
 BG_PIDS=()
@@ -55,10 +55,15 @@ cleanup() {
 	for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
 	for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
 	stop_lighttpd
-	rm -rf "$T"
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		echo "$PROG: BENCH_KEEP is set: $T is left for you to look at" >&2
+	else
+		rm -rf "$T"
+	fi
 }
 
-# bench_start: the scratch directory $T, removed on exit with everything started from here.
+# bench_start: the scratch directory $T, removed on exit (unless BENCH_KEEP is set in the
+# environment) with everything started from here.
 bench_start() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/twhook-bench.XXXXXX")
 	trap cleanup EXIT
@@ -111,7 +116,8 @@ q() { sqlite3 -batch -noheader "$DB" "$@"; }
 sample_store() {
 	local pool=$1 got
 	"$TWHOOK" -c "$CONF" init > /dev/null || die "twhook init failed for $DB"
-	sqlite3 -bail "$DB" < "$HERE/../../schema/sample.sql" || die "loading schema/sample.sql failed"
+	sqlite3 -bail "$DB" < "$HERE/../../schema/sample.sql" ||
+	    die "loading schema/sample.sql failed"
 	q "WITH RECURSIVE seq (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n + 1 < $pool)
 	    INSERT INTO workers (identity) SELECT printf('pool%03d@example.com', n) FROM seq" ||
 	    die "adding the pool workers failed"
