@@ -45,7 +45,7 @@ customer_details(struct twh_ctx *ctx, const struct twh_request *req, struct twh_
 	struct json_object	*objects;
 	const char		*worker;
 
-	if (twh_frontline_customer(ctx, req, res, &worker, &customer) == -1)
+	if (twh_frontline_customer(ctx, req, res, true, &worker, &customer) == -1)
 		return;
 	if ((objects = json_object_new_object()) != NULL)
 		json_object_object_add(objects, "customer", twh_json_customer(&customer));

@@ -174,7 +174,8 @@ templates(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respons
 	struct twh_templates	 all;
 	const char		*worker;
 
-	if (twh_frontline_customer(ctx, req, res, &worker, &customer) == -1)
+	/* Only the display name is needed: no channels, no links. */
+	if (twh_frontline_customer(ctx, req, res, false, &worker, &customer) == -1)
 		return;
 	if (twh_store_templates(ctx->store, &all) == TWH_STORE_OK) {
 		twh_response_json(res, 200, answer_json(&all, customer.display_name, worker));

@@ -58,18 +58,22 @@ twh_frontline_dispatch(const struct twh_location *table, struct twh_ctx *ctx,
 
 /*
  * The customer named by CustomerId as the requesting Worker may see it (see
- * twh_store_customer_get): 0 with *WORKER and CUSTOMER set, or -1 with a 400, 404 or 503 in RES.
+ * twh_store_customer_find), with its channels and links when WHOLE: 0 with *WORKER and
+ * CUSTOMER set, or -1 with a 400, 404 or 503 in RES.
  */
 int
 twh_frontline_customer(struct twh_ctx *ctx, const struct twh_request *req,
-    struct twh_response *res, const char **worker, struct twh_customer *customer)
+    struct twh_response *res, bool whole, const char **worker, struct twh_customer *customer)
 {
 	const char	*customer_id;
+	int		 rc;
 
 	if ((*worker = twh_require_param(req, res, "Worker")) == NULL ||
 	    (customer_id = twh_require_param(req, res, "CustomerId")) == NULL)
 		return -1;
-	switch (twh_store_customer_get(ctx->store, customer_id, *worker, customer)) {
+	rc = whole ? twh_store_customer_get(ctx->store, customer_id, *worker, customer) :
+	    twh_store_customer_find(ctx->store, customer_id, *worker, customer);
+	switch (rc) {
 	case TWH_STORE_OK:
 		return 0;
 	case TWH_STORE_NOT_FOUND:

@@ -10,6 +10,6 @@ bool	 twh_frontline_v1(const struct twh_request *, struct twh_response *);
 void	 twh_frontline_dispatch(const struct twh_location *, struct twh_ctx *,
 	    const struct twh_request *, struct twh_response *);
 int	 twh_frontline_customer(struct twh_ctx *, const struct twh_request *,
-	    struct twh_response *, const char **worker, struct twh_customer *);
+	    struct twh_response *, bool whole, const char **worker, struct twh_customer *);
 
 #endif

@@ -75,6 +75,8 @@ struct twh_page {
 	bool			 more;		/* another page follows the last one */
 };
 
+int	 twh_store_customer_find(struct twh_store *, const char *customer_id, const char *worker,
+	    struct twh_customer *);
 int	 twh_store_customer_get(struct twh_store *, const char *customer_id, const char *worker,
 	    struct twh_customer *);
 int	 twh_store_customer_key(struct twh_store *, const char *customer_id, const char *worker,

@@ -163,11 +163,12 @@ query_rows(struct twh_store *s, const char *sql, const char *a, const char *b, c
 }
 
 /*
- * The customer CUSTOMER_ID as WORKER may see it: customers owned by WORKER and customers that
- * nobody owns.  TWH_STORE_NOT_FOUND for anybody else's customer, as for an unknown one.
+ * The customer CUSTOMER_ID as WORKER may see it, without channels and links: customers owned by
+ * WORKER and customers that nobody owns.  TWH_STORE_NOT_FOUND for anybody else's customer, as
+ * for an unknown one.
  */
 int
-twh_store_customer_get(struct twh_store *s, const char *customer_id, const char *worker,
+twh_store_customer_find(struct twh_store *s, const char *customer_id, const char *worker,
     struct twh_customer *c)
 {
 	int	 rc;
@@ -177,6 +178,19 @@ twh_store_customer_get(struct twh_store *s, const char *customer_id, const char 
 	    set_customer_row, c);
 	if (rc == TWH_STORE_OK && c->customer_id == NULL)
 		return TWH_STORE_NOT_FOUND;
+	if (rc != TWH_STORE_OK)
+		twh_customer_free(c);
+	return rc;
+}
+
+/* The same customer with its channels and links. */
+int
+twh_store_customer_get(struct twh_store *s, const char *customer_id, const char *worker,
+    struct twh_customer *c)
+{
+	int	 rc;
+
+	rc = twh_store_customer_find(s, customer_id, worker, c);
 	if (rc == TWH_STORE_OK)
 		rc = query_rows(s, sql_channels, customer_id, NULL, "reading channels", add_channel,
 		    c);
