@@ -161,8 +161,7 @@ cmd_request(struct twh_conf *conf, int argc, char *argv[])
 	struct twh_params	 params;
 	struct twh_buf		 exe, uri, url, body, sig;
 	struct cgi_env		 env;
-	const char		*body_path = NULL, *path = NULL, *origin;
-	size_t			 origin_len;
+	const char		*body_path = NULL, *path = NULL;
 	int			 ch, rc = 1;
 
 	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1)
@@ -198,12 +197,8 @@ cmd_request(struct twh_conf *conf, int argc, char *argv[])
 	    twhook_add_params(&params, argc - 1, argv + 1) == -1 ||
 	    twhook_form_encode(&params, &body) == -1)
 		goto out;
-	/* public_url is scheme://host[:port], perhaps with a trailing slash (twhook.conf(5)). */
-	origin = conf->public_url != NULL ? conf->public_url : "http://localhost";
-	origin_len = strlen(origin);
-	while (origin_len > 0 && origin[origin_len - 1] == '/')
-		origin_len--;
-	if (twh_buf_printf(&url, "%.*s%s", (int)origin_len, origin, uri.data) == -1)
+	if (twh_buf_printf(&url, "%s%s", conf->public_url != NULL ? conf->public_url :
+	    "http://localhost", uri.data) == -1)
 		goto out;
 	if (conf->n_auth_tokens > 0 && twh_sig_sign(conf->auth_tokens[0], url.data,
 	    body_path != NULL ? NULL : &params, &sig) == -1)

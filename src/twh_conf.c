@@ -105,6 +105,17 @@ conf_set_account_sid(struct conf_cursor *c, const char *value)
 	return conf_set_string(c, &c->conf->account_sid, value);
 }
 
+/* How many '/' end S. */
+static size_t
+trailing_slashes(const char *s)
+{
+	size_t	 n = strlen(s), k = 0;
+
+	while (k < n && s[n - 1 - k] == '/')
+		k++;
+	return k;
+}
+
 static int
 conf_set_url(struct conf_cursor *c, char **slot, const char *value, bool origin_only)
 {
@@ -115,7 +126,11 @@ conf_set_url(struct conf_cursor *c, char **slot, const char *value, bool origin_
 		    value);
 	if (origin_only && strcmp(parts.rest, "") != 0 && strcmp(parts.rest, "/") != 0)
 		return conf_fail(c, "give scheme://host[:port] only, without a path: '%s'", value);
-	return conf_set_string(c, slot, value);
+	if (conf_set_string(c, slot, value) == -1)
+		return -1;
+	/* Kept without trailing slashes, so that every user can append a path starting with '/'. */
+	(*slot)[strlen(*slot) - trailing_slashes(*slot)] = '\0';
+	return 0;
 }
 
 static int

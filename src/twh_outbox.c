@@ -154,16 +154,11 @@ rest(struct twh_delivery *d, const char *method, const char *path, const char *f
 	const struct twh_conf	*conf = d->conf;
 	struct twh_http_call	 call;
 	struct twh_buf		 url;
-	const char		*base;
-	size_t			 base_len;
 	int			 rc;
 
 	twh_buf_init(&url);
-	base = conf->api_base_url != NULL ? conf->api_base_url : DEFAULT_API_BASE;
-	base_len = strlen(base);
-	while (base_len > 0 && base[base_len - 1] == '/')
-		base_len--;
-	if (twh_buf_printf(&url, "%.*s%s", (int)base_len, base, path) == -1) {
+	if (twh_buf_printf(&url, "%s%s", conf->api_base_url != NULL ? conf->api_base_url :
+	    DEFAULT_API_BASE, path) == -1) {
 		memset(a, 0, sizeof(*a));
 		snprintf(a->error, sizeof(a->error), "out of memory");
 		return -1;

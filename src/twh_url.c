@@ -155,14 +155,9 @@ add_request_uri(twh_getenv_fn *get, void *ctx, struct twh_buf *out)
 int
 twh_url_public(const struct twh_conf *conf, twh_getenv_fn *get, void *ctx, struct twh_buf *out)
 {
-	size_t	 n;
-
 	twh_buf_reset(out);
 	if (conf->public_url != NULL) {
-		n = strlen(conf->public_url);
-		while (n > 0 && conf->public_url[n - 1] == '/')
-			n--;
-		if (twh_buf_add(out, conf->public_url, n) == -1)
+		if (twh_buf_adds(out, conf->public_url) == -1)
 			return -1;
 	} else if (add_origin_from_env(conf, get, ctx, out) == -1)
 		return -1;

@@ -39,7 +39,7 @@ main(void)
 	ok(c.n_auth_tokens == 2, "two auth tokens");
 	is_str(c.auth_tokens[0], "primary", "values are trimmed");
 	is_str(c.auth_tokens[1], "secondary # not a comment", "'#' inside a value is kept");
-	is_str(c.public_url, "https://hooks.example.com:8443/", "public_url");
+	is_str(c.public_url, "https://hooks.example.com:8443", "public_url, its trailing slash dropped");
 	ok(c.trust_forwarded && c.validate_signature, "booleans");
 	ok(c.max_body == 2048, "max_body");
 	ok(c.log_level == TWH_LOG_DEBUG, "log_level");
