@@ -79,6 +79,8 @@ int	 twh_store_customer_find(struct twh_store *, const char *customer_id, const 
 	    struct twh_customer *);
 int	 twh_store_customer_get(struct twh_store *, const char *customer_id, const char *worker,
 	    struct twh_customer *);
+int	 twh_store_customer_by_address(struct twh_store *, const char *address,
+	    struct twh_customer *);
 int	 twh_store_customer_key(struct twh_store *, const char *customer_id, const char *worker,
 	    struct twh_page_key *);
 int	 twh_store_customer_page(struct twh_store *, const struct twh_page_request *,
@@ -138,8 +140,6 @@ const char	*twh_job_state_name(enum twh_job_state);
 int		 twh_job_state_parse(const char *, enum twh_job_state *);
 
 /* Routing (twh_store_routing.c). */
-int	 twh_store_customer_by_address(struct twh_store *, const char *address,
-	    struct twh_customer *);
 int	 twh_store_next_pool_worker(struct twh_store *, char **identity);
 
 /* Frontline's smaller lookups (twh_store_frontline.c). */

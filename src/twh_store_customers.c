@@ -16,6 +16,11 @@
 static const char sql_customer[] =
     "SELECT customer_id, display_name, worker, avatar, details_title, details_content "
     "FROM customers WHERE customer_id = ?1 AND (worker = ?2 OR worker IS NULL)";
+static const char sql_by_address[] =
+    "SELECT c.customer_id, c.display_name, c.worker, c.avatar, c.details_title, "
+    "c.details_content FROM customer_channels AS ch "
+    "JOIN customers AS c ON c.customer_id = ch.customer_id WHERE ch.value = ?1 "
+    "ORDER BY c.customer_id LIMIT 1";
 static const char sql_channels[] =
     "SELECT type, value FROM customer_channels WHERE customer_id = ?1 ORDER BY rowid";
 static const char sql_links[] =
@@ -175,6 +180,22 @@ twh_store_customer_find(struct twh_store *s, const char *customer_id, const char
 
 	memset(c, 0, sizeof(*c));
 	rc = query_rows(s, sql_customer, customer_id, worker, "reading a customer",
+	    set_customer_row, c);
+	if (rc == TWH_STORE_OK && c->customer_id == NULL)
+		return TWH_STORE_NOT_FOUND;
+	if (rc != TWH_STORE_OK)
+		twh_customer_free(c);
+	return rc;
+}
+
+/* The customer writing from ADDRESS (an exact channel value; the lowest id when several do). */
+int
+twh_store_customer_by_address(struct twh_store *s, const char *address, struct twh_customer *c)
+{
+	int	 rc;
+
+	memset(c, 0, sizeof(*c));
+	rc = query_rows(s, sql_by_address, address, NULL, "finding a customer by address",
 	    set_customer_row, c);
 	if (rc == TWH_STORE_OK && c->customer_id == NULL)
 		return TWH_STORE_NOT_FOUND;
