@@ -167,6 +167,22 @@ query_rows(struct twh_store *s, const char *sql, const char *a, const char *b, c
 	return twh_store_each_row(s, st, what, row, arg);
 }
 
+/* The one customer row SQL finds with ?1 = A (and ?2 = B); TWH_STORE_NOT_FOUND for none. */
+static int
+one_customer(struct twh_store *s, const char *sql, const char *a, const char *b,
+    const char *what, struct twh_customer *c)
+{
+	int	 rc;
+
+	memset(c, 0, sizeof(*c));
+	rc = query_rows(s, sql, a, b, what, set_customer_row, c);
+	if (rc == TWH_STORE_OK && c->customer_id == NULL)
+		return TWH_STORE_NOT_FOUND;
+	if (rc != TWH_STORE_OK)
+		twh_customer_free(c);
+	return rc;
+}
+
 /*
  * The customer CUSTOMER_ID as WORKER may see it, without channels and links: customers owned by
  * WORKER and customers that nobody owns.  TWH_STORE_NOT_FOUND for anybody else's customer, as
@@ -176,32 +192,14 @@ int
 twh_store_customer_find(struct twh_store *s, const char *customer_id, const char *worker,
     struct twh_customer *c)
 {
-	int	 rc;
-
-	memset(c, 0, sizeof(*c));
-	rc = query_rows(s, sql_customer, customer_id, worker, "reading a customer",
-	    set_customer_row, c);
-	if (rc == TWH_STORE_OK && c->customer_id == NULL)
-		return TWH_STORE_NOT_FOUND;
-	if (rc != TWH_STORE_OK)
-		twh_customer_free(c);
-	return rc;
+	return one_customer(s, sql_customer, customer_id, worker, "reading a customer", c);
 }
 
 /* The customer writing from ADDRESS (an exact channel value; the lowest id when several do). */
 int
 twh_store_customer_by_address(struct twh_store *s, const char *address, struct twh_customer *c)
 {
-	int	 rc;
-
-	memset(c, 0, sizeof(*c));
-	rc = query_rows(s, sql_by_address, address, NULL, "finding a customer by address",
-	    set_customer_row, c);
-	if (rc == TWH_STORE_OK && c->customer_id == NULL)
-		return TWH_STORE_NOT_FOUND;
-	if (rc != TWH_STORE_OK)
-		twh_customer_free(c);
-	return rc;
+	return one_customer(s, sql_by_address, address, NULL, "finding a customer by address", c);
 }
 
 /* The same customer with its channels and links. */
