@@ -207,3 +207,91 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE state IN ('queued', 'retrying');
 CREATE INDEX outbox_by_state ON outbox (state, updated_at);
+
+-- version 3
+-- Twilio Proxy.  Intercept rules are found by kind and pattern; keyword rules are compiled
+-- by the endpoint, which recompiles them whenever intercept_rules_version changes: the
+-- triggers below count every edit, including the ones made in the sqlite3 shell.
+CREATE INDEX intercept_rules_by_pattern ON intercept_rules (kind, pattern);
+CREATE TABLE intercept_rules_version (
+	version		INTEGER NOT NULL
+);
+INSERT INTO intercept_rules_version (version) VALUES (0);
+CREATE TRIGGER intercept_rules_inserted AFTER INSERT ON intercept_rules BEGIN
+	UPDATE intercept_rules_version SET version = version + 1;
+END;
+CREATE TRIGGER intercept_rules_updated AFTER UPDATE ON intercept_rules BEGIN
+	UPDATE intercept_rules_version SET version = version + 1;
+END;
+CREATE TRIGGER intercept_rules_deleted AFTER DELETE ON intercept_rules BEGIN
+	UPDATE intercept_rules_version SET version = version + 1;
+END;
+
+-- Out of session: a number's row may instead create a session on the fly with PARTICIPANT
+-- (the JSON answer's participantIdentifier), in SESSION_MODE, for SESSION_TTL seconds.
+CREATE INDEX out_of_session_by_number ON out_of_session (proxy_identifier);
+ALTER TABLE out_of_session ADD COLUMN participant TEXT;
+ALTER TABLE out_of_session ADD COLUMN session_mode TEXT
+	CHECK (session_mode IN ('message-only', 'voice-only', 'voice-and-message'));
+ALTER TABLE out_of_session ADD COLUMN session_ttl INTEGER CHECK (session_ttl >= 0);
+
+-- The real number behind a Proxy participant, for identifier rules: written by the
+-- application that creates sessions, and by twhook-proxy-callback when a payload names it.
+CREATE TABLE proxy_participants (
+	participant_sid		TEXT PRIMARY KEY NOT NULL CHECK (length(participant_sid) > 0),
+	identifier		TEXT NOT NULL CHECK (length(trim(identifier)) > 0),
+	session_sid		TEXT,
+	proxy_identifier	TEXT,
+	friendly_name		TEXT,
+	updated_at		REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0)
+);
+
+-- Every interaction callback, once: a repeated delivery has the same idempotency token, or
+-- the same interaction and leg statuses.  DATA is interactionData exactly as received.
+CREATE TABLE proxy_interactions (
+	interaction_id			INTEGER PRIMARY KEY,
+	received_at			REAL NOT NULL
+					DEFAULT ((julianday('now') - 2440587.5) * 86400.0),
+	interaction_sid			TEXT NOT NULL,
+	session_sid			TEXT,
+	service_sid			TEXT,
+	account_sid			TEXT,
+	type				TEXT,
+	data				TEXT,
+	date_created			TEXT,
+	date_updated			TEXT,
+	inbound_participant_sid		TEXT,
+	inbound_resource_sid		TEXT,
+	inbound_resource_status		TEXT,
+	inbound_resource_type		TEXT,
+	inbound_resource_url		TEXT,
+	outbound_participant_sid	TEXT,
+	outbound_resource_sid		TEXT,
+	outbound_resource_status	TEXT,
+	outbound_resource_type		TEXT,
+	outbound_resource_url		TEXT,
+	idempotency_token		TEXT UNIQUE
+);
+CREATE UNIQUE INDEX proxy_interactions_once ON proxy_interactions (interaction_sid,
+	ifnull(inbound_resource_status, ''), ifnull(outbound_resource_status, ''));
+CREATE INDEX proxy_interactions_by_time ON proxy_interactions (received_at);
+CREATE INDEX proxy_interactions_by_session ON proxy_interactions (session_sid);
+
+-- Every intercept decision, once per interaction, with a copy of the rule that blocked it
+-- (the rule may be edited or deleted later).  NOTE says why a kind of rule was not checked.
+CREATE TABLE proxy_intercepts (
+	intercept_id		INTEGER PRIMARY KEY,
+	decided_at		REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0),
+	interaction_sid		TEXT NOT NULL UNIQUE,
+	session_sid		TEXT,
+	participant_sid		TEXT,
+	identifier		TEXT,
+	verdict			TEXT NOT NULL CHECK (verdict IN ('blocked', 'allowed')),
+	rule_rowid		INTEGER,
+	rule_kind		TEXT,
+	rule_pattern		TEXT,
+	note			TEXT,
+	idempotency_token	TEXT UNIQUE
+);
+CREATE INDEX proxy_intercepts_by_time ON proxy_intercepts (decided_at);
+CREATE INDEX proxy_intercepts_by_session ON proxy_intercepts (session_sid);

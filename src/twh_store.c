@@ -26,6 +26,7 @@ struct twh_store {
 	size_t		 n_cached;
 	char		 error[512];
 	bool		 busy;
+	int		 patience_ms;	/* how long a statement waits for another writer */
 	char		*path;
 	int		 wake_fd;	/* STORE.wake, opened on first use; -1 until then */
 };
@@ -72,17 +73,32 @@ user_version(sqlite3 *db, int *version)
 static int
 busy_wait(void *arg, int tries)
 {
-	(void)arg;
-	if ((long)tries * BUSY_STEP_US >= TWH_STORE_BUSY_TIMEOUT_MS * 1000L)
+	const struct twh_store	*s = arg;
+	long			 ms = s != NULL ? s->patience_ms : TWH_STORE_BUSY_TIMEOUT_MS;
+
+	if ((long)tries * BUSY_STEP_US >= ms * 1000L)
 		return 0;
 	usleep(BUSY_STEP_US);
 	return 1;
 }
 
-static int
-configure_connection(sqlite3 *db)
+/*
+ * How long the store's statements wait for another writer from now on (the default is
+ * TWH_STORE_BUSY_TIMEOUT_MS): shorter where an answer must not wait for a record.
+ */
+void
+twh_store_set_patience(struct twh_store *s, int ms)
 {
-	sqlite3_busy_handler(db, busy_wait, NULL);
+	s->patience_ms = ms;
+}
+
+/* S is NULL for the connection that migrates the store. */
+static int
+configure_connection(sqlite3 *db, struct twh_store *s)
+{
+	if (s != NULL)
+		s->patience_ms = TWH_STORE_BUSY_TIMEOUT_MS;
+	sqlite3_busy_handler(db, busy_wait, s);
 	return sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
@@ -100,7 +116,7 @@ twh_store_open(const char *path, struct twh_store **out, char *err, size_t errle
 	}
 	s->wake_fd = -1;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK || configure_connection(s->db) == -1 || user_version(s->db, &version) == -1) {
+	    SQLITE_OK || configure_connection(s->db, s) == -1 || user_version(s->db, &version) == -1) {
 		snprintf(err, errlen, "%s: cannot open the store: %s (run `twhook init` to create it)",
 		    path, s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory");
 		twh_store_close(s);
@@ -171,7 +187,7 @@ twh_store_migrate(const char *path, int *from, int *to, char *err, size_t errlen
 
 	*to = twh_store_schema_version();
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK || configure_connection(db) == -1) {
+	    SQLITE_OK || configure_connection(db, NULL) == -1) {
 		snprintf(err, errlen, "%s: %s", path, db != NULL ? sqlite3_errmsg(db) : "out of memory");
 		goto out;
 	}

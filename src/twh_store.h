@@ -26,6 +26,9 @@ void		 twh_store_close(struct twh_store *);
 void		 twh_store_notify(struct twh_store *);
 const char	*twh_store_error(const struct twh_store *);
 bool		 twh_store_busy(const struct twh_store *);
+void		 twh_store_set_patience(struct twh_store *, int ms);
+int		 twh_store_tokenize(struct twh_store *, const char *text,
+		    int (*token)(void *, const char *, int), void *);
 int		 twh_store_begin(struct twh_store *);
 int		 twh_store_begin_read(struct twh_store *);
 int		 twh_store_commit(struct twh_store *);
@@ -163,5 +166,77 @@ int	 twh_store_proxy_address(struct twh_store *, const char *channel_type, const
 	    char **address);
 int	 twh_store_templates(struct twh_store *, struct twh_templates *);
 void	 twh_templates_free(struct twh_templates *);
+
+/* Twilio Proxy (twh_store_proxy.c).  Fields are NULL when the request did not give them. */
+struct twh_interaction_leg {
+	const char	*participant_sid;
+	const char	*participant_identifier;	/* the participant's real number */
+	const char	*resource_sid;
+	const char	*resource_status;
+	const char	*resource_type;
+	const char	*resource_url;
+};
+
+struct twh_interaction {
+	const char			*interaction_sid;
+	const char			*session_sid;
+	const char			*service_sid;
+	const char			*account_sid;
+	const char			*type;
+	const char			*data;		/* interactionData, as received */
+	const char			*date_created;
+	const char			*date_updated;
+	struct twh_interaction_leg	 inbound;
+	struct twh_interaction_leg	 outbound;
+	const char			*idempotency_token;
+};
+
+struct twh_intercept_rule {
+	long long	 rowid;
+	char		*kind;
+	char		*pattern;
+};
+
+enum twh_verdict {
+	TWH_ALLOWED,
+	TWH_BLOCKED
+};
+
+/* One intercept decision: the interaction's facts, the verdict and the rule that decided it. */
+struct twh_intercept {
+	const char			*interaction_sid;
+	const char			*session_sid;
+	const char			*participant_sid;
+	const char			*identifier;
+	const char			*idempotency_token;
+	enum twh_verdict		 verdict;
+	const struct twh_intercept_rule	*rule;	/* NULL when allowed */
+	const char			*note;	/* why some rules could not be checked; may be NULL */
+};
+
+struct twh_out_of_session {
+	char		*message;
+	char		*say;
+	char		*dial;
+	char		*participant;	/* non-NULL: answer with a new session instead */
+	char		*session_mode;	/* NULL: the default */
+	long long	 session_ttl;	/* -1: the default */
+};
+
+int	 twh_store_interaction_record(struct twh_store *, const struct twh_interaction *,
+	    bool *recorded);
+int	 twh_store_intercept_rule(struct twh_store *, const char *kind, const char *value,
+	    struct twh_intercept_rule *);
+int	 twh_store_intercept_version(struct twh_store *, long long *);
+int	 twh_store_keyword_rules(struct twh_store *,
+	    int (*)(void *, long long rowid, const char *pattern), void *);
+int	 twh_store_participant_identifier(struct twh_store *, const char *participant_sid,
+	    char **identifier);
+int	 twh_store_intercept_record(struct twh_store *, const struct twh_intercept *,
+	    bool *recorded);
+int	 twh_store_out_of_session(struct twh_store *, const char *number,
+	    struct twh_out_of_session *);
+void	 twh_intercept_rule_free(struct twh_intercept_rule *);
+void	 twh_out_of_session_free(struct twh_out_of_session *);
 
 #endif

@@ -12,8 +12,6 @@ char		*twh_store_column_text(sqlite3_stmt *, int);
 int		 twh_store_step_done(struct twh_store *, sqlite3_stmt *, const char *what);
 int		 twh_store_each_row(struct twh_store *, sqlite3_stmt *, const char *what,
 		    int (*)(sqlite3_stmt *, void *), void *);
-int		 twh_store_tokenize(struct twh_store *, const char *,
-		    int (*)(void *, const char *, int), void *);
 
 extern const char twh_schema_sql[];
 

@@ -1,0 +1,294 @@
+/*
+ * twh_store_proxy.c: the store's side of the Twilio Proxy webhooks: recording interaction
+ * callbacks and intercept decisions (each at most once per delivery, by a unique index, in a
+ * single statement or transaction of their own), the intercept rules and the real numbers of
+ * participants they match, and the out-of-session answers by proxy number.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "twh_store_internal.h"
+
+/* A repeat (same token, or same interaction and leg statuses) conflicts and adds nothing. */
+static const char sql_interaction_insert[] =
+    "INSERT INTO proxy_interactions (interaction_sid, session_sid, service_sid, account_sid, "
+    "type, data, date_created, date_updated, "
+    "inbound_participant_sid, inbound_resource_sid, inbound_resource_status, "
+    "inbound_resource_type, inbound_resource_url, "
+    "outbound_participant_sid, outbound_resource_sid, outbound_resource_status, "
+    "outbound_resource_type, outbound_resource_url, idempotency_token) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+    "?19) ON CONFLICT DO NOTHING";
+static const char sql_participant_put[] =
+    "INSERT INTO proxy_participants (participant_sid, identifier, session_sid) "
+    "VALUES (?1, ?2, ?3) ON CONFLICT (participant_sid) DO UPDATE SET "
+    "identifier = excluded.identifier, session_sid = ifnull(excluded.session_sid, session_sid), "
+    "updated_at = (julianday('now') - 2440587.5) * 86400.0 "
+    "WHERE identifier IS NOT excluded.identifier";
+static const char sql_participant_identifier[] =
+    "SELECT trim(identifier) FROM proxy_participants WHERE participant_sid = ?1";
+static const char sql_rule_find[] =
+    "SELECT rowid, kind, pattern FROM intercept_rules WHERE kind = ?1 AND pattern = ?2 "
+    "ORDER BY rowid LIMIT 1";
+static const char sql_rules_version[] =
+    "SELECT version FROM intercept_rules_version";
+static const char sql_keyword_rules[] =
+    "SELECT rowid, pattern FROM intercept_rules WHERE kind = 'keyword' ORDER BY rowid";
+static const char sql_intercept_insert[] =
+    "INSERT INTO proxy_intercepts (interaction_sid, session_sid, participant_sid, identifier, "
+    "verdict, rule_rowid, rule_kind, rule_pattern, note, idempotency_token) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING";
+/* The number's own row sorts first ('*' = '*' is 1 for the fallback), then by age. */
+static const char sql_out_of_session[] =
+    "SELECT message, say, dial, nullif(trim(participant), ''), session_mode, "
+    "ifnull(session_ttl, -1) FROM out_of_session WHERE proxy_identifier IN (?1, '*') "
+    "ORDER BY proxy_identifier = '*', rowid LIMIT 1";
+
+static void
+bind_texts(sqlite3_stmt *st, int first, const char *const *values, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		sqlite3_bind_text(st, first + (int)i, values[i], -1, SQLITE_STATIC);
+}
+
+static int
+insert_interaction(struct twh_store *s, const struct twh_interaction *in, bool *recorded)
+{
+	const char	*values[] = {
+		in->interaction_sid, in->session_sid, in->service_sid, in->account_sid, in->type,
+		in->data, in->date_created, in->date_updated,
+		in->inbound.participant_sid, in->inbound.resource_sid, in->inbound.resource_status,
+		in->inbound.resource_type, in->inbound.resource_url,
+		in->outbound.participant_sid, in->outbound.resource_sid,
+		in->outbound.resource_status, in->outbound.resource_type,
+		in->outbound.resource_url, in->idempotency_token
+	};
+	sqlite3_stmt	*st;
+
+	if ((st = twh_store_stmt(s, sql_interaction_insert)) == NULL)
+		return TWH_STORE_ERROR;
+	bind_texts(st, 1, values, sizeof(values) / sizeof(values[0]));
+	if (twh_store_step_done(s, st, "recording the interaction") != TWH_STORE_OK)
+		return TWH_STORE_ERROR;
+	*recorded = sqlite3_changes(sqlite3_db_handle(st)) > 0;
+	return TWH_STORE_OK;
+}
+
+/* Remembers a leg's participant's real number, when the payload gave both. */
+static int
+put_participant(struct twh_store *s, const struct twh_interaction_leg *leg,
+    const char *session_sid)
+{
+	const char	*values[] = { leg->participant_sid, leg->participant_identifier, session_sid };
+	sqlite3_stmt	*st;
+
+	if (leg->participant_sid == NULL || leg->participant_identifier == NULL)
+		return TWH_STORE_OK;
+	if ((st = twh_store_stmt(s, sql_participant_put)) == NULL)
+		return TWH_STORE_ERROR;
+	bind_texts(st, 1, values, 3);
+	return twh_store_step_done(s, st, "recording a participant's number");
+}
+
+/*
+ * Records one interaction callback (and the participants' numbers it gives) in one write
+ * transaction.  *RECORDED is false for a repeated delivery, which changes nothing.
+ */
+int
+twh_store_interaction_record(struct twh_store *s, const struct twh_interaction *in,
+    bool *recorded)
+{
+	*recorded = false;
+	if (twh_store_begin(s) != TWH_STORE_OK)
+		return TWH_STORE_ERROR;
+	if (insert_interaction(s, in, recorded) != TWH_STORE_OK ||
+	    (*recorded && (put_participant(s, &in->inbound, in->session_sid) != TWH_STORE_OK ||
+	    put_participant(s, &in->outbound, in->session_sid) != TWH_STORE_OK)) ||
+	    twh_store_commit(s) != TWH_STORE_OK) {
+		twh_store_rollback(s);
+		*recorded = false;
+		return TWH_STORE_ERROR;
+	}
+	return TWH_STORE_OK;
+}
+
+/* The real number of a participant, as recorded; TWH_STORE_NOT_FOUND when unknown. */
+int
+twh_store_participant_identifier(struct twh_store *s, const char *participant_sid,
+    char **identifier)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*identifier = NULL;
+	if ((st = twh_store_stmt(s, sql_participant_identifier)) == NULL)
+		return TWH_STORE_ERROR;
+	sqlite3_bind_text(st, 1, participant_sid, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		rc = (*identifier = twh_store_column_text(st, 0)) != NULL ? TWH_STORE_OK :
+		    twh_store_fail(s, "out of memory");
+	else
+		rc = rc == SQLITE_DONE ? TWH_STORE_NOT_FOUND :
+		    twh_store_fail(s, "reading a participant's number");
+	sqlite3_reset(st);
+	return rc;
+}
+
+void
+twh_intercept_rule_free(struct twh_intercept_rule *r)
+{
+	free(r->kind);
+	free(r->pattern);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The oldest rule of KIND whose pattern is VALUE exactly; TWH_STORE_NOT_FOUND when none. */
+int
+twh_store_intercept_rule(struct twh_store *s, const char *kind, const char *value,
+    struct twh_intercept_rule *rule)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(rule, 0, sizeof(*rule));
+	if ((st = twh_store_stmt(s, sql_rule_find)) == NULL)
+		return TWH_STORE_ERROR;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rule->rowid = sqlite3_column_int64(st, 0);
+		rule->kind = twh_store_column_text(st, 1);
+		rule->pattern = twh_store_column_text(st, 2);
+		rc = rule->kind != NULL && rule->pattern != NULL ? TWH_STORE_OK :
+		    twh_store_fail(s, "out of memory");
+	} else
+		rc = rc == SQLITE_DONE ? TWH_STORE_NOT_FOUND :
+		    twh_store_fail(s, "reading the intercept rules");
+	sqlite3_reset(st);
+	if (rc != TWH_STORE_OK)
+		twh_intercept_rule_free(rule);
+	return rc;
+}
+
+/* A number that changes with every edit of intercept_rules (the schema's triggers count). */
+int
+twh_store_intercept_version(struct twh_store *s, long long *version)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = twh_store_stmt(s, sql_rules_version)) == NULL)
+		return TWH_STORE_ERROR;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*version = sqlite3_column_int64(st, 0);
+		rc = TWH_STORE_OK;
+	} else
+		rc = twh_store_fail(s, "reading the intercept rules' version");
+	sqlite3_reset(st);
+	return rc;
+}
+
+struct keyword_rows {
+	int	(*each)(void *, long long, const char *);
+	void	*arg;
+};
+
+static int
+keyword_row(sqlite3_stmt *st, void *arg)
+{
+	struct keyword_rows	*k = arg;
+
+	return k->each(k->arg, sqlite3_column_int64(st, 0),
+	    (const char *)sqlite3_column_text(st, 1));
+}
+
+/* Calls EACH with every keyword rule, oldest first. */
+int
+twh_store_keyword_rules(struct twh_store *s, int (*each)(void *, long long, const char *),
+    void *arg)
+{
+	struct keyword_rows	 k = { each, arg };
+	sqlite3_stmt		*st;
+
+	if ((st = twh_store_stmt(s, sql_keyword_rules)) == NULL)
+		return TWH_STORE_ERROR;
+	return twh_store_each_row(s, st, "reading the keyword rules", keyword_row, &k);
+}
+
+/*
+ * Records an intercept decision in a statement of its own; *RECORDED is false for a repeated
+ * delivery (same token, or an interaction already decided).
+ */
+int
+twh_store_intercept_record(struct twh_store *s, const struct twh_intercept *d, bool *recorded)
+{
+	const struct twh_intercept_rule	*r = d->rule;
+	const char			*values[] = {
+		d->interaction_sid, d->session_sid, d->participant_sid, d->identifier,
+		d->verdict == TWH_BLOCKED ? "blocked" : "allowed",
+	};
+	sqlite3_stmt			*st;
+
+	*recorded = false;
+	if ((st = twh_store_stmt(s, sql_intercept_insert)) == NULL)
+		return TWH_STORE_ERROR;
+	bind_texts(st, 1, values, 5);
+	if (r != NULL) {
+		sqlite3_bind_int64(st, 6, r->rowid);
+		sqlite3_bind_text(st, 7, r->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, r->pattern, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(st, 6);
+		sqlite3_bind_null(st, 7);
+		sqlite3_bind_null(st, 8);
+	}
+	sqlite3_bind_text(st, 9, d->note, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, d->idempotency_token, -1, SQLITE_STATIC);
+	if (twh_store_step_done(s, st, "recording the intercept decision") != TWH_STORE_OK)
+		return TWH_STORE_ERROR;
+	*recorded = sqlite3_changes(sqlite3_db_handle(st)) > 0;
+	return TWH_STORE_OK;
+}
+
+void
+twh_out_of_session_free(struct twh_out_of_session *o)
+{
+	free(o->message);
+	free(o->say);
+	free(o->dial);
+	free(o->participant);
+	free(o->session_mode);
+	memset(o, 0, sizeof(*o));
+}
+
+/* What to answer a call or message to NUMBER: its own row, else the '*' row. */
+int
+twh_store_out_of_session(struct twh_store *s, const char *number, struct twh_out_of_session *o)
+{
+	sqlite3_stmt	*st;
+	int		 rc, i;
+	char		**texts[] = { &o->message, &o->say, &o->dial, &o->participant,
+			    &o->session_mode };
+
+	memset(o, 0, sizeof(*o));
+	o->session_ttl = -1;
+	if ((st = twh_store_stmt(s, sql_out_of_session)) == NULL)
+		return TWH_STORE_ERROR;
+	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = TWH_STORE_OK;
+		for (i = 0; i < 5; i++)
+			if (sqlite3_column_type(st, i) != SQLITE_NULL &&
+			    (*texts[i] = twh_store_column_text(st, i)) == NULL)
+				rc = twh_store_fail(s, "out of memory");
+		o->session_ttl = sqlite3_column_int64(st, 5);
+	} else
+		rc = rc == SQLITE_DONE ? TWH_STORE_NOT_FOUND :
+		    twh_store_fail(s, "reading the out-of-session answers");
+	sqlite3_reset(st);
+	if (rc == TWH_STORE_ERROR)
+		twh_out_of_session_free(o);
+	return rc;
+}
