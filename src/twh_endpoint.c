@@ -172,9 +172,9 @@ open_store(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respon
 static int
 delivery_key(struct twh_ctx *ctx, const struct twh_request *req, struct twh_buf *key)
 {
-	const char	*token = twh_request_header(req, "I-Twilio-Idempotency-Token");
+	const char	*token = twh_request_token(req);
 
-	if (token != NULL && *token != '\0')
+	if (token != NULL)
 		return twh_buf_printf(key, "token:%s", token);
 	if (ctx->endpoint->natural_key != NULL && twh_buf_adds(key, "natural:") == 0 &&
 	    ctx->endpoint->natural_key(req, key) == 0)
@@ -292,7 +292,9 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 	if (read_body(ctx, req, res) != 0 || parse_body(ctx, req, res) != 0 ||
 	    check_signature(ctx, req, res) != 0 || open_store(ctx, req, res) != 0)
 		return;
-	if (ctx->endpoint->writes &&
+	if (ctx->endpoint->own_transactions)
+		run_handler(ctx, req, res);
+	else if (ctx->endpoint->writes &&
 	    (ctx->endpoint->reads_only == NULL || !ctx->endpoint->reads_only(req)))
 		handle_once(ctx, req, res);
 	else

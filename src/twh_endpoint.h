@@ -50,6 +50,9 @@ struct twh_endpoint {
 	twh_natural_key			*natural_key;	/* may be NULL */
 	twh_handler			*store_down;	/* answers instead of 503 when the
 							   store cannot be had; may be NULL */
+	bool				 own_transactions;
+							/* the handler begins and ends its
+							   own (one-row writes need none) */
 };
 
 struct twh_ctx {

@@ -46,6 +46,8 @@ struct twh_response {
 const char	*twh_request_env(const struct twh_request *, const char *name);
 const char	*twh_request_header(const struct twh_request *, const char *name);
 const char	*twh_request_param(const struct twh_request *, const char *name);
+const char	*twh_request_value(const struct twh_request *, const char *name);
+const char	*twh_request_token(const struct twh_request *);
 
 void		 twh_response_init(struct twh_response *);
 void		 twh_response_free(struct twh_response *);

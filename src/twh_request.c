@@ -29,3 +29,21 @@ twh_request_param(const struct twh_request *req, const char *name)
 {
 	return twh_params_get(&req->params, name);
 }
+
+/* The value of the parameter NAME, or NULL when it is absent or empty. */
+const char *
+twh_request_value(const struct twh_request *req, const char *name)
+{
+	const char	*v = twh_params_get(&req->params, name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* Twilio's I-Twilio-Idempotency-Token, the same on every retry of one delivery; NULL if none. */
+const char *
+twh_request_token(const struct twh_request *req)
+{
+	const char	*token = twh_request_header(req, "I-Twilio-Idempotency-Token");
+
+	return token != NULL && *token != '\0' ? token : NULL;
+}

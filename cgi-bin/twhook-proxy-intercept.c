@@ -1,0 +1,225 @@
+/*
+ * twhook-proxy-intercept: Twilio Proxy's Intercept Callback URL, asked before an interaction
+ * is connected.  403 blocks it; any other answer, or none in time, lets it through.
+ *
+ *   interactionSid, interactionSessionSid, inboundParticipantSid,
+ *   inboundParticipantIdentifier (optional), interactionData ({"body":"..."} for a message)
+ *     -> 403 when an intercept_rules row matches, checked in this order: session (the
+ *        session SID), participant (the inbound participant SID), identifier (the inbound
+ *        participant's real number, from the request or else proxy_participants), keyword
+ *        (words of the message body; see twh_keywords.c); else 200 {}.
+ *
+ * The decision is taken in a read transaction, so an operator holding the write lock does
+ * not stop the rules, and recorded in proxy_intercepts afterwards.  Every failure of its own
+ * (the store unreadable, data it cannot use) lets the interaction through and says so in the
+ * log: blocking a customer's message by mistake is worse than letting one through.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "twh_endpoint.h"
+#include "twh_json.h"
+#include "twh_keywords.h"
+#include "twh_log.h"
+
+/* Milliseconds the record of a decision may wait for another writer before it is dropped. */
+#define RECORD_PATIENCE_MS	500
+
+/* The keyword rules, compiled again whenever intercept_rules changes. */
+static struct twh_keywords	keywords;
+
+struct decision {
+	struct twh_intercept		 d;
+	char				*body;		/* the message's; NULL: none */
+	struct twh_intercept_rule	 rule;
+	char				*stored_identifier;
+	char				 note[96];
+};
+
+static void
+allow(struct twh_response *res)
+{
+	twh_response_json(res, 200, json_object_new_object());
+}
+
+/* The message body of interactionData, or NULL (with a note if the data is not JSON). */
+static char *
+message_body(const struct twh_request *req, struct decision *dec)
+{
+	const char		*data = twh_request_value(req, "interactionData");
+	struct json_object	*obj, *body;
+	const char		*why = NULL;
+	char			*text = NULL;
+
+	if (data == NULL)
+		return NULL;
+	if ((obj = twh_json_parse(data, strlen(data), &why)) == NULL) {
+		snprintf(dec->note, sizeof(dec->note),
+		    "keyword rules not checked: interactionData is not JSON");
+		twh_warn("%s: %s (%s)", dec->d.interaction_sid, dec->note, why);
+		return NULL;
+	}
+	if (json_object_is_type(obj, json_type_object) &&
+	    json_object_object_get_ex(obj, "body", &body) &&
+	    json_object_is_type(body, json_type_string))
+		text = strdup(json_object_get_string(body));
+	json_object_put(obj);
+	return text;
+}
+
+static int
+keyword_rule(struct twh_ctx *ctx, struct decision *dec)
+{
+	const char	*pattern;
+	int		 rc;
+
+	if (dec->body == NULL || *dec->body == '\0')
+		return TWH_STORE_NOT_FOUND;
+	rc = twh_keywords_load(&keywords, ctx->store);
+	if (rc == TWH_STORE_OK)
+		rc = twh_keywords_match(&keywords, ctx->store, dec->body, &dec->rule.rowid,
+		    &pattern);
+	if (rc != TWH_STORE_OK)
+		return rc;
+	dec->rule.kind = strdup("keyword");
+	dec->rule.pattern = strdup(pattern);
+	return dec->rule.kind != NULL && dec->rule.pattern != NULL ? TWH_STORE_OK :
+	    TWH_STORE_ERROR;
+}
+
+/* The inbound participant's real number: the request's, else the one recorded for it. */
+static int
+find_identifier(struct twh_ctx *ctx, const struct twh_request *req, struct decision *dec)
+{
+	int	 rc;
+
+	if ((dec->d.identifier = twh_request_value(req, "inboundParticipantIdentifier")) != NULL ||
+	    dec->d.participant_sid == NULL)
+		return TWH_STORE_OK;
+	rc = twh_store_participant_identifier(ctx->store, dec->d.participant_sid,
+	    &dec->stored_identifier);
+	dec->d.identifier = dec->stored_identifier;
+	return rc == TWH_STORE_NOT_FOUND ? TWH_STORE_OK : rc;
+}
+
+/* The first rule that matches, kind by kind; TWH_STORE_NOT_FOUND when none does. */
+static int
+find_rule(struct twh_ctx *ctx, struct decision *dec)
+{
+	const struct { const char *kind, *value; } exact[] = {
+		{ "session", dec->d.session_sid },
+		{ "participant", dec->d.participant_sid },
+		{ "identifier", dec->d.identifier },
+	};
+	size_t	 i;
+	int	 rc;
+
+	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (exact[i].value != NULL && (rc = twh_store_intercept_rule(ctx->store,
+		    exact[i].kind, exact[i].value, &dec->rule)) != TWH_STORE_NOT_FOUND)
+			return rc;
+	return keyword_rule(ctx, dec);
+}
+
+/* Decides in one read transaction: one snapshot of the rules and the participants. */
+static int
+decide(struct twh_ctx *ctx, const struct twh_request *req, struct decision *dec)
+{
+	int	 rc;
+
+	if (twh_store_begin_read(ctx->store) != TWH_STORE_OK)
+		return TWH_STORE_ERROR;
+	rc = find_identifier(ctx, req, dec);
+	if (rc == TWH_STORE_OK)
+		rc = find_rule(ctx, dec);
+	if (twh_store_commit(ctx->store) != TWH_STORE_OK)
+		twh_store_rollback(ctx->store);
+	if (rc == TWH_STORE_OK) {
+		dec->d.verdict = TWH_BLOCKED;
+		dec->d.rule = &dec->rule;
+	}
+	return rc == TWH_STORE_NOT_FOUND ? TWH_STORE_OK : rc;
+}
+
+/* Records the decision; waiting long for another writer would delay the answer. */
+static void
+record(struct twh_ctx *ctx, const struct decision *dec)
+{
+	bool	 recorded;
+	int	 rc;
+
+	twh_store_set_patience(ctx->store, RECORD_PATIENCE_MS);
+	rc = twh_store_intercept_record(ctx->store, &dec->d, &recorded);
+	twh_store_set_patience(ctx->store, TWH_STORE_BUSY_TIMEOUT_MS);
+	if (rc != TWH_STORE_OK)
+		twh_err("%s: %s, NOT recorded: %s", dec->d.interaction_sid,
+		    dec->d.verdict == TWH_BLOCKED ? "blocked" : "allowed",
+		    twh_store_error(ctx->store));
+	else if (!recorded)
+		twh_debug("%s: decided before; recorded once", dec->d.interaction_sid);
+}
+
+static void
+intercept(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
+{
+	struct decision	 dec;
+	char		 msg[96];
+
+	memset(&dec, 0, sizeof(dec));
+	dec.d.interaction_sid = twh_request_value(req, "interactionSid");
+	dec.d.session_sid = twh_request_value(req, "interactionSessionSid");
+	dec.d.participant_sid = twh_request_value(req, "inboundParticipantSid");
+	dec.d.idempotency_token = twh_request_token(req);
+	if (dec.d.interaction_sid == NULL) {
+		twh_warn("no interactionSid: letting the interaction through (failing open)");
+		allow(res);
+		return;
+	}
+	dec.body = message_body(req, &dec);
+	if (decide(ctx, req, &dec) != TWH_STORE_OK) {
+		twh_err("%s: the rules cannot be read (%s): letting the interaction through "
+		    "(failing open)", dec.d.interaction_sid, twh_store_error(ctx->store));
+		allow(res);
+	} else {
+		if (dec.note[0] != '\0')
+			dec.d.note = dec.note;
+		if (dec.d.verdict == TWH_BLOCKED) {
+			snprintf(msg, sizeof(msg), "blocked by intercept rule %lld (%s)",
+			    dec.rule.rowid, dec.rule.kind);
+			twh_response_error(res, 403, msg);
+		} else
+			allow(res);
+		record(ctx, &dec);
+	}
+	twh_intercept_rule_free(&dec.rule);
+	free(dec.stored_identifier);
+	free(dec.body);
+}
+
+/* Without the store no rule can match: the interaction goes through. */
+static void
+intercept_without_store(struct twh_ctx *ctx, const struct twh_request *req,
+    struct twh_response *res)
+{
+	(void)ctx;
+	(void)req;
+	allow(res);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct twh_endpoint endpoint = {
+		.name = "twhook-proxy-intercept",
+		.body = TWH_BODY_FORM,
+		.handle = intercept,
+		.store_down = intercept_without_store,
+		.own_transactions = true,
+	};
+	int	 rc;
+
+	rc = twh_endpoint_main(&endpoint, argc, argv);
+	twh_keywords_free(&keywords);
+	return rc;
+}
