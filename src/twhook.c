@@ -24,6 +24,7 @@ static const struct twhook_cmd commands[] = {
 	{ "request", "request [--body FILE] [--uri PATH] ENDPOINT [NAME=VALUE ...]", cmd_request },
 	{ "dispatch", "dispatch [--once]", cmd_dispatch },
 	{ "jobs", "jobs [--state STATE] [--limit N]", cmd_jobs },
+	{ "log", "log [-f] [-n COUNT] [-e ENDPOINT] [-s SID] [--since WHEN]", cmd_log },
 	{ NULL, NULL, NULL }
 };
 
