@@ -18,6 +18,9 @@ outgoing Location=GetProxyAddress Worker=alice@example.com CustomerId=1 ChannelT
 templates Location=GetTemplatesByCustomerId Worker=alice@example.com CustomerId=1 ConversationSid=CH00000000000000000000000000000001
 routing ConversationSid=CH00000000000000000000000000000001 MessagingBinding.Address=+15555550101 MessagingBinding.ProxyAddress=+15555550000
 conversations EventType=onConversationAdd MessagingBinding.Address=+15555550101 MessagingBinding.ProxyAddress=+15555550000
+proxy-callback interactionSid=KI00000000000000000000000000000001 interactionSessionSid=KC00000000000000000000000000000001 interactionType=message 'interactionData={"body":"Hello"}' inboundResourceStatus=delivered outboundResourceStatus=sent
+proxy-intercept interactionSid=KI00000000000000000000000000000002 interactionSessionSid=KC00000000000000000000000000000001 interactionType=message 'interactionData={"body":"Please send the wire transfer today"}'
+proxy-out-of-session To=+15555550000 From=+15555550101 MessageSid=SM00000000000000000000000000000001 Body=Hello
 EOF
 )
 
@@ -178,6 +181,7 @@ while read -r line; do
 		args=(curl -sS "$url" -H "X-Twilio-Signature: $sig")
 		for p in "$@"; do args+=(--data-urlencode "$p"); done
 	fi
+	answer=$("${args[@]}" -o "$tmp" -w '%{http_code} %{content_type}') || true
 	say ""
 	printf '# signed with:'
 	for a in "${sign[@]}"; do printf ' %s' "$(q "$a")"; done
@@ -189,9 +193,12 @@ while read -r line; do
 		printf ' \\\n    %s %s' "$(q "$1")" "$(q "$2")"
 		shift 2
 	done
-	printf ' | jq .\n'
-	status=$("${args[@]}" -o "$tmp" -w '%{http_code}') || true
-	say "=> HTTP $status"
+	# JSON answers are shown through jq; TwiML and empty ones as they are.
+	case $answer in
+	*application/json*) printf ' | jq .\n' ;;
+	*) printf ' -i\n' ;;
+	esac
+	say "=> HTTP $answer"
 	jq . "$tmp" 2>/dev/null || cat "$tmp"
 done <<<"$samples"
 
@@ -208,6 +215,8 @@ Or try an endpoint without the web server:
 The routing and conversations samples queued REST calls to Twilio; see them with
   $(q "$twhook") -c $(q "$conf") jobs
 (\`twhook dispatch\` delivers them once account_sid is set in the configuration.)
+The Proxy samples recorded an interaction and an intercept decision; see them with
+  $(q "$twhook") -c $(q "$conf") log
 Logs: $demo/twhook.log (endpoints), $demo/lighttpd-error.log (lighttpd).
 Serving on $base until Ctrl-C; each request's log line follows.
 EOF

@@ -39,4 +39,14 @@ INSERT INTO templates (category, content, whatsapp_approved, position) VALUES
   ('Openers', 'Hi {{Name}}, do you have a minute to talk?', 0, 1),
   ('Closing', 'Thank you {{Name}}, talk to you soon. {{Author}}', 1, 2);
 
+-- Twilio Proxy: one number with its own out-of-session answers, '*' for the others, and an
+-- intercept rule.
+INSERT INTO out_of_session (proxy_identifier, message, say, dial) VALUES
+  ('+15555550000', 'This conversation has ended. Reply to reach us again.',
+   'Thank you for calling. Connecting you to the front desk.', '+15555550199'),
+  ('*', 'Sorry, this number is no longer in use.', NULL, NULL);
+
+INSERT INTO intercept_rules (kind, pattern) VALUES
+  ('keyword', 'wire transfer');
+
 COMMIT;
