@@ -1,10 +1,14 @@
-/* test_codec.c: base64 in both alphabets, UTF-8 validation and the page token's round trip. */
+/*
+ * test_codec.c: base64 in both alphabets, UTF-8 decoding and validation, XML escaping, and the
+ * page token's round trip.
+ */
 #include <stdio.h>
 #include <string.h>
 
 #include "tap.h"
 #include "twh_base64.h"
 #include "twh_page_token.h"
+#include "twh_twiml.h"
 #include "twh_utf8.h"
 
 static void
@@ -33,9 +37,22 @@ b64_bad(const char *in, bool url)
 	twh_buf_free(&dec);
 }
 
+static void
+xml(const char *in, const char *want, const char *what)
+{
+	struct twh_buf	 out;
+
+	twh_buf_init(&out);
+	ok(twh_xml_escape(&out, in) == 0, "escaping %s", what);
+	is_str(out.data != NULL ? out.data : "", want, what);
+	twh_buf_free(&out);
+}
+
 int
 main(void)
 {
+	unsigned		 cp;
+
 	struct twh_page_key	 key = { "Zo\xc3\xab \"A\"", "42" }, back;
 	struct twh_buf		 tok;
 
@@ -59,6 +76,25 @@ main(void)
 	ok(!twh_utf8_valid("\xc0\x80", 2), "an overlong NUL is not");
 	ok(!twh_utf8_valid("\xf4\x90\x80\x80", 4), "past U+10FFFF is not");
 	ok(!twh_utf8_valid("\xe2\x82", 2), "a truncated sequence is not");
+	ok(!twh_utf8_valid("\xed\xa0\x80", 3), "a surrogate is not");
+	ok(twh_utf8_decode("\xc3\xa9t\xc3\xa9", 5, &cp) == 2 && cp == 0xe9,
+	    "decoding: U+00E9 is two bytes");
+	ok(twh_utf8_decode("\xf0\x9f\x98\x80", 4, &cp) == 4 && cp == 0x1f600,
+	    "decoding: U+1F600 is four");
+	ok(twh_utf8_decode("\xf0\x9f\x98", 3, &cp) == 0, "decoding: a truncated sequence is 0");
+	ok(twh_utf8_decode("", 0, &cp) == 0, "decoding: nothing is 0");
+
+	xml("plain text", "plain text", "plain text");
+	xml("<a href=\"x\">Tom & 'Jerry'</a>",
+	    "&lt;a href=&quot;x&quot;&gt;Tom &amp; &apos;Jerry&apos;&lt;/a&gt;",
+	    "the five markup characters");
+	xml("a\tb\nc\rd", "a\tb\nc&#13;d", "tab and LF kept, CR as a reference");
+	xml("\x01" "bell\x07" "esc\x1b\x7f", "bellesc\x7f", "other C0 controls left out, DEL kept");
+	xml("bad \xff \xc3( \xed\xa0\x80 end", "bad \xef\xbf\xbd \xef\xbf\xbd( "
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" " end", "invalid UTF-8 bytes each become U+FFFD");
+	xml("\xef\xbf\xbe\xef\xbf\xbf", "\xef\xbf\xbd\xef\xbf\xbd", "U+FFFE and U+FFFF become U+FFFD");
+	xml("\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80", "\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80",
+	    "valid UTF-8 is kept");
 
 	twh_buf_init(&tok);
 	ok(twh_page_token_encode(&key, &tok) == 0, "a page token is made");
