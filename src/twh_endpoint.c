@@ -151,15 +151,32 @@ store_down(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respon
 	ctx->endpoint->store_down(ctx, req, res);
 }
 
+static double
+elapsed_ms(const struct timespec *start)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
 static int
 open_store(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
 {
 	char	 err[512];
 
+	bool	 just_failed;
+
 	if (ctx->store != NULL)
 		return 0;
-	if (twh_store_open(ctx->conf.database, &ctx->store, err, sizeof(err)) == -1) {
-		twh_err("%s", err);
+	/* A CGI run whose start just failed to open it would only wait out a lock again. */
+	just_failed = ctx->store_failed.tv_sec != 0 && elapsed_ms(&ctx->store_failed) < 1000.0;
+	ctx->store_failed.tv_sec = 0;
+	if (just_failed || twh_store_open(ctx->conf.database, &ctx->store, err,
+	    sizeof(err)) == -1) {
+		if (!just_failed)
+			twh_err("%s", err);
 		twh_response_error(res, 503, "the store is unavailable");
 		twh_response_header(res, "Retry-After", "1");
 		store_down(ctx, req, res);
@@ -301,16 +318,6 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 		handle_reading(ctx, req, res);
 }
 
-static double
-elapsed_ms(const struct timespec *start)
-{
-	struct timespec	 now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) * 1e3 +
-	    (double)(now.tv_nsec - start->tv_nsec) / 1e6;
-}
-
 static void
 exchange(void *arg, const struct twh_io *io)
 {
@@ -369,8 +376,10 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 		twh_warn("validate_signature = no in %s: requests are NOT authenticated",
 		    ctx.conf.path);
 	/* A store that cannot be opened now is retried by each request, which answers 503 meanwhile. */
-	if (twh_store_open(ctx.conf.database, &ctx.store, err, sizeof(err)) == -1)
+	if (twh_store_open(ctx.conf.database, &ctx.store, err, sizeof(err)) == -1) {
 		twh_err("%s", err);
+		clock_gettime(CLOCK_MONOTONIC, &ctx.store_failed);
+	}
 	rc = twh_serve(exchange, &ctx);
 	twh_store_close(ctx.store);
 	twh_conf_free(&ctx.conf);

@@ -7,6 +7,7 @@
 #define TWH_ENDPOINT_H
 
 #include <stdbool.h>
+#include <time.h>
 
 #include "twh_conf.h"
 #include "twh_http.h"
@@ -59,6 +60,8 @@ struct twh_ctx {
 	const struct twh_endpoint	*endpoint;
 	struct twh_conf			 conf;
 	struct twh_store		*store;
+	struct timespec			 store_failed;	/* when opening it at start failed
+							   (zero: it did not) */
 };
 
 int		 twh_endpoint_main(const struct twh_endpoint *, int argc, char *argv[]);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "twh_store_internal.h"
@@ -27,6 +28,7 @@ struct twh_store {
 	char		 error[512];
 	bool		 busy;
 	int		 patience_ms;	/* how long a statement waits for another writer */
+	double		 busy_since;	/* when the current wait began (ms, monotonic) */
 	char		*path;
 	int		 wake_fd;	/* STORE.wake, opened on first use; -1 until then */
 };
@@ -70,13 +72,27 @@ user_version(sqlite3 *db, int *version)
  */
 #define BUSY_STEP_US	250
 
+static double
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The clock, not the count of tries: each try and each sleep takes longer than it says. */
 static int
 busy_wait(void *arg, int tries)
 {
-	const struct twh_store	*s = arg;
+	struct twh_store	*s = arg;
+	static double		 shared_start;	/* the migrating connection's, which has no S */
+	double			*start = s != NULL ? &s->busy_since : &shared_start;
 	long			 ms = s != NULL ? s->patience_ms : TWH_STORE_BUSY_TIMEOUT_MS;
 
-	if ((long)tries * BUSY_STEP_US >= ms * 1000L)
+	if (tries == 0)
+		*start = now_ms();
+	else if (now_ms() - *start >= (double)ms)
 		return 0;
 	usleep(BUSY_STEP_US);
 	return 1;
@@ -337,13 +353,27 @@ twh_store_step_done(struct twh_store *s, sqlite3_stmt *st, const char *what)
 	return rc;
 }
 
-/* A copy of a text column, or NULL for SQL NULL (and on allocation failure). */
+/*
+ * A copy of a text column, or NULL for SQL NULL (and on allocation failure).  A NUL that a
+ * sqlite3 shell user put inside the text is left out rather than cutting the rest off.
+ */
 char *
 twh_store_column_text(sqlite3_stmt *st, int col)
 {
-	const unsigned char	*t = sqlite3_column_text(st, col);
+	const char	*t = (const char *)sqlite3_column_text(st, col);
+	size_t		 len, i, n = 0;
+	char		*copy;
 
-	return t != NULL ? strdup((const char *)t) : NULL;
+	if (t == NULL)
+		return NULL;
+	len = (size_t)sqlite3_column_bytes(st, col);
+	if ((copy = malloc(len + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++)
+		if (t[i] != '\0')
+			copy[n++] = t[i];
+	copy[n] = '\0';
+	return copy;
 }
 
 struct tokenize_ctx {
