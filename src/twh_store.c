@@ -343,6 +343,27 @@ twh_store_each_row(struct twh_store *s, sqlite3_stmt *st, const char *what,
 	return TWH_STORE_OK;
 }
 
+/*
+ * Steps a statement that returns at most one row and copies its first column into *TEXT
+ * (NULL for SQL NULL), then resets it: TWH_STORE_OK, TWH_STORE_NOT_FOUND without a row, or
+ * TWH_STORE_ERROR.
+ */
+int
+twh_store_text_row(struct twh_store *s, sqlite3_stmt *st, const char *what, char **text)
+{
+	int	 rc;
+
+	*text = NULL;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		rc = (*text = twh_store_column_text(st, 0)) != NULL ||
+		    sqlite3_column_type(st, 0) == SQLITE_NULL ? TWH_STORE_OK :
+		    twh_store_fail(s, "out of memory");
+	else
+		rc = rc == SQLITE_DONE ? TWH_STORE_NOT_FOUND : twh_store_fail(s, what);
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* Steps a statement that returns no row, then resets it; TWH_STORE_OK or TWH_STORE_ERROR. */
 int
 twh_store_step_done(struct twh_store *s, sqlite3_stmt *st, const char *what)

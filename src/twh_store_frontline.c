@@ -31,7 +31,6 @@ twh_store_proxy_address(struct twh_store *s, const char *channel_type, const cha
     char **address)
 {
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	*address = NULL;
 	if ((st = twh_store_stmt(s, sql_proxy_address)) == NULL)
@@ -39,14 +38,7 @@ twh_store_proxy_address(struct twh_store *s, const char *channel_type, const cha
 	sqlite3_bind_text(st, 1, channel_type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, worker, -1, SQLITE_STATIC);
 	/* The schema's CHECK keeps the "whatsapp:" prefix on every WhatsApp address. */
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		rc = (*address = twh_store_column_text(st, 0)) != NULL ? TWH_STORE_OK :
-		    twh_store_fail(s, "out of memory");
-	else
-		rc = rc == SQLITE_DONE ? TWH_STORE_NOT_FOUND :
-		    twh_store_fail(s, "reading the proxy address");
-	sqlite3_reset(st);
-	return rc;
+	return twh_store_text_row(s, st, "reading the proxy address", address);
 }
 
 void

@@ -120,20 +120,12 @@ twh_store_participant_identifier(struct twh_store *s, const char *participant_si
     char **identifier)
 {
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	*identifier = NULL;
 	if ((st = twh_store_stmt(s, sql_participant_identifier)) == NULL)
 		return TWH_STORE_ERROR;
 	sqlite3_bind_text(st, 1, participant_sid, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		rc = (*identifier = twh_store_column_text(st, 0)) != NULL ? TWH_STORE_OK :
-		    twh_store_fail(s, "out of memory");
-	else
-		rc = rc == SQLITE_DONE ? TWH_STORE_NOT_FOUND :
-		    twh_store_fail(s, "reading a participant's number");
-	sqlite3_reset(st);
-	return rc;
+	return twh_store_text_row(s, st, "reading a participant's number", identifier);
 }
 
 void
