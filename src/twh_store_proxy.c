@@ -34,6 +34,8 @@ static const char sql_rules_version[] =
     "SELECT version FROM intercept_rules_version";
 static const char sql_keyword_rules[] =
     "SELECT rowid, pattern FROM intercept_rules WHERE kind = 'keyword' ORDER BY rowid";
+static const char sql_sync_normal[] = "PRAGMA synchronous = NORMAL";
+static const char sql_sync_full[] = "PRAGMA synchronous = FULL";
 static const char sql_intercept_insert[] =
     "INSERT INTO proxy_intercepts (interaction_sid, session_sid, participant_sid, identifier, "
     "verdict, rule_rowid, rule_kind, rule_pattern, note, idempotency_token) "
@@ -213,12 +215,18 @@ twh_store_keyword_rules(struct twh_store *s, int (*each)(void *, long long, cons
 	return twh_store_each_row(s, st, "reading the keyword rules", keyword_row, &k);
 }
 
-/*
- * Records an intercept decision in a statement of its own; *RECORDED is false for a repeated
- * delivery (same token, or an interaction already decided).
- */
-int
-twh_store_intercept_record(struct twh_store *s, const struct twh_intercept *d, bool *recorded)
+static int
+set_sync(struct twh_store *s, const char *sql)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = twh_store_stmt(s, sql)) == NULL)
+		return TWH_STORE_ERROR;
+	return twh_store_step_done(s, st, "setting how commits wait for the disk");
+}
+
+static int
+insert_intercept(struct twh_store *s, const struct twh_intercept *d, bool *recorded)
 {
 	const struct twh_intercept_rule	*r = d->rule;
 	const char			*values[] = {
@@ -246,6 +254,27 @@ twh_store_intercept_record(struct twh_store *s, const struct twh_intercept *d, b
 		return TWH_STORE_ERROR;
 	*recorded = sqlite3_changes(sqlite3_db_handle(st)) > 0;
 	return TWH_STORE_OK;
+}
+
+/*
+ * Records an intercept decision in a statement of its own; *RECORDED is false for a repeated
+ * delivery (same token, or an interaction already decided).  A decision is a record, not a
+ * side effect: its commit does not wait for the disk (synchronous = NORMAL; in WAL mode that
+ * survives a crash of any process, and only a power cut may lose the last ones), where the
+ * endpoints' other writes, which Twilio will not send again, do.
+ */
+int
+twh_store_intercept_record(struct twh_store *s, const struct twh_intercept *d, bool *recorded)
+{
+	int	 rc;
+
+	*recorded = false;
+	if (set_sync(s, sql_sync_normal) != TWH_STORE_OK)
+		return TWH_STORE_ERROR;
+	rc = insert_intercept(s, d, recorded);
+	if (set_sync(s, sql_sync_full) != TWH_STORE_OK)
+		rc = TWH_STORE_ERROR;
+	return rc;
 }
 
 void
