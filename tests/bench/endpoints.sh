@@ -22,34 +22,14 @@ set -euo pipefail
 LC_ALL=C
 export LC_ALL
 
-usage() {
-	echo "usage: $0 [-d SECONDS] [-r REQUESTS] BUILD_DIR" >&2
-	exit 2
-}
-
-duration=10
-prepared=auto
-while getopts d:r:h opt; do
-	case $opt in
-	d) duration=$OPTARG ;;
-	r) prepared=$OPTARG ;;
-	*) usage ;;
-	esac
-done
-shift $((OPTIND - 1))
-[ $# -eq 1 ] || usage
-[[ $duration =~ ^[1-9][0-9]*$ ]] || usage
-[[ $prepared =~ ^([1-9][0-9]*|auto)$ ]] || usage
-
-BUILD=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-TWHOOK=$BUILD/src/twhook
-CGI=$BUILD/cgi-bin
-POOL=300			# pool workers added to the sample's alice and bob
-THREADS=2			# wrk -t, as bench in lib.sh runs it
 # die, say, need_tools, bench_start, machine, q, request, scenario, check, start_lighttpd,
 # bench, ratio and more: the functions the benchmarks share.
 . "$HERE/lib.sh"
+# -d SECONDS, -r REQUESTS, BUILD_DIR: duration, prepared, BUILD, TWHOOK and CGI.
+duration_requests_options "$@"
+POOL=300			# pool workers added to the sample's alice and bob
+THREADS=2			# wrk -t, as bench in lib.sh runs it
 
 for e in outgoing templates conversations routing; do
 	[ -x "$CGI/twhook-$e" ] || die "no $CGI/twhook-$e: build first (make)"
@@ -97,71 +77,6 @@ fresh_tokens() {
 	end
 	LUA
 	SC_LUA[$name]=$T/$name.lua
-}
-
-# prepare NAME TOKEN-PREFIX COUNT PARAM...: $T/NAME.req, COUNT requests to scenario NAME's path
-# signed by sign_requests.py ("{n...}" in a PARAM is the request's number; the idempotency tokens
-# start with TOKEN-PREFIX, 8 hex digits), and $T/NAME.lua to send them, each once; when wrk has
-# sent them all it starts over, and says so in its output ("wrapped").
-prepare() {
-	local name=$1 prefix=$2 count=$3 url
-	shift 3
-	url=$ORIGIN${SC_PATH[$name]}
-	python3 "$HERE/sign_requests.py" --url "$url" --auth-token "$AUTH_TOKEN" --count "$count" \
-	    --token-prefix "$prefix" "$@" > "$T/$name.req" || die "sign_requests.py failed"
-	[ "$(wc -l < "$T/$name.req")" = "$count" ] || die "sign_requests.py wrote too little"
-	cat > "$T/$name.lua" <<-LUA
-	-- written by tests/bench/endpoints.sh: each of the $THREADS threads sends its share of the
-	-- prepared requests in $T/$name.req, each once (then "wrapped" counts a new round).
-	local threads, next_id = {}, 0
-	function setup(thread)
-	   thread:set("id", next_id)
-	   next_id = next_id + 1
-	   table.insert(threads, thread)
-	end
-	function init(args)
-	   reqs, sent, wrapped = {}, 0, 0
-	   local i = 0
-	   for line in io.lines("$T/$name.req") do
-	      if i % $THREADS == id then
-	         local sig, body, token = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)$")
-	         reqs[#reqs + 1] = wrk.format("POST", "${SC_PATH[$name]}", {
-	            ["Host"] = wrk.headers["Host"],
-	            ["Content-Type"] = "application/x-www-form-urlencoded",
-	            ["X-Twilio-Signature"] = sig,
-	            ["I-Twilio-Idempotency-Token"] = token,
-	         }, body)
-	      end
-	      i = i + 1
-	   end
-	end
-	function request()
-	   sent = sent + 1
-	   if sent > #reqs then
-	      sent, wrapped = 1, wrapped + 1
-	   end
-	   return reqs[sent]
-	end
-	function done(summary, latency, requests)
-	   local w = 0
-	   for _, t in ipairs(threads) do w = w + t:get("wrapped") end
-	   io.write(string.format("prepared requests wrapped: %d\n", w))
-	end
-	LUA
-	SC_LUA[$name]=$T/$name.lua
-}
-
-# check_signer NAME PARAM...: sign_requests.py signs as `twhook sign` does: the first three of
-# the requests prepared for NAME from PARAM... ("{n:032x}" the only placeholder).
-check_signer() {
-	local name=$1 n sig
-	shift
-	for n in 0 1 2; do
-		sig=$("$TWHOOK" -c "$CONF" sign "$ORIGIN${SC_PATH[$name]}" \
-		    "${@//\{n:032x\}/$(printf '%032x' "$n")}")
-		[ "$sig" = "$(sed -n "$((n + 1))s/\t.*//p" "$T/$name.req")" ] ||
-		    die "sign_requests.py and twhook sign disagree on request $n of $name"
-	done
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 # lib.sh: the shell functions the benchmarks in this folder share (run.sh, endpoints.sh,
-# dispatch.sh); README.md in this folder says what each measures.  Sourced by bash scripts that
-# run under `set -euo pipefail` with LC_ALL=C, after their option parsing.  The sourcing script
+# dispatch.sh, proxy.sh); README.md in this folder says what each measures.  Sourced by bash
+# scripts that run under `set -euo pipefail` with LC_ALL=C.  The sourcing script
 # sets BUILD, HERE, TWHOOK, duration (wrk's seconds, for bench) and, before it starts lighttpd
 # or sends a request, DB, CONF, PORT and AUTH_TOKEN; everything it starts in the background
 # goes in BG_PIDS (or through run_child), so that cleanup stops it on exit, Ctrl-C included.
@@ -15,6 +15,33 @@ REQ_HEADERS=()
 die() {
 	echo "$PROG: FAILED: $*" >&2
 	exit 1
+}
+
+# duration_requests_options [-d SECONDS] [-r REQUESTS] BUILD_DIR: the options of endpoints.sh
+# and proxy.sh into duration (default 10), prepared (default auto), BUILD, TWHOOK and CGI; a
+# usage error exits 2.
+duration_requests_options() {
+	local opt OPTIND=1
+	duration=10
+	prepared=auto
+	while getopts d:r:h opt; do
+		case $opt in
+		d) duration=$OPTARG ;;
+		r) prepared=$OPTARG ;;
+		*) options_usage ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	[ $# -eq 1 ] || options_usage
+	[[ $duration =~ ^[1-9][0-9]*$ ]] || options_usage
+	[[ $prepared =~ ^([1-9][0-9]*|auto)$ ]] || options_usage
+	BUILD=$(cd "$1" && pwd)
+	TWHOOK=$BUILD/src/twhook
+	CGI=$BUILD/cgi-bin
+}
+options_usage() {
+	echo "usage: $0 [-d SECONDS] [-r REQUESTS] BUILD_DIR" >&2
+	exit 2
 }
 say() { echo "$PROG: $*" >&2; }
 
@@ -142,23 +169,26 @@ form_encode() {
 }
 
 # request PATH PARAM...: POSTs the signed form to PATH, with the headers in REQ_HEADERS ("Name:
-# value" each); the answer in $T/body, status in $STATUS.
+# value" each); the answer in $T/body, its headers in $T/headers, status in $STATUS.
 request() {
 	local path=$1 sig body h hdrs=()
 	shift
 	sig=$("$TWHOOK" -c "$CONF" sign "$ORIGIN$path" "$@") || die "twhook sign failed"
 	body=$(form_encode "$@")
 	for h in "${REQ_HEADERS[@]}"; do hdrs+=(-H "$h"); done
-	STATUS=$(curl -sS --max-time 300 -o "$T/body" -w '%{http_code}' -X POST \
+	STATUS=$(curl -sS --max-time 300 -o "$T/body" -D "$T/headers" -w '%{http_code}' -X POST \
 	    -H 'Content-Type: application/x-www-form-urlencoded' -H "X-Twilio-Signature: $sig" \
 	    "${hdrs[@]}" --data-binary "$body" "$ORIGIN$path") || STATUS=000
 }
 
 # Scenarios: SC_PATH, SC_PARAMS (one NAME=VALUE a line), SC_CHECK (a jq program that must be
 # true of the answer, with the jq options in SC_ARGS, e.g. "--arg id C0000007"), SC_NOTE (said
-# with the figures) and, optionally, SC_HEADERS (extra request headers, one "Name: value" a line)
-# and SC_LUA (a wrk script of its own instead of one that sends the scenario's request).
-declare -A SC_PATH SC_PARAMS SC_CHECK SC_ARGS SC_NOTE SC_HEADERS SC_LUA
+# with the figures) and, optionally, SC_HEADERS (extra request headers, one "Name: value" a line),
+# SC_LUA (a wrk script of its own instead of one that sends the scenario's request), SC_STATUS
+# (the HTTP status every answer must have, 200 unless set) and SC_VERIFY (a command that checks
+# the answer instead of SC_CHECK's jq: run with the scenario's name as its last argument, the
+# answer in $T/body and its headers in $T/headers; true when the answer is right).
+declare -A SC_PATH SC_PARAMS SC_CHECK SC_ARGS SC_NOTE SC_HEADERS SC_LUA SC_STATUS SC_VERIFY
 
 scenario() { # NAME PATH CHECK ARGS NOTE PARAM...
 	local name=$1
@@ -170,12 +200,13 @@ scenario() { # NAME PATH CHECK ARGS NOTE PARAM...
 	SC_PARAMS[$name]=$(printf '%s\n' "$@")
 }
 
-# check NAME: sends scenario NAME once and fails loudly unless it answers 200 and right.  Each
-# "@SEQ@" in its parameters and headers becomes CHECK_SEQ, counted up for every check: a way
-# to make each check a new delivery.
+# check NAME: sends scenario NAME once and fails loudly unless it answers 200 (or its SC_STATUS)
+# and right.  Each "@SEQ@" in its parameters and headers becomes CHECK_SEQ, counted up for every
+# check: a way to make each check a new delivery.
 CHECK_SEQ=0
 check() {
-	local name=$1 params args seq
+	local name=$1 params args seq want=${SC_STATUS[$1]:-200} verify ok what=JSON
+	[ -z "${SC_VERIFY[$name]:-}" ] || what=answer
 	CHECK_SEQ=$((CHECK_SEQ + 1))
 	seq=$(printf '%08d' "$CHECK_SEQ")
 	mapfile -t params <<< "${SC_PARAMS[$name]//@SEQ@/$seq}"
@@ -186,13 +217,22 @@ check() {
 	args=(${SC_ARGS[$name]})
 	request "${SC_PATH[$name]}" "${params[@]}"
 	REQ_HEADERS=()
-	if [ "$STATUS" != 200 ] ||
-	    ! jq -e "${args[@]}" "${SC_CHECK[$name]}" "$T/body" > /dev/null 2>&1; then
+	ok=false
+	if [ "$STATUS" = "$want" ]; then
+		if [ -n "${SC_VERIFY[$name]:-}" ]; then
+			# shellcheck disable=SC2206
+			verify=(${SC_VERIFY[$name]})
+			"${verify[@]}" "$name" && ok=true
+		else
+			jq -e "${args[@]}" "${SC_CHECK[$name]}" "$T/body" > /dev/null 2>&1 && ok=true
+		fi
+	fi
+	if ! $ok; then
 		echo "$PROG: scenario $name: HTTP $STATUS for ${params[*]}:" >&2
 		head -c 2000 "$T/body" >&2
 		echo >&2
 		tail -n 20 "$T/lighttpd.log" >&2 2>/dev/null || true
-		die "scenario $name did not answer 200 with the expected JSON"
+		die "scenario $name did not answer $want with the expected $what"
 	fi
 }
 
@@ -319,7 +359,7 @@ bench() {
 	# request waits for them, and checks the answer once more.
 	check "$name"
 	non2xx=$(awk -F': *' '/Non-2xx or 3xx responses/ { print $2 }' "$out")
-	if [ -n "$non2xx" ] && [ "$non2xx" -gt 0 ]; then
+	if [ "${SC_STATUS[$name]:-200}" -lt 400 ] && [ -n "$non2xx" ] && [ "$non2xx" -gt 0 ]; then
 		cat "$out" >&2
 		die "scenario $name: $non2xx answers were not 2xx under load"
 	fi
@@ -334,6 +374,101 @@ bench() {
 		cat "$out" >&2
 		die "cannot read the output of wrk"
 	fi
+	# A scenario whose answer is an error status (SC_STATUS 4xx or 5xx): wrk counts those as
+	# "Non-2xx or 3xx responses", and every answer must be one.
+	if [ "${SC_STATUS[$name]:-200}" -ge 400 ] && [ "${non2xx:-0}" != "${REQS[$key]}" ]; then
+		cat "$out" >&2
+		die "scenario $name: $((REQS[$key] - ${non2xx:-0})) of ${REQS[$key]} answers were" \
+		    "not ${SC_STATUS[$name]} (nor any other 4xx or 5xx) under load"
+	fi
 	say "  ${RPS[$key]} req/s, p99 ${P99[$key]} ms, ${REQS[$key]} requests," \
 	    "${ERRS[$key]} socket errors"
+}
+
+# ---------------------------------------------------------------------------------------------
+# New deliveries, signed in advance.  A repeated delivery (same idempotency token, same SID) is
+# often only a lookup, so a scenario that must measure new ones sends each request once.  A new
+# SID changes the body, hence the signature: sign_requests.py signs them in advance (as `twhook
+# sign` would: check_signer compares a few), and prepare's script hands each wrk thread its
+# share.  (endpoints.sh has its own copies of prepare and check_signer, which behave the same.)
+
+# prepare NAME TOKEN-PREFIX COUNT PARAM...: $T/NAME.req, COUNT requests to scenario NAME's path
+# signed by sign_requests.py ("{n...}" in a PARAM is the request's number; the idempotency tokens
+# start with TOKEN-PREFIX, 8 hex digits), and $T/NAME.lua to send them, each once; when wrk has
+# sent them all it starts over, and says so in its output ("wrapped": see prepared_wrapped).
+# Needs THREADS, the threads bench gives wrk (2).
+prepare() {
+	local name=$1 prefix=$2 count=$3 url
+	shift 3
+	url=$ORIGIN${SC_PATH[$name]}
+	python3 "$HERE/sign_requests.py" --url "$url" --auth-token "$AUTH_TOKEN" --count "$count" \
+	    --token-prefix "$prefix" "$@" > "$T/$name.req" || die "sign_requests.py failed"
+	[ "$(wc -l < "$T/$name.req")" = "$count" ] || die "sign_requests.py wrote too little"
+	cat > "$T/$name.lua" <<-LUA
+	-- written by tests/bench/$PROG: each of the $THREADS threads sends its share of the
+	-- prepared requests in $T/$name.req, each once (then "wrapped" counts a new round).
+	local threads, next_id = {}, 0
+	function setup(thread)
+	   thread:set("id", next_id)
+	   next_id = next_id + 1
+	   table.insert(threads, thread)
+	end
+	function init(args)
+	   reqs, sent, wrapped = {}, 0, 0
+	   local i = 0
+	   for line in io.lines("$T/$name.req") do
+	      if i % $THREADS == id then
+	         local sig, body, token = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)$")
+	         reqs[#reqs + 1] = wrk.format("POST", "${SC_PATH[$name]}", {
+	            ["Host"] = wrk.headers["Host"],
+	            ["Content-Type"] = "application/x-www-form-urlencoded",
+	            ["X-Twilio-Signature"] = sig,
+	            ["I-Twilio-Idempotency-Token"] = token,
+	         }, body)
+	      end
+	      i = i + 1
+	   end
+	end
+	function request()
+	   sent = sent + 1
+	   if sent > #reqs then
+	      sent, wrapped = 1, wrapped + 1
+	   end
+	   return reqs[sent]
+	end
+	function done(summary, latency, requests)
+	   local w = 0
+	   for _, t in ipairs(threads) do w = w + t:get("wrapped") end
+	   io.write(string.format("prepared requests wrapped: %d\n", w))
+	end
+	LUA
+	SC_LUA[$name]=$T/$name.lua
+}
+
+# check_signer NAME PARAM...: sign_requests.py signs as `twhook sign` does: the first three of
+# the requests prepared for NAME from PARAM... (placeholders "{n}" and "{n:0Wx}", W digits).
+check_signer() {
+	local name=$1 n sig p params
+	shift
+	for n in 0 1 2; do
+		params=()
+		for p in "$@"; do
+			p=${p//\{n\}/$n}
+			while [[ $p =~ \{n:0([0-9]+)x\} ]]; do
+				p=${p/"${BASH_REMATCH[0]}"/$(printf "%0${BASH_REMATCH[1]}x" "$n")}
+			done
+			params+=("$p")
+		done
+		sig=$("$TWHOOK" -c "$CONF" sign "$ORIGIN${SC_PATH[$name]}" "${params[@]}")
+		[ "$sig" = "$(sed -n "$((n + 1))s/\t.*//p" "$T/$name.req")" ] ||
+		    die "sign_requests.py and twhook sign disagree on request $n of $name"
+	done
+}
+
+# prepared_wrapped: how many times the last run of wrk (bench) started over the prepared
+# requests (prepare): 0 when it sent none twice.
+prepared_wrapped() {
+	local w
+	w=$(awk '/^prepared requests wrapped:/ { print $4 }' "$T/wrk.out")
+	echo "${w:-0}"
 }
