@@ -74,12 +74,44 @@ twh_http_form_add(struct twh_buf *form, const char *name, const char *value)
 	return rc;
 }
 
+/* Adds LINE to LIST; on failure frees LIST and returns NULL. */
+static struct curl_slist *
+add_header(struct curl_slist *list, const char *line)
+{
+	struct curl_slist	*l = curl_slist_append(list, line);
+
+	if (l == NULL)
+		curl_slist_free_all(list);
+	return l;
+}
+
+/* The request's header lines: Accept, then those CALL asks for; NULL when out of memory. */
+static struct curl_slist *
+request_headers(const struct twh_http_call *call)
+{
+	struct curl_slist	*list;
+	char			 line[512];
+	size_t			 i;
+
+	list = add_header(NULL, "Accept: application/json");
+	if (list != NULL && call->idempotency_key != NULL) {
+		snprintf(line, sizeof(line), "I-Twilio-Idempotency-Token: %s", call->idempotency_key);
+		list = add_header(list, line);
+	}
+	if (list != NULL && call->content_type != NULL) {
+		snprintf(line, sizeof(line), "Content-Type: %s", call->content_type);
+		list = add_header(list, line);
+	}
+	for (i = 0; list != NULL && call->headers != NULL && call->headers[i] != NULL; i++)
+		list = add_header(list, call->headers[i]);
+	return list;
+}
+
 int
 twh_http_client_call(struct twh_http_client *c, const struct twh_http_call *call,
     struct twh_http_answer *a)
 {
-	struct curl_slist	*headers = NULL, *h;
-	char			 line[512];
+	struct curl_slist	*headers;
 	CURLcode		 rc;
 	CURL			*curl = c->curl;
 
@@ -100,14 +132,16 @@ twh_http_client_call(struct twh_http_client *c, const struct twh_http_call *call
 		curl_easy_setopt(curl, CURLOPT_USERNAME, call->user);
 		curl_easy_setopt(curl, CURLOPT_PASSWORD, call->password);
 	}
-	h = curl_slist_append(NULL, "Accept: application/json");
-	if (h != NULL && call->idempotency_key != NULL) {
-		snprintf(line, sizeof(line), "I-Twilio-Idempotency-Token: %s", call->idempotency_key);
-		headers = curl_slist_append(h, line);
-	} else
-		headers = h;
+	if ((headers = request_headers(call)) == NULL) {
+		snprintf(a->error, sizeof(a->error), "out of memory");
+		return -1;
+	}
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-	if (strcmp(call->method, "POST") == 0) {
+	if (strcmp(call->method, "POST") == 0 && call->body != NULL) {
+		curl_easy_setopt(curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->body_len);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, call->body);
+	} else if (strcmp(call->method, "POST") == 0) {
 		curl_easy_setopt(curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, call->form != NULL ? call->form : "");
 	}

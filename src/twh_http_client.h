@@ -13,6 +13,10 @@ struct twh_http_call {
 	const char	*password;
 	const char	*form;		/* an application/x-www-form-urlencoded body, or NULL */
 	const char	*idempotency_key;	/* sent as I-Twilio-Idempotency-Token, or NULL */
+	const char	*body;		/* instead of FORM: BODY_LEN bytes of CONTENT_TYPE */
+	size_t		 body_len;
+	const char	*content_type;
+	const char	*const *headers;	/* more header lines, ended by NULL; or NULL */
 };
 
 struct twh_http_answer {
