@@ -225,6 +225,20 @@ set_dispatch_give_up(struct conf_cursor *c, const char *v)
 }
 
 static int
+set_push_give_up(struct conf_cursor *c, const char *v)
+{
+	return conf_set_number(c, &c->conf->push_give_up, v, 1, 3600);
+}
+
+static int
+set_push_webhook_secret(struct conf_cursor *c, const char *v)
+{
+	if (strlen(v) < 16)
+		return conf_fail(c, "a secret of at least 16 characters is needed");
+	return conf_set_string(c, &c->conf->push_webhook_secret, v);
+}
+
+static int
 set_trust_forwarded(struct conf_cursor *c, const char *v)
 {
 	return conf_set_bool(c, &c->conf->trust_forwarded, v);
@@ -253,6 +267,8 @@ static const struct conf_key {
 	{ "dispatch_backoff_ms", false, set_dispatch_backoff_ms },
 	{ "dispatch_backoff_max_ms", false, set_dispatch_backoff_max_ms },
 	{ "dispatch_give_up", false, set_dispatch_give_up },
+	{ "push_give_up", false, set_push_give_up },
+	{ "push_webhook_secret", false, set_push_webhook_secret },
 	{ "max_body", false, conf_set_max_body },
 	{ "log_level", false, conf_set_log_level },
 };
@@ -351,6 +367,7 @@ twh_conf_parse(struct twh_conf *conf, const char *path, const char *text, char *
 	conf->dispatch_backoff_ms = 500;
 	conf->dispatch_backoff_max_ms = 60000;
 	conf->dispatch_give_up = 900;
+	conf->push_give_up = 30;
 	conf->log_level = TWH_LOG_INFO;
 	if ((conf->path = strdup(path)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -422,6 +439,16 @@ twh_conf_load(struct twh_conf *conf, const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+/* Frees a secret, leaving no copy behind in freed memory. */
+static void
+free_secret(char *secret)
+{
+	if (secret == NULL)
+		return;
+	explicit_bzero(secret, strlen(secret));
+	free(secret);
+}
+
 void
 twh_conf_free(struct twh_conf *conf)
 {
@@ -429,18 +456,13 @@ twh_conf_free(struct twh_conf *conf)
 
 	free(conf->path);
 	free(conf->database);
-	for (i = 0; i < conf->n_auth_tokens; i++) {
-		/* Tokens are secrets: leave no copy behind in freed memory. */
-		explicit_bzero(conf->auth_tokens[i], strlen(conf->auth_tokens[i]));
-		free(conf->auth_tokens[i]);
-	}
+	for (i = 0; i < conf->n_auth_tokens; i++)
+		free_secret(conf->auth_tokens[i]);
 	free(conf->account_sid);
 	free(conf->public_url);
 	free(conf->api_base_url);
 	free(conf->api_key_sid);
-	if (conf->api_key_secret != NULL) {
-		explicit_bzero(conf->api_key_secret, strlen(conf->api_key_secret));
-		free(conf->api_key_secret);
-	}
+	free_secret(conf->api_key_secret);
+	free_secret(conf->push_webhook_secret);
 	memset(conf, 0, sizeof(*conf));
 }

@@ -25,6 +25,8 @@ struct twh_conf {
 	long			 dispatch_backoff_ms;	/* the first retry's delay */
 	long			 dispatch_backoff_max_ms;
 	long			 dispatch_give_up;	/* seconds after which a job is dead */
+	long			 push_give_up;	/* the same for a call notification */
+	char			*push_webhook_secret;	/* signs deliveries to a relay */
 	size_t			 max_body;
 	enum twh_log_level	 log_level;
 };
