@@ -89,3 +89,16 @@ twh_base64_decode(const char *s, size_t len, bool url, struct twh_buf *out)
 		return -1;
 	return 0;
 }
+
+/* Writes the 2 * LEN lower-case hex digits of BYTES and a NUL to OUT. */
+void
+twh_hex_encode(const unsigned char *bytes, size_t len, char *out)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = "0123456789abcdef"[bytes[i] >> 4];
+		out[2 * i + 1] = "0123456789abcdef"[bytes[i] & 15];
+	}
+	out[2 * len] = '\0';
+}

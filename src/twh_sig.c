@@ -98,15 +98,10 @@ int
 twh_sig_body_sha256(const char *body, size_t len, char hex[65])
 {
 	unsigned char	 md[SHA256_DIGEST_LENGTH];
-	size_t		 i;
 
 	if (EVP_Digest(body, len, md, NULL, EVP_sha256(), NULL) != 1)
 		return -1;
-	for (i = 0; i < sizeof(md); i++) {
-		hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
-		hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
-	}
-	hex[64] = '\0';
+	twh_hex_encode(md, sizeof(md), hex);
 	return 0;
 }
 
