@@ -239,6 +239,23 @@ int	 twh_store_out_of_session(struct twh_store *, const char *number,
 void	 twh_intercept_rule_free(struct twh_intercept_rule *);
 void	 twh_out_of_session_free(struct twh_out_of_session *);
 
+/* Voice client bindings (twh_store_bindings.c): the devices a client identity rings on. */
+struct twh_binding {
+	char	*binding_id;
+	char	*account_sid;
+	char	*identity;
+	char	*transport;	/* fcm, apns or webhook */
+	char	*address;	/* a device token, or the relay's URL */
+};
+
+int	 twh_store_bindings_of(struct twh_store *, const char *identity, const char *account_sid,
+	    struct twh_binding **, size_t *);
+int	 twh_store_bindings_list(struct twh_store *, const char *identity,
+	    struct twh_binding **, size_t *);
+int	 twh_store_binding_add(struct twh_store *, const struct twh_binding *);
+int	 twh_store_binding_remove(struct twh_store *, const char *binding_id);
+void	 twh_bindings_free(struct twh_binding *, size_t);
+
 /* The browsable log (twh_store_log.c): recorded events, oldest first. */
 struct twh_log_filter {
 	const char	*endpoint;	/* proxy-callback, proxy-intercept; NULL: all */

@@ -25,6 +25,9 @@ static const struct twhook_cmd commands[] = {
 	{ "dispatch", "dispatch [--once]", cmd_dispatch },
 	{ "jobs", "jobs [--state STATE] [--limit N]", cmd_jobs },
 	{ "log", "log [-f] [-n COUNT] [-e ENDPOINT] [-s SID] [--since WHEN]", cmd_log },
+	{ "binding", "binding add [-a ACCOUNT_SID] [-i BINDING_ID] IDENTITY fcm|apns|webhook "
+	    "ADDRESS\n       twhook [-c FILE] binding list [IDENTITY]\n"
+	    "       twhook [-c FILE] binding remove BINDING_ID", cmd_binding },
 	{ NULL, NULL, NULL }
 };
 

@@ -19,6 +19,7 @@ int	 cmd_request(struct twh_conf *, int, char *[]);
 int	 cmd_dispatch(struct twh_conf *, int, char *[]);
 int	 cmd_jobs(struct twh_conf *, int, char *[]);
 int	 cmd_log(struct twh_conf *, int, char *[]);
+int	 cmd_binding(struct twh_conf *, int, char *[]);
 
 int	 twhook_usage(const char *verb);
 int	 twhook_read_file(const char *path, struct twh_buf *);
