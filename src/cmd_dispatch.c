@@ -158,7 +158,7 @@ deliver_due(struct twh_store *store, struct twh_delivery *d)
 static int
 run(struct twh_conf *conf, struct twh_store *store, bool once)
 {
-	struct twh_delivery	 d = { conf, NULL };
+	struct twh_delivery	 d = { conf, NULL, store };
 	double			 next, wait_s, last_prune = 0;
 	bool			 recheck = false;
 	int			 inotify_fd = -1, interrupted, rc, failed = 0;

@@ -26,12 +26,6 @@
 
 #define DEFAULT_API_BASE	"https://conversations.twilio.com"
 
-enum outcome {
-	OUTCOME_DONE,
-	OUTCOME_RETRY,
-	OUTCOME_DEAD
-};
-
 double
 twh_now(void)
 {
@@ -41,8 +35,9 @@ twh_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Queues a job of KIND under KEY that is dead when not delivered within GIVE_UP seconds. */
 static int
-queue(struct twh_store *s, const struct twh_conf *conf, const char *kind, const char *key,
+queue(struct twh_store *s, long give_up, const char *kind, const char *key,
     struct json_object *payload)
 {
 	struct twh_job	 job;
@@ -55,7 +50,7 @@ queue(struct twh_store *s, const struct twh_conf *conf, const char *kind, const 
 	job.payload = (char *)twh_json_text(payload);
 	job.state = TWH_JOB_QUEUED;
 	job.next_attempt_at = now;
-	job.give_up_at = now + (double)conf->dispatch_give_up;
+	job.give_up_at = now + (double)give_up;
 	rc = twh_store_job_add(s, &job);
 	json_object_put(payload);
 	return rc;
@@ -85,7 +80,7 @@ twh_outbox_add_participant(struct twh_store *s, const struct twh_conf *conf,
 	snprintf(key, sizeof(key), "add_participant:%s", conversation_sid);
 	json_object_object_add(p, "conversation_sid", json_object_new_string(conversation_sid));
 	json_object_object_add(p, "identity", json_object_new_string(identity));
-	return queue(s, conf, "add_participant", key, p);
+	return queue(s, conf->dispatch_give_up, "add_participant", key, p);
 }
 
 /* Queues setting customer_id, display_name and avatar on a customer's participant. */
@@ -103,7 +98,27 @@ twh_outbox_update_participant(struct twh_store *s, const struct twh_conf *conf,
 	json_object_object_add(p, "conversation_sid", json_object_new_string(conversation_sid));
 	json_object_object_add(p, "participant_sid", json_object_new_string(participant_sid));
 	json_object_object_add(p, "attributes", attrs);
-	return queue(s, conf, "update_participant", key, p);
+	return queue(s, conf->dispatch_give_up, "update_participant", key, p);
+}
+
+/*
+ * Queues a call notification to one of the callee's bindings: BODY is the webhook's, byte for
+ * byte.  The key is the notification's (MESSAGE) and the binding's: a repeated webhook adds
+ * nothing.  It gives up after push_give_up seconds: by then the call has stopped ringing.
+ */
+int
+twh_outbox_push(struct twh_store *s, const struct twh_conf *conf, const char *message,
+    const struct twh_binding *b, const char *body, size_t body_len)
+{
+	struct json_object	*p = json_object_new_object();
+	char			 key[1024];
+
+	snprintf(key, sizeof(key), "push:%s:%s", message, b->binding_id);
+	json_object_object_add(p, "binding_id", json_object_new_string(b->binding_id));
+	json_object_object_add(p, "transport", json_object_new_string(b->transport));
+	json_object_object_add(p, "address", json_object_new_string(b->address));
+	json_object_object_add(p, "body", json_object_new_string_len(body, (int)body_len));
+	return queue(s, conf->push_give_up, "push", key, p);
 }
 
 /* Records a conversation nobody can be added to as a dead job, for `twhook jobs` to show. */
@@ -176,23 +191,23 @@ rest(struct twh_delivery *d, const char *method, const char *path, const char *f
 }
 
 /* What an answer means for the job; WHY gets the reason for anything but success. */
-static enum outcome
+static enum twh_outcome
 classify(const struct twh_http_answer *a, int rc, struct twh_buf *why)
 {
 	twh_buf_reset(why);
 	if (rc == -1) {
 		twh_buf_printf(why, "no answer: %s", a->error);
-		return OUTCOME_RETRY;
+		return TWH_OUTCOME_RETRY;
 	}
 	if (a->status >= 200 && a->status < 300)
-		return OUTCOME_DONE;
+		return TWH_OUTCOME_DONE;
 	twh_buf_printf(why, "HTTP %ld: %.400s", a->status, a->body.data != NULL ? a->body.data : "");
 	if (a->status == 404 || a->status == 429 || a->status >= 500)
-		return OUTCOME_RETRY;
-	return OUTCOME_DEAD;
+		return TWH_OUTCOME_RETRY;
+	return TWH_OUTCOME_DEAD;
 }
 
-static enum outcome
+static enum twh_outcome
 deliver_add_participant(struct twh_delivery *d, struct twh_job *job, struct json_object *p,
     struct twh_buf *why)
 {
@@ -200,12 +215,12 @@ deliver_add_participant(struct twh_delivery *d, struct twh_job *job, struct json
 	const char		*identity = payload_string(p, "identity");
 	struct twh_http_answer	 a;
 	struct twh_buf		 path, form;
-	enum outcome		 o;
+	enum twh_outcome		 o;
 	int			 rc;
 
 	if (!is_sid(ch) || identity == NULL) {
 		twh_buf_adds(why, "the job's payload has no conversation_sid or identity");
-		return OUTCOME_DEAD;
+		return TWH_OUTCOME_DEAD;
 	}
 	twh_buf_init(&path);
 	twh_buf_init(&form);
@@ -217,7 +232,7 @@ deliver_add_participant(struct twh_delivery *d, struct twh_job *job, struct json
 	if (a.status == 409) {
 		/* Twilio's 50433: the worker is a participant already (an earlier attempt added it). */
 		twh_info("job %lld: %s is already in %s", job->job_id, identity, ch);
-		o = OUTCOME_DONE;
+		o = TWH_OUTCOME_DONE;
 	}
 	twh_http_answer_free(&a);
 	twh_buf_free(&path);
@@ -249,7 +264,7 @@ merge_attributes(const char *old, struct json_object *add, struct json_object **
 	return changed;
 }
 
-static enum outcome
+static enum twh_outcome
 deliver_update_participant(struct twh_delivery *d, struct twh_job *job, struct json_object *p,
     struct twh_buf *why)
 {
@@ -259,14 +274,14 @@ deliver_update_participant(struct twh_delivery *d, struct twh_job *job, struct j
 	struct twh_http_answer	 a;
 	struct twh_buf		 path, form;
 	const char		*old = NULL, *perr;
-	enum outcome		 o;
+	enum twh_outcome		 o;
 	int			 rc;
 
 	if (!is_sid(ch) || !is_sid(mb) || !json_object_object_get_ex(p, "attributes", &add) ||
 	    !json_object_is_type(add, json_type_object)) {
 		twh_buf_adds(why, "the job's payload has no conversation_sid, participant_sid "
 		    "or attributes");
-		return OUTCOME_DEAD;
+		return TWH_OUTCOME_DEAD;
 	}
 	twh_buf_init(&path);
 	twh_buf_init(&form);
@@ -274,18 +289,18 @@ deliver_update_participant(struct twh_delivery *d, struct twh_job *job, struct j
 	rc = rest(d, "GET", path.data, NULL, NULL, &a);
 	o = classify(&a, rc, why);
 	job->last_status = (int)a.status;
-	if (o == OUTCOME_DONE &&
+	if (o == TWH_OUTCOME_DONE &&
 	    (participant = twh_json_parse(a.body.data != NULL ? a.body.data : "", a.body.len,
 	    &perr)) == NULL) {
 		/* Never overwrite attributes we could not read. */
 		twh_buf_printf(why, "the participant read back is not JSON: %s", perr);
-		o = OUTCOME_RETRY;
-	} else if (o == OUTCOME_DONE) {
+		o = TWH_OUTCOME_RETRY;
+	} else if (o == TWH_OUTCOME_DONE) {
 		old = payload_string(participant, "attributes");
 		if ((rc = merge_attributes(old, add, &merged)) == -1) {
 			twh_buf_adds(why, "the participant's attributes are not a JSON object: "
 			    "left as they are");
-			o = OUTCOME_DEAD;
+			o = TWH_OUTCOME_DEAD;
 		} else if (rc == 0)
 			twh_info("job %lld: %s already has its customer attributes", job->job_id, mb);
 		else {
@@ -326,7 +341,7 @@ twh_outbox_deliver(struct twh_delivery *d, struct twh_job *job)
 	struct json_object	*payload;
 	struct twh_buf		 why;
 	const char		*perr;
-	enum outcome		 o;
+	enum twh_outcome		 o;
 
 	twh_buf_init(&why);
 	job->attempts++;
@@ -334,28 +349,30 @@ twh_outbox_deliver(struct twh_delivery *d, struct twh_job *job)
 	payload = twh_json_parse(job->payload, strlen(job->payload), &perr);
 	if (payload == NULL) {
 		twh_buf_printf(&why, "the job's payload is not a JSON object: %s", perr);
-		o = OUTCOME_DEAD;
+		o = TWH_OUTCOME_DEAD;
 	} else if (strcmp(job->kind, "add_participant") == 0)
 		o = deliver_add_participant(d, job, payload, &why);
 	else if (strcmp(job->kind, "update_participant") == 0)
 		o = deliver_update_participant(d, job, payload, &why);
+	else if (strcmp(job->kind, "push") == 0)
+		o = twh_push_deliver(d, job, payload, &why);
 	else {
 		twh_buf_printf(&why, "unknown job kind '%s'", job->kind);
-		o = OUTCOME_DEAD;
+		o = TWH_OUTCOME_DEAD;
 	}
 	json_object_put(payload);
 	job->updated_at = twh_now();
 	job->next_attempt_at = job->updated_at;
-	if (o == OUTCOME_RETRY) {
+	if (o == TWH_OUTCOME_RETRY) {
 		job->next_attempt_at = job->updated_at + backoff(d->conf, job->attempts);
 		if (job->next_attempt_at > job->give_up_at) {
 			twh_buf_adds(&why, " (no time left for another attempt)");
-			o = OUTCOME_DEAD;
+			o = TWH_OUTCOME_DEAD;
 		}
 	}
-	job->state = o == OUTCOME_DONE ? TWH_JOB_DONE : o == OUTCOME_DEAD ? TWH_JOB_DEAD :
+	job->state = o == TWH_OUTCOME_DONE ? TWH_JOB_DONE : o == TWH_OUTCOME_DEAD ? TWH_JOB_DEAD :
 	    TWH_JOB_RETRYING;
 	free(job->last_error);
-	job->last_error = o == OUTCOME_DONE ? NULL : twh_buf_take(&why);
+	job->last_error = o == TWH_OUTCOME_DONE ? NULL : twh_buf_take(&why);
 	twh_buf_free(&why);
 }
