@@ -7,7 +7,7 @@ set -eu
 packages="build-essential autoconf automake pkg-config
 	libfcgi-dev libssl-dev libjson-c-dev libsqlite3-dev libcurl4-openssl-dev
 	sqlite3 jq curl lighttpd spawn-fcgi libfcgi-bin mandoc valgrind libxml2-utils wrk
-	python3 procps clang libclang-rt-14-dev"
+	python3 python3-cryptography python3-h2 openssl procps clang libclang-rt-14-dev"
 
 missing=
 for p in $packages; do
