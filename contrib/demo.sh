@@ -21,6 +21,7 @@ conversations EventType=onConversationAdd MessagingBinding.Address=+15555550101 
 proxy-callback interactionSid=KI00000000000000000000000000000001 interactionSessionSid=KC00000000000000000000000000000001 interactionType=message 'interactionData={"body":"Hello"}' inboundResourceStatus=delivered outboundResourceStatus=sent
 proxy-intercept interactionSid=KI00000000000000000000000000000002 interactionSessionSid=KC00000000000000000000000000000001 interactionType=message 'interactionData={"body":"Please send the wire transfer today"}'
 proxy-out-of-session To=+15555550000 From=+15555550101 MessageSid=SM00000000000000000000000000000001 Body=Hello
+call-notify --json '{"twi_account_sid":"AC00000000000000000000000000000000","twi_bridge_token":"eyJ0eXAiOiJKV1QifQ.e30.c2ln","twi_call_sid":"CA00000000000000000000000000000001","twi_from":"client:bob","twi_to":"client:alice","twi_message_id":"WB00000000000000000000000000000001","twi_message_type":"twilio.voice.call"}'
 EOF
 )
 

@@ -49,4 +49,9 @@ INSERT INTO out_of_session (proxy_identifier, message, say, dial) VALUES
 INSERT INTO intercept_rules (kind, pattern) VALUES
   ('keyword', 'wire transfer');
 
+-- Voice: the Voice SDK client "alice" is notified of calls through the application's relay.
+INSERT INTO client_bindings (binding_id, account_sid, identity, transport, address) VALUES
+  ('BN00000000000000000000000000000001', 'AC00000000000000000000000000000000', 'alice',
+   'webhook', 'https://relay.example.com/voice/alice');
+
 COMMIT;
