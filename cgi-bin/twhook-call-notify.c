@@ -20,15 +20,17 @@
 #include "twh_log.h"
 #include "twh_outbox.h"
 
-/* The string member KEY of the request's JSON object, or NULL (absent, empty, not a string). */
+/*
+ * The string member KEY of the request's JSON object (the pipeline accepts only an object),
+ * or NULL: absent, empty, not a string.
+ */
 static const char *
 twi(const struct twh_request *req, const char *key)
 {
 	struct json_object	*v;
 	const char		*s;
 
-	if (!json_object_is_type(req->json, json_type_object) ||
-	    !json_object_object_get_ex(req->json, key, &v) ||
+	if (!json_object_object_get_ex(req->json, key, &v) ||
 	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	s = json_object_get_string(v);
@@ -75,14 +77,16 @@ notify(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *
 	size_t			 n, i;
 	int			 rc = TWH_STORE_OK;
 
-	if (!json_object_is_type(req->json, json_type_object)) {
-		twh_response_error(res, 400, "the body must be a JSON object");
-		return;
-	}
 	if ((to = require(req, res, "twi_to")) == NULL ||
 	    (account = require(req, res, "twi_account_sid")) == NULL ||
 	    require(req, res, "twi_call_sid") == NULL)
 		return;
+	/* The id names the jobs and goes into a header line to the relay: letters and digits. */
+	if (!twh_sid_valid(message_of(req))) {
+		twh_response_error(res, 400, "twi_message_id (or twi_call_sid) is not an id: "
+		    "letters and digits, at most 64");
+		return;
+	}
 	if (strncmp(to, "client:", 7) != 0 || to[7] == '\0') {
 		twh_response_error(res, 400, "twi_to names no client (client:IDENTITY)");
 		return;

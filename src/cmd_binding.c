@@ -15,6 +15,7 @@
 #include <sys/random.h>
 
 #include "twh_base64.h"
+#include "twh_params.h"
 #include "twh_store.h"
 #include "twhook.h"
 
@@ -73,6 +74,10 @@ binding_add(struct twh_conf *conf, int argc, char *argv[])
 	if (b.account_sid == NULL) {
 		fprintf(stderr, "twhook: no account: give -a ACCOUNT_SID, or set account_sid in %s\n",
 		    conf->path);
+		return 2;
+	}
+	if (strncmp(b.account_sid, "AC", 2) != 0 || !twh_sid_valid(b.account_sid)) {
+		fprintf(stderr, "twhook: '%s' is not an account SID (AC...)\n", b.account_sid);
 		return 2;
 	}
 	if (strcmp(b.transport, "fcm") != 0 && strcmp(b.transport, "apns") != 0 &&

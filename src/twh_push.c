@@ -79,7 +79,7 @@ webhook_signature(const char *secret, const char *timestamp, const struct push *
 }
 
 static enum twh_outcome
-deliver_webhook(struct twh_delivery *d, const struct twh_job *job, const struct push *p,
+deliver_webhook(struct twh_delivery *d, struct twh_job *job, const struct push *p,
     struct twh_buf *why)
 {
 	char			 timestamp[32], ts_line[64], sig_line[160], key_line[1100];
@@ -113,7 +113,7 @@ deliver_webhook(struct twh_delivery *d, const struct twh_job *job, const struct 
 	if (rc == -1) {
 		twh_buf_printf(why, "no answer from %s: %s", p->address, a.error);
 		o = TWH_OUTCOME_RETRY;
-	} else if (a.status >= 200 && a.status < 300)
+	} else if ((job->last_status = (int)a.status) >= 200 && a.status < 300)
 		o = TWH_OUTCOME_DONE;
 	else {
 		twh_buf_printf(why, "HTTP %ld: %.200s", a.status,
@@ -141,6 +141,12 @@ twh_push_deliver(struct twh_delivery *d, struct twh_job *job, struct json_object
 	    !json_object_is_type(body, json_type_string)) {
 		twh_buf_printf(why, "the push job's payload lacks binding_id, transport, address "
 		    "or body");
+		return TWH_OUTCOME_DEAD;
+	}
+	/* A dispatcher that was down must not ring a phone for a call long over. */
+	if (twh_now() > job->give_up_at) {
+		twh_buf_printf(why, "not delivered in time: the call has stopped ringing "
+		    "(push_give_up)");
 		return TWH_OUTCOME_DEAD;
 	}
 	p.body = json_object_get_string(body);
