@@ -172,7 +172,6 @@ import json
 import os
 import re
 import secrets
-import signal
 import socket
 import ssl
 import sys
@@ -180,9 +179,13 @@ import threading
 import time
 import traceback
 import uuid
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mock_common  # noqa: E402
+from mock_common import (DROP, MockHandler, MockServer, MockState, act_on_rule,  # noqa: E402
+                         add_log_options, encode_payload, phrase, serve)
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 
@@ -226,10 +229,7 @@ FCM_ANDROID_FIELDS = {"collapse_key", "collapseKey", "priority", "ttl", "restric
                       "restrictedPackageName", "data", "notification", "fcm_options",
                       "fcmOptions", "direct_boot_ok", "directBootOk"}
 
-FAIL_RULE_KEYS = {"kind", "method", "path_regex", "device_token", "status", "reason", "body",
-                  "headers", "times", "delay_ms", "drop"}
-
-DROP = object()  # what a role returns to close the connection without answering
+FAIL_RULE_KEYS = mock_common.FAIL_RULE_KEYS | {"kind", "device_token", "reason"}
 
 
 def require(role, modules, package):
@@ -249,25 +249,6 @@ def require(role, modules, package):
              f"(apt-get install -y {package}): {missing}")
 
 
-def is_json(text):
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    return True
-
-
-def phrase(status):
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
-
-
-class BadRequest(Exception):
-    """A control request the mock cannot use; its message goes back to the test."""
-
-
 class Answer:
     """An answer to a service request: status, body bytes, headers and the error reason."""
 
@@ -275,15 +256,7 @@ class Answer:
         """A dict or list goes as JSON, text as is (JSON if it parses), bytes as they are."""
         self.status = status
         self.reason = reason
-        ctype = None
-        if isinstance(payload, bytes):
-            self.body = payload
-        elif isinstance(payload, str):
-            self.body = payload.encode("utf-8")
-            ctype = "application/json" if is_json(payload) else "text/plain; charset=utf-8"
-        else:
-            self.body = json.dumps(payload).encode("utf-8")
-            ctype = "application/json"
+        self.body, ctype = encode_payload(payload)
         self.headers = {}  # lower-case name -> value
         if ctype:
             self.headers["content-type"] = ctype
@@ -405,72 +378,18 @@ def new_verdict():
 
 # Shared state.
 
-class State:
-    """Everything shared between the serving threads, behind one lock."""
+class State(MockState):
+    """Requests and scripted rules (see mock_common), and the OAuth access tokens issued,
+    behind one lock."""
 
     def __init__(self, log_path):
-        self.lock = threading.Lock()
-        self.log = open(log_path, "a", encoding="utf-8") if log_path else None
-        self.next_seq = 0
-        self.requests = []
-        self.unfinished = {}  # seq -> entry, for requests not answered yet
-        self.rules = []
+        super().__init__(log_path)
         self.tokens = {}  # access token -> {"issued_at", "expires_at"}
 
-    # Requests.
-
-    def record(self, entry):
-        with self.lock:
-            entry["seq"] = self.next_seq
-            self.next_seq += 1
-            self.requests.append(entry)
-            self.unfinished[entry["seq"]] = entry
-        return entry
-
-    def note(self, entry, **fields):
-        """Adds fields to a recorded request (under the lock: /_mock/requests may be reading)."""
-        with self.lock:
-            entry.update(fields)
-
     def finish(self, entry, status, reason=None):
-        """Notes the status a request was answered with (None: dropped) and logs it."""
-        with self.lock:
-            entry["status"] = status
-            entry["reason"] = reason
-            if self.unfinished.pop(entry["seq"], None) is not None:
-                self._log(entry)
-
-    def _log(self, entry):
-        if self.log:
-            self.log.write(json.dumps(entry) + "\n")
-            self.log.flush()
-
-    def requests_json(self):
-        with self.lock:
-            return json.dumps(self.requests)
-
-    # Scripted failures.
-
-    def add_rule(self, rule):
-        with self.lock:
-            self.rules.append(rule)
-
-    def take_rule(self, kind, method, path, device_token):
-        """The first rule matching the request, used up once; None if no rule matches."""
-        with self.lock:
-            for rule in self.rules:
-                if rule["kind"] == kind and rule.get("method", method) == method \
-                        and rule.get("device_token", device_token) == device_token \
-                        and rule["regex"].search(path):
-                    rule["times"] -= 1
-                    if rule["times"] == 0:
-                        self.rules.remove(rule)
-                    return dict(rule)
-        return None
-
-    def rules_json(self):
-        with self.lock:
-            return json.dumps([{k: v for k, v in r.items() if k != "regex"} for r in self.rules])
+        """Notes the status a request was answered with (None: dropped) and its error reason,
+        and logs it."""
+        super().finish(entry, status, reason=reason)
 
     # OAuth access tokens.
 
@@ -504,23 +423,6 @@ class State:
         with self.lock:
             return json.dumps([{"access_token": t, **v, "expired": now >= v["expires_at"]}
                                for t, v in self.tokens.items()])
-
-    # Whole state.
-
-    def reset(self):
-        with self.lock:
-            self.requests.clear()
-            self.rules.clear()
-
-    def close(self):
-        """Logs the requests still unanswered, then closes the log."""
-        with self.lock:
-            for entry in self.unfinished.values():
-                self._log(entry)
-            self.unfinished.clear()
-            if self.log:
-                self.log.close()
-                self.log = None
 
 
 # The roles.
@@ -570,15 +472,10 @@ class Role:
 
     def scripted(self, req, entry, device_token=None, headers=None):
         """Applies the first matching rule: an Answer, DROP, or None to go on normally."""
-        rule = self.state.take_rule(entry["kind"], req.method, req.path, device_token)
-        if not rule:
-            return None
-        if rule.get("delay_ms"):
-            time.sleep(rule["delay_ms"] / 1000)
-        if rule.get("drop"):
-            return DROP
-        if rule.get("status") is None:
-            return None
+        rule = act_on_rule(self.state.take_rule(req.method, req.path, kind=entry["kind"],
+                                                device_token=device_token))
+        if rule is None or rule is DROP:
+            return rule
         status = rule["status"]
         reason = rule.get("reason") or self.default_reason(entry["kind"], status)
         body = rule["body"] if "body" in rule else self.error_body(entry["kind"], status, reason)
@@ -591,7 +488,7 @@ class Role:
     def error_body(self, kind, status, reason):
         return {"error": reason} if status >= 300 else {"ok": True}
 
-    def control(self, method, path):
+    def control(self, method, path, raw):
         """Role-specific control routes: (status, payload), or None."""
         return None
 
@@ -737,7 +634,7 @@ class FcmRole(Role):
 
     # Control routes.
 
-    def control(self, method, path):
+    def control(self, method, path, raw):
         if (method, path) == ("GET", "/_mock/tokens"):
             return 200, self.state.tokens_json()
         if (method, path) == ("POST", "/_mock/tokens/expire"):
@@ -1003,165 +900,46 @@ ROLES = {"fcm": FcmRole, "apns": ApnsRole, "relay": RelayRole}
 
 def control(role, method, path, raw):
     """Answers a control request: (status, payload)."""
-    state = role.state
-    route = (method, path.rstrip("/"))
-    try:
-        if route == ("GET", "/_mock/requests"):
-            return 200, state.requests_json()
-        if route == ("POST", "/_mock/reset"):
-            state.reset()
-            return 200, {"ok": True}
-        if route == ("GET", "/_mock/fail"):
-            return 200, state.rules_json()
-        if route == ("POST", "/_mock/fail"):
-            rule = fail_rule(json_object(raw), role.kinds)
-            state.add_rule(rule)
-            return 201, {k: v for k, v in rule.items() if k != "regex"}
-        return role.control(*route) or (404, {"error": f"no control route {method} {path}"})
-    except BadRequest as e:
-        return 400, {"error": str(e)}
-
-
-def json_object(raw):
-    try:
-        value = json.loads(raw or b"{}")
-    except ValueError as e:
-        raise BadRequest(f"body is not JSON: {e}")
-    if not isinstance(value, dict):
-        raise BadRequest("body must be a JSON object")
-    return value
-
-
-def fail_rule(spec, kinds):
-    """Checks a POST /_mock/fail body; the rule to store (its regex compiled)."""
-    unknown = set(spec) - FAIL_RULE_KEYS
-    if unknown:
-        raise BadRequest(f"unknown keys: {', '.join(sorted(unknown))}")
-    rule = {"kind": spec.get("kind", kinds[0]), "path_regex": spec.get("path_regex", ""),
-            "times": spec.get("times", 1)}
-    if rule["kind"] not in kinds:
-        raise BadRequest(f"kind must be one of: {', '.join(kinds)}")
-    try:
-        rule["regex"] = re.compile(rule["path_regex"])
-    except (re.error, TypeError) as e:
-        raise BadRequest(f"bad path_regex: {e}")
-    if not isinstance(rule["times"], int) or rule["times"] < 1:
-        raise BadRequest("times must be a positive integer")
-    for key in ("method", "device_token", "reason"):
-        if key in spec:
-            if not isinstance(spec[key], str):
-                raise BadRequest(f"{key} must be a string")
-            rule[key] = spec[key].upper() if key == "method" else spec[key]
-    if spec.get("status") is not None:
-        if not isinstance(spec["status"], int) or not 200 <= spec["status"] <= 599:
-            raise BadRequest("status must be an integer from 200 to 599")
-        rule["status"] = spec["status"]
-    if "body" in spec:
-        rule["body"] = spec["body"]
-    if "headers" in spec:
-        headers = spec["headers"]
-        if not isinstance(headers, dict) or not all(
-                isinstance(v, str) for v in headers.values()):
-            raise BadRequest("headers must be an object of strings")
-        rule["headers"] = headers
-    if spec.get("delay_ms"):
-        if not isinstance(spec["delay_ms"], (int, float)) or spec["delay_ms"] < 0:
-            raise BadRequest("delay_ms must be a non-negative number")
-        rule["delay_ms"] = spec["delay_ms"]
-    if spec.get("drop"):
-        rule["drop"] = True
-    if not any(k in rule for k in ("status", "delay_ms", "drop")):
-        raise BadRequest("the rule needs status, delay_ms or drop")
-    return rule
+    return mock_common.control(role.state, method, path, raw, FAIL_RULE_KEYS, role.kinds,
+                               role.control)
 
 
 # HTTP/1.1: the fcm and relay services, and every role's control port.
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and
-    # the client's delayed ACK hold each answer back by some 40 ms on a kept-alive connection.
-    disable_nagle_algorithm = True
+class Handler(MockHandler):
+    software = "push-mock/1"
 
-    def version_string(self):
-        return "push-mock/1"
+    def serves_control(self):
+        return self.server.serves_control
 
-    def do_GET(self):
-        url = urlsplit(self.path)
-        try:
-            raw = self.read_body()
-        except ValueError:
-            self.close_connection = True
-            self.send(Answer(400, {"error": "unreadable request body"}))
-            return
-        role = self.server.role
-        if url.path == "/_mock" or url.path.startswith("/_mock/"):
-            if self.server.serves_control:
-                self.send(Answer(*control(role, self.command, url.path, raw)))
-                return
+    def control(self, path, raw):
+        return control(self.server.role, self.command, path, raw)
+
+    def reply(self, status, payload, headers=None):
+        self.send(Answer(status, payload, headers))
+
+    def service(self, url, raw):
         if not self.server.serves_api:
             self.send(Answer(404, {"error": "this is the control port: /_mock/... only"}))
             return
         req = Request(self.command, self.path, self.header_dict(), raw, "1.1",
                       self.server.tls is not None)
-        answer = role.serve(req)
+        answer = self.server.role.serve(req)
         if answer is DROP:
             self.close_connection = True
         else:
             self.send(answer)
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-    def read_body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline(65537).split(b";")[0].strip(), 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0:
-            raise ValueError("negative Content-Length")
-        return self.rfile.read(length)
-
     def send(self, answer):
-        body = answer.body
-        try:
-            self.send_response(answer.status)
-            if answer.status in (204, 304):
-                body = b""  # no body, hence no Content-Length either
-            else:
-                self.send_header("Content-Length", str(len(body)))
-            for name, value in answer.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:
-            self.close_connection = True  # the client left, e.g. during a delay
-
-    def header_dict(self):
-        headers = {}
-        for name, value in self.headers.items():
-            name = name.lower()
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
-        return headers
-
-    def log_message(self, format, *args):
-        if self.server.verbose:
-            super().log_message(format, *args)
+        self.write(answer.status, answer.body, answer.headers)
 
 
-class Http1Server(ThreadingHTTPServer):
+class Http1Server(MockServer):
     """An HTTP/1.1 server, over TLS when given a context (handshake in the request's thread)."""
-    daemon_threads = True
 
     def __init__(self, port, role, tls, serves_api, serves_control, verbose):
-        super().__init__(("127.0.0.1", port), Handler)
-        self.role, self.tls, self.verbose = role, tls, verbose
+        super().__init__(port, Handler, verbose)
+        self.role, self.tls = role, tls
         self.serves_api, self.serves_control = serves_api, serves_control
 
     def finish_request(self, request, client_address):
@@ -1397,8 +1175,7 @@ def parse_args(argv):
                         help="plain HTTP/1.1 port of the control API (default: a free one)")
     parser.add_argument("--tls-cert", help="PEM certificate: the service port speaks TLS")
     parser.add_argument("--tls-key", help="PEM key of --tls-cert")
-    parser.add_argument("--log", help="append each request to this file as a JSON line")
-    parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    add_log_options(parser)
     fcm = parser.add_argument_group("role fcm")
     fcm.add_argument("--sa-public-key", help="PEM of the service account's key")
     fcm.add_argument("--client-email", help="the service account's client_email")
@@ -1433,10 +1210,6 @@ def parse_args(argv):
     return args
 
 
-def stop(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv=None):
     args = parse_args(argv)
     if args.role in ("fcm", "apns"):
@@ -1464,19 +1237,8 @@ def main(argv=None):
     port = server.server_address[1]
     if args.role == "fcm" and args.token_uri is None:
         args.token_uri = f"{'https' if tls else 'http'}://127.0.0.1:{port}/token"
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    threading.Thread(target=control_server.serve_forever, daemon=True).start()
-    print(f"control on {control_server.server_address[1]}", flush=True)
-    print(f"listening on {port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        state.close()
-    return 0
+    return serve(server, state, [f"control on {control_server.server_address[1]}",
+                                 f"listening on {port}"], background=[control_server])
 
 
 if __name__ == "__main__":

@@ -76,24 +76,24 @@ import argparse
 import base64
 import binascii
 import json
-import re
+import os
 import secrets
-import signal
 import sys
-import threading
 import time
 import traceback
 from datetime import datetime, timezone
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mock_common import (DROP, BadRequest, MockHandler, MockServer, MockState,  # noqa: E402
+                         act_on_rule, add_log_options, control, encode_payload, is_json,
+                         json_object, phrase, serve)
 
 API_URL = "https://conversations.twilio.com"
 
 # Twilio's error codes for the statuses a test is likely to script.
 ERROR_CODES = {401: 20003, 404: 20404, 429: 20429, 500: 20500, 503: 20503}
-
-FAIL_RULE_KEYS = {"method", "path_regex", "status", "body", "headers", "times", "delay_ms", "drop"}
 
 
 def twilio_error(status, code=None, message=None):
@@ -101,10 +101,7 @@ def twilio_error(status, code=None, message=None):
     if code is None:
         code = ERROR_CODES.get(status, status)
     if message is None:
-        try:
-            message = HTTPStatus(status).phrase
-        except ValueError:
-            message = "Error"
+        message = phrase(status)
     return {
         "code": code,
         "message": message,
@@ -127,78 +124,18 @@ def first(form, name):
     return values[0] if values and values[0] != "" else None
 
 
-def is_json(text):
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    return True
-
-
-class BadRequest(Exception):
-    """A control request the mock cannot use; its message goes back to the test."""
-
-
-class State:
-    """Everything shared between the serving threads, behind one lock."""
+class State(MockState):
+    """Requests, scripted rules (see mock_common) and participants, behind one lock."""
 
     def __init__(self, account_sid, log_path):
+        super().__init__(log_path)
         self.account_sid = account_sid
         self.chat_service_sid = new_sid("IS")
-        self.lock = threading.Lock()
-        self.log = open(log_path, "a", encoding="utf-8") if log_path else None
-        self.next_seq = 0
-        self.requests = []
-        self.unfinished = {}  # seq -> entry, for requests not answered yet
         self.participants = {}  # (conversation_sid, sid) -> participant, in insertion order
-        self.rules = []
 
-    # Requests.
-
-    def record(self, entry):
-        with self.lock:
-            entry["seq"] = self.next_seq
-            self.next_seq += 1
-            self.requests.append(entry)
-            self.unfinished[entry["seq"]] = entry
-        return entry
-
-    def finish(self, entry, status):
-        """Notes the status a request was answered with (None: dropped) and logs it."""
-        with self.lock:
-            entry["status"] = status
-            if self.unfinished.pop(entry["seq"], None) is not None:
-                self._log(entry)
-
-    def _log(self, entry):
-        if self.log:
-            self.log.write(json.dumps(entry) + "\n")
-            self.log.flush()
-
-    def requests_json(self):
-        with self.lock:
-            return json.dumps(self.requests)
-
-    # Scripted failures.
-
-    def add_rule(self, rule):
-        with self.lock:
-            self.rules.append(rule)
-
-    def take_rule(self, method, path):
-        """The first rule matching the request, used up once; None if no rule matches."""
-        with self.lock:
-            for rule in self.rules:
-                if rule.get("method", method) == method and rule["regex"].search(path):
-                    rule["times"] -= 1
-                    if rule["times"] == 0:
-                        self.rules.remove(rule)
-                    return dict(rule)
-        return None
-
-    def rules_json(self):
-        with self.lock:
-            return json.dumps([{k: v for k, v in r.items() if k != "regex"} for r in self.rules])
+    def forget(self):
+        super().forget()
+        self.participants.clear()
 
     # Participants.
 
@@ -258,99 +195,23 @@ class State:
         with self.lock:
             return json.dumps(list(self.participants.values()))
 
-    # Whole state.
 
-    def reset(self):
-        with self.lock:
-            self.requests.clear()
-            self.participants.clear()
-            self.rules.clear()
+class Handler(MockHandler):
+    software = "twilio-mock/1"
 
-    def close(self):
-        """Logs the requests still unanswered, then closes the log."""
-        with self.lock:
-            for entry in self.unfinished.values():
-                self._log(entry)
-            self.unfinished.clear()
-            if self.log:
-                self.log.close()
-                self.log = None
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and
-    # the client's delayed ACK hold each answer back by some 40 ms on a kept-alive connection.
-    disable_nagle_algorithm = True
-
-    def version_string(self):
-        return "twilio-mock/1"
-
-    def do_GET(self):
-        url = urlsplit(self.path)
-        try:
-            raw = self.read_body()
-        except ValueError:
-            self.close_connection = True
-            self.send(400, {"error": "unreadable request body"})
-            return
-        if url.path == "/_mock" or url.path.startswith("/_mock/"):
-            self.control(url.path, raw)
-        else:
-            self.api(url, raw)
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-    def read_body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline(65537).split(b";")[0].strip(), 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0:
-            raise ValueError("negative Content-Length")
-        return self.rfile.read(length)
-
-    def send(self, status, payload, headers=None):
+    def reply(self, status, payload, headers=None):
         """Answers; a dict or list goes as JSON, text as is (JSON if it parses as JSON)."""
-        if isinstance(payload, str):
-            body = payload.encode("utf-8")
-            ctype = "application/json" if is_json(payload) else "text/plain; charset=utf-8"
-        else:
-            body = json.dumps(payload).encode("utf-8")
-            ctype = "application/json"
+        body, ctype = encode_payload(payload)
         headers = dict(headers or {})
         for name in list(headers):
             if name.lower() in ("content-type", "content-length"):
                 value = headers.pop(name)
                 ctype = value if name.lower() == "content-type" else ctype
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            if status in (204, 304):
-                body = b""  # no body, hence no Content-Length either
-            else:
-                self.send_header("Content-Length", str(len(body)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:
-            self.close_connection = True  # the client left, e.g. during a delay
-
-    def log_message(self, format, *args):
-        if self.server.verbose:
-            super().log_message(format, *args)
+        self.write(status, body, headers, ctype)
 
     # The Twilio API.
 
-    def api(self, url, raw):
+    def service(self, url, raw):
         text = raw.decode("utf-8", errors="replace")
         form = {}
         if self.headers.get_content_type() == "application/x-www-form-urlencoded":
@@ -371,18 +232,15 @@ class Handler(BaseHTTPRequestHandler):
             headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
             self.answer(entry, 401, twilio_error(401, 20003, "Authenticate"), headers)
             return
-        rule = state.take_rule(self.command, url.path)
-        if rule:
-            if rule.get("delay_ms"):
-                time.sleep(rule["delay_ms"] / 1000)
-            if rule.get("drop"):
-                state.finish(entry, None)
-                self.close_connection = True
-                return
-            if rule.get("status") is not None:
-                body = rule.get("body", twilio_error(rule["status"]))
-                self.answer(entry, rule["status"], body, {**headers, **rule.get("headers", {})})
-                return
+        rule = act_on_rule(state.take_rule(self.command, url.path))
+        if rule is DROP:
+            state.finish(entry, None)
+            self.close_connection = True
+            return
+        if rule is not None:
+            body = rule.get("body", twilio_error(rule["status"]))
+            self.answer(entry, rule["status"], body, {**headers, **rule.get("headers", {})})
+            return
         try:
             status, body = self.route(self.command, url.path, form)
         except Exception:
@@ -392,14 +250,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, entry, status, body, headers):
         self.server.state.finish(entry, status)  # before sending: the client may look at once
-        self.send(status, body, headers)
-
-    def header_dict(self):
-        headers = {}
-        for name, value in self.headers.items():
-            name = name.lower()
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
-        return headers
+        self.reply(status, body, headers)
 
     def authorized(self):
         scheme, _, value = self.headers.get("Authorization", "").partition(" ")
@@ -450,33 +301,20 @@ class Handler(BaseHTTPRequestHandler):
         return self.server.state.create_participant(conversation_sid, identity, attributes,
                                                     binding)
 
-    # The control API.
+    # The control API: mock_common's routes, and /_mock/participants.
 
     def control(self, path, raw):
+        return control(self.server.state, self.command, path, raw, extra=self.participant_routes)
+
+    def participant_routes(self, method, path, raw):
         state = self.server.state
-        route = (self.command, path.rstrip("/"))
-        try:
-            if route == ("GET", "/_mock/requests"):
-                self.send(200, state.requests_json())
-            elif route == ("POST", "/_mock/reset"):
-                state.reset()
-                self.send(200, {"ok": True})
-            elif route == ("GET", "/_mock/participants"):
-                self.send(200, state.participants_json())
-            elif route == ("POST", "/_mock/participants"):
-                p = self.seeded_participant(json_object(raw))
-                state.seed_participant(p)
-                self.send(201, p)
-            elif route == ("GET", "/_mock/fail"):
-                self.send(200, state.rules_json())
-            elif route == ("POST", "/_mock/fail"):
-                rule = fail_rule(json_object(raw))
-                state.add_rule(rule)
-                self.send(201, {k: v for k, v in rule.items() if k != "regex"})
-            else:
-                self.send(404, {"error": f"no control route {self.command} {path}"})
-        except BadRequest as e:
-            self.send(400, {"error": str(e)})
+        if (method, path) == ("GET", "/_mock/participants"):
+            return 200, state.participants_json()
+        if (method, path) == ("POST", "/_mock/participants"):
+            p = self.seeded_participant(json_object(raw))
+            state.seed_participant(p)
+            return 201, p
+        return None
 
     def seeded_participant(self, spec):
         conversation_sid, sid = spec.get("conversation_sid"), spec.get("sid")
@@ -499,55 +337,6 @@ def not_found(path):
     return 404, twilio_error(404, 20404, f"The requested resource {path} was not found")
 
 
-def json_object(raw):
-    try:
-        value = json.loads(raw or b"{}")
-    except ValueError as e:
-        raise BadRequest(f"body is not JSON: {e}")
-    if not isinstance(value, dict):
-        raise BadRequest("body must be a JSON object")
-    return value
-
-
-def fail_rule(spec):
-    """Checks a POST /_mock/fail body; the rule to store (its regex compiled)."""
-    unknown = set(spec) - FAIL_RULE_KEYS
-    if unknown:
-        raise BadRequest(f"unknown keys: {', '.join(sorted(unknown))}")
-    rule = {"path_regex": spec.get("path_regex", ""), "times": spec.get("times", 1)}
-    try:
-        rule["regex"] = re.compile(rule["path_regex"])
-    except (re.error, TypeError) as e:
-        raise BadRequest(f"bad path_regex: {e}")
-    if not isinstance(rule["times"], int) or rule["times"] < 1:
-        raise BadRequest("times must be a positive integer")
-    if "method" in spec:
-        if not isinstance(spec["method"], str):
-            raise BadRequest("method must be a string")
-        rule["method"] = spec["method"].upper()
-    if spec.get("status") is not None:
-        if not isinstance(spec["status"], int) or not 200 <= spec["status"] <= 599:
-            raise BadRequest("status must be an integer from 200 to 599")
-        rule["status"] = spec["status"]
-    if "body" in spec:
-        rule["body"] = spec["body"]
-    if "headers" in spec:
-        headers = spec["headers"]
-        if not isinstance(headers, dict) or not all(
-                isinstance(v, str) for v in headers.values()):
-            raise BadRequest("headers must be an object of strings")
-        rule["headers"] = headers
-    if spec.get("delay_ms"):
-        if not isinstance(spec["delay_ms"], (int, float)) or spec["delay_ms"] < 0:
-            raise BadRequest("delay_ms must be a non-negative number")
-        rule["delay_ms"] = spec["delay_ms"]
-    if spec.get("drop"):
-        rule["drop"] = True
-    if not any(k in rule for k in ("status", "delay_ms", "drop")):
-        raise BadRequest("the rule needs status, delay_ms or drop")
-    return rule
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(description="Mock of Twilio's Conversations REST API.")
     parser.add_argument("--port", type=int, required=True, help="0 picks a free port")
@@ -555,42 +344,25 @@ def parse_args(argv):
     parser.add_argument("--auth-token", required=True)
     parser.add_argument("--api-key-sid")
     parser.add_argument("--api-key-secret")
-    parser.add_argument("--log", help="append each request to this file as a JSON line")
-    parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    add_log_options(parser)
     args = parser.parse_args(argv)
     if (args.api_key_sid is None) != (args.api_key_secret is None):
         parser.error("--api-key-sid and --api-key-secret go together")
     return args
 
 
-def stop(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv=None):
     args = parse_args(argv)
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+        server = MockServer(args.port, Handler, args.verbose)
     except OSError as e:
         print(f"twilio_mock.py: cannot listen on 127.0.0.1:{args.port}: {e}", file=sys.stderr)
         return 1
-    server.daemon_threads = True
-    server.verbose = args.verbose
     server.credentials = {(args.account_sid, args.auth_token)}
     if args.api_key_sid is not None:
         server.credentials.add((args.api_key_sid, args.api_key_secret))
     server.state = State(args.account_sid, args.log)
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    print(f"listening on {server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        server.state.close()
-    return 0
+    return serve(server, server.state, [f"listening on {server.server_address[1]}"])
 
 
 if __name__ == "__main__":
