@@ -165,7 +165,6 @@ static int
 open_store(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
 {
 	char	 err[512];
-
 	bool	 just_failed;
 
 	if (ctx->store != NULL)
