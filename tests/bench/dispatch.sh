@@ -102,14 +102,7 @@ wait_done() {
 
 # ---------------------------------------------------------------------------------------------
 
-MACHINE=$(machine)
-echo "$MACHINE" >&2
-LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-AUTH_TOKEN=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
-DB=$T/store.db
-CONF=$T/twhook.conf
-PORT=$(pick_port)
-build_trivial
+bench_environment
 say "starting the mock of Twilio's API"
 start_mock
 CONF_EXTRA=("account_sid = $ACCOUNT_SID" "api_base_url = $MOCK")

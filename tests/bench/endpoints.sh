@@ -185,14 +185,7 @@ bench_new() {
 
 # ---------------------------------------------------------------------------------------------
 
-MACHINE=$(machine)
-echo "$MACHINE" >&2
-LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-AUTH_TOKEN=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
-DB=$T/store.db
-CONF=$T/twhook.conf
-PORT=$(pick_port)
-build_trivial
+bench_environment
 write_conf
 say "the store: schema/sample.sql and $POOL pool workers"
 sample_store "$POOL"

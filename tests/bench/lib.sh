@@ -130,6 +130,19 @@ machine() {
 }
 
 # build_trivial: the baseline FastCGI responder, $T/trivial.
+# bench_environment: what a run starts from: MACHINE (printed on standard error), LOAD_START,
+# a fresh AUTH_TOKEN, DB and CONF in $T, a free PORT, and the trivial responder built.
+bench_environment() {
+	MACHINE=$(machine)
+	echo "$MACHINE" >&2
+	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+	AUTH_TOKEN=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+	DB=$T/store.db
+	CONF=$T/twhook.conf
+	PORT=$(pick_port)
+	build_trivial
+}
+
 build_trivial() {
 	cc -O2 -Wall -o "$T/trivial" "$HERE/trivial.c" -lfcgi || die "cannot build trivial.c"
 }
