@@ -23,9 +23,11 @@
 
 #include "twh_log.h"
 #include "twh_outbox.h"
+#include "twh_push.h"
 #include "twhook.h"
 
 #define BATCH		16
+#define REST_TIMEOUT_MS	20000
 #define IDLE_WAKE_S	60.0
 #define BUSY_PAUSE_S	1.0
 #define RECHECK_S	0.02
@@ -158,13 +160,19 @@ deliver_due(struct twh_store *store, struct twh_delivery *d)
 static int
 run(struct twh_conf *conf, struct twh_store *store, bool once)
 {
-	struct twh_delivery	 d = { conf, NULL, store };
+	struct twh_delivery	 d = { conf, NULL, store, NULL };
 	double			 next, wait_s, last_prune = 0;
 	bool			 recheck = false;
 	int			 inotify_fd = -1, interrupted, rc, failed = 0;
+	char			 err[512];
 
-	if ((d.http = twh_http_client_new(20000)) == NULL) {
+	if ((d.push = twh_push_open(conf, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "twhook: %s\n", err);
+		return 1;
+	}
+	if ((d.http = twh_http_client_new(REST_TIMEOUT_MS, conf->ca_file)) == NULL) {
 		twh_err("cannot set up libcurl");
+		twh_push_close(d.push);
 		return 1;
 	}
 	if (twh_store_jobs_interrupted(store, twh_now(), &interrupted) == TWH_STORE_OK &&
@@ -201,6 +209,7 @@ run(struct twh_conf *conf, struct twh_store *store, bool once)
 	if (inotify_fd != -1)
 		close(inotify_fd);
 	twh_http_client_free(d.http);
+	twh_push_close(d.push);
 	return once && failed ? 1 : 0;
 }
 
@@ -224,11 +233,9 @@ cmd_dispatch(struct twh_conf *conf, int argc, char *argv[])
 			return twhook_usage("dispatch");
 	if (optind != argc)
 		return twhook_usage("dispatch");
-	if (conf->api_key_sid == NULL && (conf->account_sid == NULL || conf->n_auth_tokens == 0)) {
-		fprintf(stderr, "twhook: %s: REST calls need account_sid and auth_token, or "
-		    "api_key_sid and api_key_secret\n", conf->path);
-		return 1;
-	}
+	if (conf->api_key_sid == NULL && (conf->account_sid == NULL || conf->n_auth_tokens == 0))
+		twh_warn("%s: no account_sid and auth_token (nor api_key_sid and api_key_secret): "
+		    "jobs that call Twilio's REST API will fail until they are set", conf->path);
 	if (twh_store_open(conf->database, &store, err, sizeof(err)) == -1) {
 		fprintf(stderr, "twhook: %s\n", err);
 		return 1;

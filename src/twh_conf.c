@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,7 +30,7 @@ struct conf_cursor {
 	const char	*key;
 	char		*err;
 	size_t		 errlen;
-	unsigned	 seen;	/* bit i: conf_keys[i] was given */
+	unsigned long	 seen;	/* bit i: conf_keys[i] was given */
 };
 
 static int conf_fail(struct conf_cursor *, const char *, ...)
@@ -239,6 +240,82 @@ set_push_webhook_secret(struct conf_cursor *c, const char *v)
 }
 
 static int
+set_ca_file(struct conf_cursor *c, const char *v)
+{
+	return conf_set_string(c, &c->conf->ca_file, v);
+}
+
+static int
+set_fcm_service_account(struct conf_cursor *c, const char *v)
+{
+	return conf_set_string(c, &c->conf->fcm_service_account, v);
+}
+
+static int
+set_fcm_url(struct conf_cursor *c, const char *v)
+{
+	return conf_set_url(c, &c->conf->fcm_url, v, false);
+}
+
+static int
+set_fcm_token_url(struct conf_cursor *c, const char *v)
+{
+	return conf_set_url(c, &c->conf->fcm_token_url, v, false);
+}
+
+/* A name made of letters, digits and PUNCT, of MIN to MAX characters, into *SLOT. */
+static int
+conf_set_name(struct conf_cursor *c, char **slot, const char *v, const char *punct,
+    size_t min, size_t max)
+{
+	size_t	 n = strlen(v), i;
+
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && (*punct == '\0' || strchr(punct, v[i]) == NULL))
+			break;
+	if (i < n || n < min || n > max)
+		return conf_fail(c, "expected %zu to %zu letters or digits%s%s, not '%s'", min, max,
+		    *punct != '\0' ? " or any of " : "", punct, v);
+	return conf_set_string(c, slot, v);
+}
+
+static int
+set_fcm_project(struct conf_cursor *c, const char *v)
+{
+	return conf_set_name(c, &c->conf->fcm_project, v, "-", 1, 100);
+}
+
+static int
+set_apns_key(struct conf_cursor *c, const char *v)
+{
+	return conf_set_string(c, &c->conf->apns_key, v);
+}
+
+static int
+set_apns_key_id(struct conf_cursor *c, const char *v)
+{
+	return conf_set_name(c, &c->conf->apns_key_id, v, "", 10, 10);
+}
+
+static int
+set_apns_team_id(struct conf_cursor *c, const char *v)
+{
+	return conf_set_name(c, &c->conf->apns_team_id, v, "", 10, 10);
+}
+
+static int
+set_apns_bundle_id(struct conf_cursor *c, const char *v)
+{
+	return conf_set_name(c, &c->conf->apns_bundle_id, v, ".-", 1, 155);
+}
+
+static int
+set_apns_url(struct conf_cursor *c, const char *v)
+{
+	return conf_set_url(c, &c->conf->apns_url, v, true);
+}
+
+static int
 set_trust_forwarded(struct conf_cursor *c, const char *v)
 {
 	return conf_set_bool(c, &c->conf->trust_forwarded, v);
@@ -269,9 +346,21 @@ static const struct conf_key {
 	{ "dispatch_give_up", false, set_dispatch_give_up },
 	{ "push_give_up", false, set_push_give_up },
 	{ "push_webhook_secret", false, set_push_webhook_secret },
+	{ "ca_file", false, set_ca_file },
+	{ "fcm_service_account", false, set_fcm_service_account },
+	{ "fcm_url", false, set_fcm_url },
+	{ "fcm_token_url", false, set_fcm_token_url },
+	{ "fcm_project", false, set_fcm_project },
+	{ "apns_key", false, set_apns_key },
+	{ "apns_key_id", false, set_apns_key_id },
+	{ "apns_team_id", false, set_apns_team_id },
+	{ "apns_bundle_id", false, set_apns_bundle_id },
+	{ "apns_url", false, set_apns_url },
 	{ "max_body", false, conf_set_max_body },
 	{ "log_level", false, conf_set_log_level },
 };
+_Static_assert(sizeof(conf_keys) / sizeof(conf_keys[0]) <= 8 * sizeof(unsigned long),
+    "a conf_cursor's seen has a bit per key");
 
 static int
 conf_set(struct conf_cursor *c, const char *key, const char *value)
@@ -282,9 +371,9 @@ conf_set(struct conf_cursor *c, const char *key, const char *value)
 	for (i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++) {
 		if (strcmp(key, conf_keys[i].name) != 0)
 			continue;
-		if (!conf_keys[i].repeatable && (c->seen & (1u << i)))
+		if (!conf_keys[i].repeatable && (c->seen & (1ul << i)))
 			return conf_fail(c, "given twice");
-		c->seen |= 1u << i;
+		c->seen |= 1ul << i;
 		return conf_keys[i].set(c, value);
 	}
 	return conf_fail(c, "unknown key (see twhook.conf(5))");
@@ -341,6 +430,12 @@ conf_check(struct conf_cursor *c)
 	if ((conf->api_key_sid == NULL) != (conf->api_key_secret == NULL)) {
 		snprintf(c->err, c->errlen, "%s: api_key_sid and api_key_secret go together: "
 		    "give both or neither", c->path);
+		return -1;
+	}
+	if (conf->apns_key != NULL && (conf->apns_key_id == NULL || conf->apns_team_id == NULL ||
+	    conf->apns_bundle_id == NULL)) {
+		snprintf(c->err, c->errlen, "%s: apns_key needs apns_key_id, apns_team_id and "
+		    "apns_bundle_id (the key's id, the team's, and the app's bundle id)", c->path);
 		return -1;
 	}
 	if (conf->validate_signature && conf->n_auth_tokens == 0) {
@@ -464,5 +559,15 @@ twh_conf_free(struct twh_conf *conf)
 	free(conf->api_key_sid);
 	free_secret(conf->api_key_secret);
 	free_secret(conf->push_webhook_secret);
+	free(conf->ca_file);
+	free(conf->fcm_service_account);
+	free(conf->fcm_url);
+	free(conf->fcm_token_url);
+	free(conf->fcm_project);
+	free(conf->apns_key);
+	free(conf->apns_key_id);
+	free(conf->apns_team_id);
+	free(conf->apns_bundle_id);
+	free(conf->apns_url);
 	memset(conf, 0, sizeof(*conf));
 }

@@ -27,6 +27,16 @@ struct twh_conf {
 	long			 dispatch_give_up;	/* seconds after which a job is dead */
 	long			 push_give_up;	/* the same for a call notification */
 	char			*push_webhook_secret;	/* signs deliveries to a relay */
+	char			*ca_file;	/* outbound HTTPS trusts these; NULL: the system's */
+	char			*fcm_service_account;	/* Google's JSON key file */
+	char			*fcm_url;	/* NULL: https://fcm.googleapis.com */
+	char			*fcm_token_url;	/* NULL: the key file's token_uri */
+	char			*fcm_project;	/* NULL: the key file's project_id */
+	char			*apns_key;	/* the .p8 file of an APNs auth key */
+	char			*apns_key_id;
+	char			*apns_team_id;
+	char			*apns_bundle_id;	/* the topic is this and ".voip" */
+	char			*apns_url;	/* NULL: https://api.push.apple.com */
 	size_t			 max_body;
 	enum twh_log_level	 log_level;
 };

@@ -16,12 +16,13 @@
 #define ANSWER_MAX	(256 * 1024)
 
 struct twh_http_client {
-	CURL	*curl;
-	long	 timeout_ms;
+	CURL		*curl;
+	long		 timeout_ms;
+	const char	*ca_file;	/* NULL: the system's certificate authorities */
 };
 
 struct twh_http_client *
-twh_http_client_new(long timeout_ms)
+twh_http_client_new(long timeout_ms, const char *ca_file)
 {
 	struct twh_http_client	*c;
 
@@ -32,6 +33,7 @@ twh_http_client_new(long timeout_ms)
 		return NULL;
 	}
 	c->timeout_ms = timeout_ms;
+	c->ca_file = ca_file;
 	return c;
 }
 
@@ -114,6 +116,7 @@ twh_http_client_call(struct twh_http_client *c, const struct twh_http_call *call
 	struct curl_slist	*headers;
 	CURLcode		 rc;
 	CURL			*curl = c->curl;
+	long			 timeout_ms = call->timeout_ms > 0 ? call->timeout_ms : c->timeout_ms;
 
 	memset(a, 0, sizeof(*a));
 	twh_buf_init(&a->body);
@@ -121,8 +124,13 @@ twh_http_client_call(struct twh_http_client *c, const struct twh_http_call *call
 	curl_easy_setopt(curl, CURLOPT_URL, call->url);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms < 5000 ? c->timeout_ms : 5000);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000);
+	if (c->ca_file != NULL)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca_file);
+	if (call->http2)
+		curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, strncmp(call->url, "https:", 6) == 0 ?
+		    CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "twhook/" PACKAGE_VERSION);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a->body);

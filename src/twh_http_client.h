@@ -2,6 +2,8 @@
 #ifndef TWH_HTTP_CLIENT_H
 #define TWH_HTTP_CLIENT_H
 
+#include <stdbool.h>
+
 #include "twh_buf.h"
 
 struct twh_http_client;
@@ -17,6 +19,8 @@ struct twh_http_call {
 	size_t		 body_len;
 	const char	*content_type;
 	const char	*const *headers;	/* more header lines, ended by NULL; or NULL */
+	bool		 http2;		/* HTTP/2 only (APNs): ALPN h2, or prior knowledge */
+	long		 timeout_ms;	/* 0: the client's */
 };
 
 struct twh_http_answer {
@@ -25,7 +29,7 @@ struct twh_http_answer {
 	char		 error[256];
 };
 
-struct twh_http_client	*twh_http_client_new(long timeout_ms);
+struct twh_http_client	*twh_http_client_new(long timeout_ms, const char *ca_file);
 void			 twh_http_client_free(struct twh_http_client *);
 int			 twh_http_client_call(struct twh_http_client *, const struct twh_http_call *,
 			    struct twh_http_answer *);

@@ -23,6 +23,7 @@
 #include "twh_log.h"
 #include "twh_outbox.h"
 #include "twh_params.h"
+#include "twh_push.h"
 
 #define DEFAULT_API_BASE	"https://conversations.twilio.com"
 
@@ -171,10 +172,15 @@ rest(struct twh_delivery *d, const char *method, const char *path, const char *f
 	struct twh_buf		 url;
 	int			 rc;
 
+	memset(a, 0, sizeof(*a));
+	if (conf->api_key_sid == NULL && (conf->account_sid == NULL || conf->n_auth_tokens == 0)) {
+		snprintf(a->error, sizeof(a->error), "REST calls need account_sid and auth_token, "
+		    "or api_key_sid and api_key_secret, in %s", conf->path);
+		return -1;
+	}
 	twh_buf_init(&url);
 	if (twh_buf_printf(&url, "%s%s", conf->api_base_url != NULL ? conf->api_base_url :
 	    DEFAULT_API_BASE, path) == -1) {
-		memset(a, 0, sizeof(*a));
 		snprintf(a->error, sizeof(a->error), "out of memory");
 		return -1;
 	}

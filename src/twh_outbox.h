@@ -24,10 +24,13 @@ int	 twh_outbox_push(struct twh_store *, const struct twh_conf *, const char *me
 int	 twh_outbox_unroutable(struct twh_store *, const char *conversation_sid,
 	    const char *why);
 
+struct twh_push;
+
 struct twh_delivery {
 	const struct twh_conf	*conf;
 	struct twh_http_client	*http;
 	struct twh_store	*store;	/* where a device that is gone loses its binding */
+	struct twh_push		*push;	/* FCM and APNs credentials and tokens (twh_push.h) */
 };
 
 /* What became of an attempt. */
@@ -36,9 +39,6 @@ enum twh_outcome {
 	TWH_OUTCOME_RETRY,
 	TWH_OUTCOME_DEAD
 };
-
-enum twh_outcome	 twh_push_deliver(struct twh_delivery *, struct twh_job *,
-			    struct json_object *payload, struct twh_buf *why);
 
 void	 twh_outbox_deliver(struct twh_delivery *, struct twh_job *);
 

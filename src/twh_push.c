@@ -1,36 +1,123 @@
 /*
- * twh_push.c: delivering a call notification (an outbox job of kind "push") to one binding.
- * The body is the webhook's, byte for byte: the Voice SDK on the device verifies it.
+ * twh_push.c: one attempt at a push job (a call notification for one binding), handed to the
+ * binding's transport, and what the transports share: the time limit of a call, the removal of
+ * a binding whose device is gone, and reading key files.
  *
- *   webhook  POST to the binding's address (the application's relay), signed:
- *              X-Twhook-Timestamp: <Unix seconds>
- *              X-Twhook-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>" under
- *                                  push_webhook_secret>
- *              Idempotency-Key: <the job's key, the same on every retry>
- *   fcm, apns  not built yet: such a job ends dead, saying so.
- *
- * A binding whose device is gone (the relay answers 410) is removed, and the job ends.  No
- * answer, 429 and 5xx are tried again until the job's time (push_give_up) runs out.
+ * A call rings for seconds only, so a push job's attempt waits PUSH_TIMEOUT_MS at most (less when
+ * the job's time, push_give_up, runs out sooner), and a job whose time ran out while no
+ * dispatcher ran ends dead rather than ringing a phone for a call long over.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
-#include "twh_base64.h"
 #include "twh_json.h"
 #include "twh_log.h"
-#include "twh_outbox.h"
+#include "twh_push_transport.h"
 
-struct push {
-	const char	*binding_id;
-	const char	*transport;
-	const char	*address;
-	const char	*body;
-	size_t		 body_len;
-};
+#define PUSH_TIMEOUT_MS	5000
+#define KEY_FILE_MAX	65536
+
+struct twh_push *
+twh_push_open(const struct twh_conf *conf, char *err, size_t errlen)
+{
+	struct twh_push	*push = calloc(1, sizeof(*push));
+
+	if (push == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((conf->fcm_service_account != NULL &&
+	    (push->fcm = twh_fcm_open(conf, err, errlen)) == NULL) ||
+	    (conf->apns_key != NULL && (push->apns = twh_apns_open(conf, err, errlen)) == NULL)) {
+		twh_push_close(push);
+		return NULL;
+	}
+	return push;
+}
+
+void
+twh_push_close(struct twh_push *push)
+{
+	if (push == NULL)
+		return;
+	twh_fcm_free(push->fcm);
+	twh_apns_free(push->apns);
+	free(push);
+}
+
+/* Zeroes and frees a buffer that held a secret. */
+void
+twh_push_wipe(struct twh_buf *b)
+{
+	if (b->data != NULL)
+		explicit_bzero(b->data, b->cap);
+	twh_buf_free(b);
+}
+
+/* Reads the key file PATH whole into TEXT; -1 with ERR saying why. */
+int
+twh_push_read_key_file(const char *path, struct twh_buf *text, char *err, size_t errlen)
+{
+	FILE	*fp = fopen(path, "rb");
+	char	 chunk[4096];
+	size_t	 n;
+	int	 rc = 0;
+
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		if (text->len + n > KEY_FILE_MAX || twh_buf_add(text, chunk, n) == -1)
+			rc = -1;
+	explicit_bzero(chunk, sizeof(chunk));
+	if (rc == 0 && (ferror(fp) || text->data == NULL))
+		rc = -1;
+	fclose(fp);
+	if (rc == -1) {
+		snprintf(err, errlen, "%s: cannot read it (empty, or over %d bytes?)", path,
+		    KEY_FILE_MAX);
+		twh_push_wipe(text);
+	}
+	return rc;
+}
+
+/* The device is gone: its binding goes, so that no later call tries it again. */
+enum twh_outcome
+twh_push_gone(struct twh_delivery *d, const struct push *p, const char *transport,
+    struct twh_buf *why)
+{
+	int	 rc = twh_store_binding_remove(d->store, p->binding_id);
+
+	twh_buf_printf(why, " (the device is gone: binding %s %s)", p->binding_id,
+	    rc == TWH_STORE_OK ? "removed" : rc == TWH_STORE_NOT_FOUND ? "already removed" :
+	    "NOT removed");
+	twh_warn("%s binding %s: the device is gone; %s", transport, p->binding_id,
+	    rc == TWH_STORE_ERROR ? "removing the binding failed" : "binding removed");
+	return TWH_OUTCOME_DEAD;
+}
+
+/*
+ * Makes CALL within the push job's time limit.  -1 when no answer came (WHY says so); else 0,
+ * with the status kept on the job.
+ */
+int
+twh_push_call(struct twh_delivery *d, const struct push *p, struct twh_http_call *call,
+    struct twh_http_answer *a, struct twh_buf *why)
+{
+	double	 left_ms = (p->job->give_up_at - twh_now()) * 1000;
+
+	call->timeout_ms = left_ms < 100 ? 100 : left_ms < PUSH_TIMEOUT_MS ? (long)left_ms :
+	    PUSH_TIMEOUT_MS;
+	if (twh_http_client_call(d->http, call, a) == -1) {
+		twh_buf_printf(why, "no answer from %s: %s", call->url, a->error);
+		return -1;
+	}
+	p->job->last_status = (int)a->status;
+	return 0;
+}
 
 static const char *
 member(struct json_object *o, const char *key)
@@ -41,102 +128,19 @@ member(struct json_object *o, const char *key)
 	    json_object_get_string(v) : NULL;
 }
 
-/* The device is gone: its binding goes, so that no later call tries it again. */
-static enum twh_outcome
-gone(struct twh_delivery *d, const struct push *p, struct twh_buf *why)
-{
-	int	 rc = twh_store_binding_remove(d->store, p->binding_id);
-
-	twh_buf_printf(why, " (the device is gone: binding %s %s)", p->binding_id,
-	    rc == TWH_STORE_OK ? "removed" : rc == TWH_STORE_NOT_FOUND ? "already removed" :
-	    "NOT removed");
-	twh_warn("%s binding %s: the device is gone; %s", p->transport, p->binding_id,
-	    rc == TWH_STORE_ERROR ? "removing the binding failed" : "binding removed");
-	return TWH_OUTCOME_DEAD;
-}
-
-/* The signature header of BODY at TIMESTAMP into LINE; -1 on failure. */
-static int
-webhook_signature(const char *secret, const char *timestamp, const struct push *p,
-    char *line, size_t size)
-{
-	unsigned char	 mac[EVP_MAX_MD_SIZE];
-	unsigned int	 len = 0;
-	char		 hex[2 * EVP_MAX_MD_SIZE + 1];
-	struct twh_buf	 signed_text;
-	int		 rc = -1;
-
-	twh_buf_init(&signed_text);
-	if (twh_buf_printf(&signed_text, "%s.", timestamp) == 0 &&
-	    twh_buf_add(&signed_text, p->body, p->body_len) == 0 &&
-	    HMAC(EVP_sha256(), secret, (int)strlen(secret),
-	    (const unsigned char *)signed_text.data, signed_text.len, mac, &len) != NULL) {
-		twh_hex_encode(mac, len, hex);
-		rc = snprintf(line, size, "X-Twhook-Signature: v1=%s", hex) < (int)size ? 0 : -1;
-	}
-	twh_buf_free(&signed_text);
-	return rc;
-}
-
-static enum twh_outcome
-deliver_webhook(struct twh_delivery *d, struct twh_job *job, const struct push *p,
-    struct twh_buf *why)
-{
-	char			 timestamp[32], ts_line[64], sig_line[160], key_line[1100];
-	const char		*headers[] = { ts_line, sig_line, key_line, NULL };
-	struct twh_http_call	 call;
-	struct twh_http_answer	 a;
-	enum twh_outcome	 o;
-	int			 rc;
-
-	if (d->conf->push_webhook_secret == NULL) {
-		twh_buf_printf(why, "push_webhook_secret is not set in %s: a relay cannot be "
-		    "sent unsigned notifications", d->conf->path);
-		return TWH_OUTCOME_DEAD;
-	}
-	snprintf(timestamp, sizeof(timestamp), "%lld", (long long)time(NULL));
-	snprintf(ts_line, sizeof(ts_line), "X-Twhook-Timestamp: %s", timestamp);
-	snprintf(key_line, sizeof(key_line), "Idempotency-Key: %s", job->idempotency_key);
-	if (webhook_signature(d->conf->push_webhook_secret, timestamp, p, sig_line,
-	    sizeof(sig_line)) == -1) {
-		twh_buf_printf(why, "signing the notification failed");
-		return TWH_OUTCOME_RETRY;
-	}
-	memset(&call, 0, sizeof(call));
-	call.method = "POST";
-	call.url = p->address;
-	call.body = p->body;
-	call.body_len = p->body_len;
-	call.content_type = "application/json";
-	call.headers = headers;
-	rc = twh_http_client_call(d->http, &call, &a);
-	if (rc == -1) {
-		twh_buf_printf(why, "no answer from %s: %s", p->address, a.error);
-		o = TWH_OUTCOME_RETRY;
-	} else if ((job->last_status = (int)a.status) >= 200 && a.status < 300)
-		o = TWH_OUTCOME_DONE;
-	else {
-		twh_buf_printf(why, "HTTP %ld: %.200s", a.status,
-		    a.body.data != NULL ? a.body.data : "");
-		o = a.status == 410 ? gone(d, p, why) :
-		    a.status == 429 || a.status >= 500 ? TWH_OUTCOME_RETRY : TWH_OUTCOME_DEAD;
-	}
-	twh_http_answer_free(&a);
-	return o;
-}
-
 /* One attempt at the push job JOB, whose PAYLOAD names the binding and holds the body. */
 enum twh_outcome
 twh_push_deliver(struct twh_delivery *d, struct twh_job *job, struct json_object *payload,
     struct twh_buf *why)
 {
 	struct json_object	*body;
+	const char		*transport = member(payload, "transport");
 	struct push		 p;
 
+	p.job = job;
 	p.binding_id = member(payload, "binding_id");
-	p.transport = member(payload, "transport");
 	p.address = member(payload, "address");
-	if (p.binding_id == NULL || p.transport == NULL || p.address == NULL ||
+	if (p.binding_id == NULL || transport == NULL || p.address == NULL ||
 	    !json_object_object_get_ex(payload, "body", &body) ||
 	    !json_object_is_type(body, json_type_string)) {
 		twh_buf_printf(why, "the push job's payload lacks binding_id, transport, address "
@@ -151,9 +155,12 @@ twh_push_deliver(struct twh_delivery *d, struct twh_job *job, struct json_object
 	}
 	p.body = json_object_get_string(body);
 	p.body_len = (size_t)json_object_get_string_len(body);
-	if (strcmp(p.transport, "webhook") == 0)
-		return deliver_webhook(d, job, &p, why);
-	twh_buf_printf(why, "the %s transport is not built yet: binding %s was not notified",
-	    p.transport, p.binding_id);
+	if (strcmp(transport, "webhook") == 0)
+		return twh_push_webhook(d, &p, why);
+	if (strcmp(transport, "fcm") == 0)
+		return twh_push_fcm(d, &p, why);
+	if (strcmp(transport, "apns") == 0)
+		return twh_push_apns(d, &p, why);
+	twh_buf_printf(why, "binding %s has the unknown transport '%s'", p.binding_id, transport);
 	return TWH_OUTCOME_DEAD;
 }

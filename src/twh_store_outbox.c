@@ -24,7 +24,7 @@ static const char sql_job_add[] =
     "next_attempt_at, give_up_at, ifnull(updated_at, created_at), ifnull(last_status, 0), last_error"
 static const char sql_jobs_due[] =
     "SELECT " JOB_COLUMNS " FROM outbox WHERE state IN ('queued', 'retrying') "
-    "AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2";
+    "AND next_attempt_at <= ?1 ORDER BY kind <> 'push', next_attempt_at LIMIT ?2";
 static const char sql_job_update[] =
     "UPDATE outbox SET state = ?2, attempts = ?3, next_attempt_at = ?4, updated_at = ?5, "
     "last_status = nullif(?6, 0), last_error = ?7 WHERE job_id = ?1";

@@ -33,6 +33,15 @@ main(void)
 	    "validate_signature = yes\n"
 	    "api_base_url = http://127.0.0.1:9000\n"
 	    "max_body = 2048\n"
+	    "ca_file = /etc/twhook/ca.pem\n"
+	    "fcm_service_account = /etc/twhook/firebase.json\n"
+	    "fcm_url = https://fcm.example.com/\n"
+	    "fcm_project = my-project-1\n"
+	    "apns_key = /etc/twhook/AuthKey_ABCDE12345.p8\n"
+	    "apns_key_id = ABCDE12345\n"
+	    "apns_team_id = TEAM012345\n"
+	    "apns_bundle_id = com.example.phone\n"
+	    "apns_url = https://api.sandbox.push.apple.com\n"
 	    "log_level = debug", err, sizeof(err)) == 0, "a full file parses%s%s",
 	    *err ? ": " : "", err);
 	is_str(c.database, "/var/lib/twhook/store.db", "database");
@@ -43,6 +52,9 @@ main(void)
 	ok(c.trust_forwarded && c.validate_signature, "booleans");
 	ok(c.max_body == 2048, "max_body");
 	ok(c.log_level == TWH_LOG_DEBUG, "log_level");
+	is_str(c.fcm_url, "https://fcm.example.com", "fcm_url, its trailing slash dropped");
+	is_str(c.apns_bundle_id, "com.example.phone", "apns_bundle_id");
+	ok(c.fcm_token_url == NULL && c.ca_file != NULL, "push keys");
 	twh_conf_free(&c);
 
 	ok(twh_conf_parse(&c, "t.conf", "database = x\nauth_token = t\n", err, sizeof(err)) == 0,
@@ -100,6 +112,21 @@ main(void)
 	    "dispatch_backoff_max_ms = 1000\n",
 	    "t.conf: dispatch_backoff_max_ms is smaller than dispatch_backoff_ms",
 	    "a backoff cap below the first backoff");
+	error_is("database = x\nauth_token = t\napns_key_id = ABC\n",
+	    "t.conf:3: key 'apns_key_id': expected 10 to 10 letters or digits, not 'ABC'",
+	    "an APNs key id that is not 10 characters");
+	error_is("database = x\nauth_token = t\napns_bundle_id = com.example/../x\n",
+	    "t.conf:3: key 'apns_bundle_id': expected 1 to 155 letters or digits or any of .-, "
+	    "not 'com.example/../x'", "a bundle id with a '/' (it goes into a header)");
+	error_is("database = x\nauth_token = t\nfcm_project = a/b\n",
+	    "t.conf:3: key 'fcm_project': expected 1 to 100 letters or digits or any of -, "
+	    "not 'a/b'", "an FCM project with a '/' (it goes into the URL's path)");
+	error_is("database = x\nauth_token = t\napns_url = https://api.push.apple.com/3\n",
+	    "t.conf:3: key 'apns_url': give scheme://host[:port] only, without a path: "
+	    "'https://api.push.apple.com/3'", "apns_url with a path");
+	error_is("database = x\nauth_token = t\napns_key = /k.p8\napns_key_id = ABCDEFGHIJ\n",
+	    "t.conf: apns_key needs apns_key_id, apns_team_id and apns_bundle_id (the key's id, "
+	    "the team's, and the app's bundle id)", "an APNs key without its team and bundle");
 	error_is("auth_token = t\n", "t.conf: no 'database' key: name the SQLite store",
 	    "no database");
 	error_is("database = x\n", "t.conf: no 'auth_token' key: every request would be refused "
