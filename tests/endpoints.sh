@@ -1,0 +1,91 @@
+# endpoints.sh: sourced after lib.sh by the tests that put the endpoints behind a real web
+# server (apache.test; lighttpd.test can use it too).  Requests go over HTTP with curl, signed
+# as Twilio signs them: the URL it calls (scheme, host, port, path and query), and the form
+# parameters or the body's SHA-256.  every_endpoint sends each of the nine endpoints a request
+# it answers and checks the answer (status, Content-Type, body) and what the endpoints that
+# write wrote; it expects the store setup_store made, with nothing written to it yet.
+
+# http_post URL SIGNATURE BODY [CURL OPTIONS]: POSTs BODY with that X-Twilio-Signature, as
+# Content-Type $CT (form-encoded by default) and with I-Twilio-Idempotency-Token $TOKEN when it
+# is set; sets status and ctype, the answer's body in $T/body and its head in $T/head.
+http_post() {
+	_url=$1 _sig=$2 _data=$3
+	shift 3
+	[ -z "${TOKEN:-}" ] || set -- "$@" -H "I-Twilio-Idempotency-Token: $TOKEN"
+	status=$(curl -s -o "$T/body" -D "$T/head" -w '%{http_code}' \
+	    -H "Content-Type: ${CT:-application/x-www-form-urlencoded}" \
+	    -H "X-Twilio-Signature: $_sig" --data-binary "$_data" "$@" "$_url")
+	ctype=$(tr -d '\r' < "$T/head" | sed -n 's/^Content-Type: //Ip' | tail -n 1)
+}
+
+# signed_post URL NAME=VALUE...: the form request of those parameters, signed for URL and
+# sent there.
+signed_post() {
+	_surl=$1
+	shift
+	http_post "$_surl" "$(sign "$_surl" "$@")" "$(form "$@")"
+}
+
+# signed_json URL FILE: FILE's bytes as an application/json body, signed as Twilio signs a
+# JSON body (the URL plus ?bodySHA256=HEX of the body) and sent to that URL.
+signed_json() {
+	_sum=$(sha256sum < "$2" | cut -d' ' -f1)
+	CT=application/json http_post "$1?bodySHA256=$_sum" \
+	    "$(sign --body "$2" "$1" 2> /dev/null)" "@$2"
+}
+
+# answer: the last answer as "STATUS CONTENT-TYPE BODY".
+answer() {
+	printf '%s %s %s' "$status" "$ctype" "$(cat "$T/body")"
+}
+
+# every_endpoint BASE WHERE: each endpoint, at BASE/twhook-NAME, answers a signed request
+# correctly; WHERE ("through lighttpd") ends each description.  Eleven assertions.
+every_endpoint() {
+	_b=$1 _w=$2
+	signed_post "$_b/twhook-crm" Location=GetCustomersList Worker=alice@example.com
+	is "$status $ctype $(json '[.objects.customers[].customer_id]')" \
+	    '200 application/json ["1","2","4"]' "twhook-crm $_w"
+	signed_post "$_b/twhook-outgoing" Location=GetProxyAddress Worker=alice@example.com \
+	    CustomerId=1 ChannelType=sms ChannelValue=+15555550101
+	is "$(answer)" '200 application/json {"proxy_address":"+15555550001"}' \
+	    "twhook-outgoing $_w"
+	signed_post "$_b/twhook-templates" Location=GetTemplatesByCustomerId \
+	    Worker=alice@example.com CustomerId=1
+	is "$status $ctype $(json '.[0].templates[0].content')" \
+	    '200 application/json "Hello Bobby Shaftoe, this is alice@example.com. How can I help you today?"' \
+	    "twhook-templates $_w"
+	signed_post "$_b/twhook-routing" ConversationSid=CH00000000000000000000000000000001 \
+	    MessagingBinding.Address=+15555550101
+	is "$(answer)" "200 application/json {}" "twhook-routing $_w"
+	is "$(sql "SELECT json_extract(payload, '$.identity') FROM outbox WHERE kind = 'add_participant'")" \
+	    alice@example.com "  and its job is queued: add alice to the conversation"
+	signed_post "$_b/twhook-conversations" EventType=onConversationAdd \
+	    MessagingBinding.Address=+15555550102
+	is "$status $ctype $(json .friendly_name)" '200 application/json "Dave Fader"' \
+	    "twhook-conversations $_w"
+	TOKEN=idem-token-0001 signed_post "$_b/twhook-proxy-callback" \
+	    interactionSid=KI00000000000000000000000000000001 interactionType=message \
+	    inboundResourceStatus=delivered
+	is "$status $ctype $(wc -c < "$T/body" | tr -d ' ')" "200 text/plain 0" \
+	    "twhook-proxy-callback $_w"
+	is "$(sql "SELECT interaction_sid || ' ' || idempotency_token FROM proxy_interactions")" \
+	    "KI00000000000000000000000000000001 idem-token-0001" \
+	    "  and the interaction is recorded, with its I-Twilio-Idempotency-Token"
+	signed_post "$_b/twhook-proxy-intercept" interactionSid=KI00000000000000000000000000000001 \
+	    interactionData='{"body":"Please send a WIRE transfer"}'
+	is "$status $ctype $(json .message)" \
+	    '403 application/json "blocked by intercept rule 1 (keyword)"' \
+	    "twhook-proxy-intercept $_w"
+	signed_post "$_b/twhook-proxy-out-of-session" To=+15555550000 From=+15555550101 \
+	    MessageSid=SM00000000000000000000000000000001 Body=Hello
+	is "$status $ctype $(tail -n 1 "$T/body")" \
+	    "200 application/xml <Response><Message>This conversation has ended. Reply to reach us again.</Message></Response>" \
+	    "twhook-proxy-out-of-session $_w"
+	printf '%s' '{"twi_account_sid":"AC00000000000000000000000000000000","twi_call_sid":"CA0123456789abcdef0123456789abcdef","twi_from":"client:bob","twi_to":"client:alice","twi_message_id":"WB0001","twi_message_type":"twilio.voice.call"}' \
+	    > "$T/notify.json"
+	signed_json "$_b/twhook-call-notify" "$T/notify.json"
+	is "$(answer) $(sql "SELECT idempotency_key FROM outbox WHERE kind = 'push'")" \
+	    '200 application/json {"queued":1} push:WB0001:BN00000000000000000000000000000001' \
+	    "twhook-call-notify $_w (JSON body, bodySHA256 in the query): one push queued"
+}
