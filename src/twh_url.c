@@ -4,6 +4,7 @@
  * trust_forwarded says so); the path and query always come from the raw REQUEST_URI, byte for byte.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "twh_conf.h"
 #include "twh_url.h"
@@ -132,13 +133,28 @@ add_origin_from_env(const struct twh_conf *conf, twh_getenv_fn *get, void *ctx,
 	return twh_buf_printf(out, "%s:%s", name, port);
 }
 
+/*
+ * The path and query of URI: itself, or, for a request line in absolute form
+ * ("POST http://host/path HTTP/1.1", which Apache passes on whole), what follows the host.
+ */
+static const char *
+origin_form(const char *uri)
+{
+	const char	*slash;
+
+	if (strncasecmp(uri, "http://", 7) != 0 && strncasecmp(uri, "https://", 8) != 0)
+		return uri;
+	slash = strchr(strstr(uri, "://") + 3, '/');
+	return slash != NULL ? slash : "/";
+}
+
 static int
 add_request_uri(twh_getenv_fn *get, void *ctx, struct twh_buf *out)
 {
 	const char	*uri, *script, *info, *query;
 
 	if ((uri = env(get, ctx, "REQUEST_URI")) != NULL)
-		return twh_buf_adds(out, uri);
+		return twh_buf_adds(out, origin_form(uri));
 	/* A CGI server that does not set REQUEST_URI: rebuild it from its parts. */
 	script = env(get, ctx, "SCRIPT_NAME");
 	info = env(get, ctx, "PATH_INFO");

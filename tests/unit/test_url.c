@@ -72,6 +72,10 @@ main(void)
 	memset(&conf, 0, sizeof(conf));
 	public(&conf, (const char *const[]){ "HTTP_HOST=h.example:8080", "REQUEST_URI=/crm?a=%20",
 	    NULL }, "http://h.example:8080/crm?a=%20", "HTTP_HOST and the raw REQUEST_URI");
+	public(&conf, (const char *const[]){ "HTTP_HOST=h.example", "REQUEST_URI=HTTP://h.example/crm?a=1",
+	    NULL }, "http://h.example/crm?a=1", "a request line in absolute form: its path and query");
+	public(&conf, (const char *const[]){ "HTTP_HOST=h.example", "REQUEST_URI=https://h.example",
+	    NULL }, "http://h.example/", "an absolute form without a path: /");
 	public(&conf, (const char *const[]){ "HTTPS=on", "HTTP_HOST=h.example",
 	    "REQUEST_URI=/crm", NULL }, "https://h.example/crm", "HTTPS=on");
 	public(&conf, (const char *const[]){ "SERVER_NAME=h.example", "SERVER_PORT=81",
