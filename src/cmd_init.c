@@ -32,5 +32,8 @@ cmd_init(struct twh_conf *conf, int argc, char *argv[])
 		    "    or edit the tables with:  sqlite3 %s\n"
 		    "  - try an endpoint:  twhook request crm Location=GetCustomersList "
 		    "Worker=you@example.com\n", conf->database, conf->database);
+	if (from == 0 && twh_conf_require_auth_token(conf, err, sizeof(err)) == -1)
+		printf("  - set auth_token in %s (Twilio Console, Account Info):\n"
+		    "    until then every endpoint refuses to start\n", conf->path);
 	return 0;
 }

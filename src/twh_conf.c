@@ -438,12 +438,21 @@ conf_check(struct conf_cursor *c)
 		    "apns_bundle_id (the key's id, the team's, and the app's bundle id)", c->path);
 		return -1;
 	}
-	if (conf->validate_signature && conf->n_auth_tokens == 0) {
-		snprintf(c->err, c->errlen, "%s: no 'auth_token' key: every request would be refused "
-		    "(copy the auth token from the Twilio console)", c->path);
-		return -1;
-	}
 	return 0;
+}
+
+/*
+ * -1 with ERR set when CONF checks signatures without a token to check them with: an endpoint
+ * would refuse every request.  (twhook(1) can do much without one, `twhook init` first.)
+ */
+int
+twh_conf_require_auth_token(const struct twh_conf *conf, char *err, size_t errlen)
+{
+	if (!conf->validate_signature || conf->n_auth_tokens > 0)
+		return 0;
+	snprintf(err, errlen, "%s: no 'auth_token' key: every request would be refused (copy the "
+	    "auth token from the Twilio console)", conf->path);
+	return -1;
 }
 
 /* Parses TEXT as if read from PATH; on error fills ERR and leaves CONF empty. */

@@ -45,6 +45,7 @@ const char	*twh_conf_default_path(void);
 int		 twh_conf_load(struct twh_conf *, const char *path, char *err, size_t errlen);
 int		 twh_conf_parse(struct twh_conf *, const char *path, const char *text,
 		    char *err, size_t errlen);
+int		 twh_conf_require_auth_token(const struct twh_conf *, char *err, size_t errlen);
 void		 twh_conf_free(struct twh_conf *);
 
 #endif

@@ -366,8 +366,10 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 	}
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.endpoint = endpoint;
-	if (twh_conf_load(&ctx.conf, NULL, err, sizeof(err)) == -1) {
+	if (twh_conf_load(&ctx.conf, NULL, err, sizeof(err)) == -1 ||
+	    twh_conf_require_auth_token(&ctx.conf, err, sizeof(err)) == -1) {
 		twh_err("%s", err);
+		twh_conf_free(&ctx.conf);
 		return 1;
 	}
 	twh_log_set_level(ctx.conf.log_level);

@@ -129,8 +129,12 @@ main(void)
 	    "the team's, and the app's bundle id)", "an APNs key without its team and bundle");
 	error_is("auth_token = t\n", "t.conf: no 'database' key: name the SQLite store",
 	    "no database");
-	error_is("database = x\n", "t.conf: no 'auth_token' key: every request would be refused "
-	    "(copy the auth token from the Twilio console)", "no auth token");
+	ok(twh_conf_parse(&c, "t.conf", "database = x\n", err, sizeof(err)) == 0 &&
+	    twh_conf_require_auth_token(&c, err, sizeof(err)) == -1, "no auth token: parsed, "
+	    "but not enough for an endpoint");
+	is_str(err, "t.conf: no 'auth_token' key: every request would be refused "
+	    "(copy the auth token from the Twilio console)", "  saying so");
+	twh_conf_free(&c);
 
 	ok(twh_conf_load(&c, "/nonexistent/twhook.conf", err, sizeof(err)) == -1 &&
 	    strstr(err, "/nonexistent/twhook.conf: cannot read the configuration") == err,
