@@ -1,7 +1,7 @@
 # lib.sh: the shell functions the benchmarks in this folder share (run.sh, endpoints.sh,
-# dispatch.sh, proxy.sh); README.md in this folder says what each measures.  Sourced by bash
-# scripts that run under `set -euo pipefail` with LC_ALL=C.  The sourcing script
-# sets BUILD, HERE, TWHOOK, duration (wrk's seconds, for bench) and, before it starts lighttpd
+# dispatch.sh, proxy.sh, push.sh); README.md in this folder says what each measures.  Sourced
+# by bash scripts that run under `set -euo pipefail` with LC_ALL=C.  The sourcing script sets
+# BUILD, HERE, TWHOOK, duration (wrk's seconds, for bench) and, before it starts lighttpd
 # or sends a request, DB, CONF, PORT and AUTH_TOKEN; everything it starts in the background
 # goes in BG_PIDS (or through run_child), so that cleanup stops it on exit, Ctrl-C included.
 
@@ -194,14 +194,36 @@ request() {
 	    "${hdrs[@]}" --data-binary "$body" "$ORIGIN$path") || STATUS=000
 }
 
+# body_url PATH FILE: PATH with bodySHA256 (the SHA-256 of FILE's bytes, in hex) added to its
+# query, as Twilio adds it to the URL of a request whose body is not a form.
+body_url() {
+	local sep='?'
+	[[ $1 != *\?* ]] || sep='&'
+	printf '%s%sbodySHA256=%s' "$1" "$sep" "$(sha256sum < "$2" | cut -d' ' -f1)"
+}
+
+# request_json PATH FILE: POSTs FILE's bytes as application/json to PATH, signed as Twilio signs
+# a JSON body (`twhook sign --body`: the URL with bodySHA256 in its query, signed alone), with
+# the headers in REQ_HEADERS; the answer as request leaves it.
+request_json() {
+	local path=$1 file=$2 sig h hdrs=()
+	sig=$("$TWHOOK" -c "$CONF" sign --body "$file" "$ORIGIN$path" 2> /dev/null) ||
+	    die "twhook sign --body failed"
+	for h in "${REQ_HEADERS[@]}"; do hdrs+=(-H "$h"); done
+	STATUS=$(curl -sS --max-time 300 -o "$T/body" -D "$T/headers" -w '%{http_code}' -X POST \
+	    -H 'Content-Type: application/json' -H "X-Twilio-Signature: $sig" \
+	    "${hdrs[@]}" --data-binary "@$file" "$ORIGIN$(body_url "$path" "$file")") || STATUS=000
+}
+
 # Scenarios: SC_PATH, SC_PARAMS (one NAME=VALUE a line), SC_CHECK (a jq program that must be
 # true of the answer, with the jq options in SC_ARGS, e.g. "--arg id C0000007"), SC_NOTE (said
 # with the figures) and, optionally, SC_HEADERS (extra request headers, one "Name: value" a line),
 # SC_LUA (a wrk script of its own instead of one that sends the scenario's request), SC_STATUS
 # (the HTTP status every answer must have, 200 unless set) and SC_VERIFY (a command that checks
 # the answer instead of SC_CHECK's jq: run with the scenario's name as its last argument, the
-# answer in $T/body and its headers in $T/headers; true when the answer is right).
-declare -A SC_PATH SC_PARAMS SC_CHECK SC_ARGS SC_NOTE SC_HEADERS SC_LUA SC_STATUS SC_VERIFY
+# answer in $T/body and its headers in $T/headers; true when the answer is right) and SC_BODY (a
+# JSON body sent instead of SC_PARAMS' form: application/json, signed as request_json signs it).
+declare -A SC_PATH SC_PARAMS SC_CHECK SC_ARGS SC_NOTE SC_HEADERS SC_LUA SC_STATUS SC_VERIFY SC_BODY
 
 scenario() { # NAME PATH CHECK ARGS NOTE PARAM...
 	local name=$1
@@ -214,8 +236,8 @@ scenario() { # NAME PATH CHECK ARGS NOTE PARAM...
 }
 
 # check NAME: sends scenario NAME once and fails loudly unless it answers 200 (or its SC_STATUS)
-# and right.  Each "@SEQ@" in its parameters and headers becomes CHECK_SEQ, counted up for every
-# check: a way to make each check a new delivery.
+# and right.  Each "@SEQ@" in its parameters, JSON body and headers becomes CHECK_SEQ, counted
+# up for every check: a way to make each check a new delivery.
 CHECK_SEQ=0
 check() {
 	local name=$1 params args seq want=${SC_STATUS[$1]:-200} verify ok what=JSON
@@ -228,7 +250,13 @@ check() {
 	    mapfile -t REQ_HEADERS <<< "${SC_HEADERS[$name]//@SEQ@/$seq}"
 	# shellcheck disable=SC2206
 	args=(${SC_ARGS[$name]})
-	request "${SC_PATH[$name]}" "${params[@]}"
+	if [ -n "${SC_BODY[$name]:-}" ]; then
+		printf '%s' "${SC_BODY[$name]//@SEQ@/$seq}" > "$T/check.json"
+		params=("$(cat "$T/check.json")")
+		request_json "${SC_PATH[$name]}" "$T/check.json"
+	else
+		request "${SC_PATH[$name]}" "${params[@]}"
+	fi
 	REQ_HEADERS=()
 	ok=false
 	if [ "$STATUS" = "$want" ]; then
@@ -247,6 +275,36 @@ check() {
 		tail -n 20 "$T/lighttpd.log" >&2 2>/dev/null || true
 		die "scenario $name did not answer $want with the expected $what"
 	fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# The dispatcher (dispatch.sh and push.sh; dispatch.sh has its own copies of these).
+
+DISPATCH_PID=
+# start_dispatcher: `twhook dispatch`, the daemon, on $CONF, its log in $T/dispatch.err.
+start_dispatcher() {
+	"$TWHOOK" -c "$CONF" dispatch 2> "$T/dispatch.err" &
+	DISPATCH_PID=$!
+	BG_PIDS+=("$DISPATCH_PID")
+	sleep 0.2
+	kill -0 "$DISPATCH_PID" 2>/dev/null ||
+	    die "twhook dispatch stopped: $(cat "$T/dispatch.err")"
+}
+
+# cpu_ticks PID: the user and system CPU time PID has used, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# pending: the jobs not finished yet.
+pending() { q "SELECT count(*) FROM outbox WHERE state IN ('queued', 'retrying', 'delivering')"; }
+
+# wait_done SECONDS: until no job is pending; false when some still are after SECONDS.
+wait_done() {
+	local i
+	for i in $(seq $(($1 * 10))); do
+		[ "$(pending)" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -347,7 +405,18 @@ bench() {
 	mapfile -t params <<< "${SC_PARAMS[$name]}"
 	check "$name"
 	lua=${SC_LUA[$name]:-$T/$name.lua}
-	if [ -z "${SC_LUA[$name]:-}" ]; then
+	if [ -z "${SC_LUA[$name]:-}" ] && [ -n "${SC_BODY[$name]:-}" ]; then
+		printf '%s' "${SC_BODY[$name]}" > "$T/$name.json"
+		sig=$("$TWHOOK" -c "$CONF" sign --body "$T/$name.json" "$ORIGIN${SC_PATH[$name]}" \
+		    2> /dev/null)
+		cat > "$lua" <<-LUA
+		wrk.method = "POST"
+		wrk.path = "$(body_url "${SC_PATH[$name]}" "$T/$name.json")"
+		wrk.body = [==[${SC_BODY[$name]}]==]
+		wrk.headers["Content-Type"] = "application/json"
+		wrk.headers["X-Twilio-Signature"] = "$sig"
+		LUA
+	elif [ -z "${SC_LUA[$name]:-}" ]; then
 		sig=$("$TWHOOK" -c "$CONF" sign "$ORIGIN${SC_PATH[$name]}" "${params[@]}")
 		body=$(form_encode "${params[@]}")
 		cat > "$lua" <<-LUA
@@ -356,11 +425,11 @@ bench() {
 		wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 		wrk.headers["X-Twilio-Signature"] = "$sig"
 		LUA
-		if [ -n "${SC_HEADERS[$name]:-}" ]; then
-			while IFS= read -r h; do
-				lua_header "$h"
-			done <<< "${SC_HEADERS[$name]}" >> "$lua"
-		fi
+	fi
+	if [ -z "${SC_LUA[$name]:-}" ] && [ -n "${SC_HEADERS[$name]:-}" ]; then
+		while IFS= read -r h; do
+			lua_header "$h"
+		done <<< "${SC_HEADERS[$name]}" >> "$lua"
 	fi
 	say "$store: $name (${SC_NOTE[$name]})"
 	if ! run_child "$out" wrk -t2 -c32 -d"${duration}s" --latency --timeout 30s \
@@ -417,6 +486,14 @@ prepare() {
 	python3 "$HERE/sign_requests.py" --url "$url" --auth-token "$AUTH_TOKEN" --count "$count" \
 	    --token-prefix "$prefix" "$@" > "$T/$name.req" || die "sign_requests.py failed"
 	[ "$(wc -l < "$T/$name.req")" = "$count" ] || die "sign_requests.py wrote too little"
+	prepared_lua "$name" application/x-www-form-urlencoded
+}
+
+# prepared_lua NAME CONTENT-TYPE: $T/NAME.lua, wrk's script that sends each request of
+# $T/NAME.req once (prepare, prepare_json), with that Content-Type, to the path of the line's
+# fourth field, else scenario NAME's path; SC_LUA[NAME] is set to it.
+prepared_lua() {
+	local name=$1 ctype=$2
 	cat > "$T/$name.lua" <<-LUA
 	-- written by tests/bench/$PROG: each of the $THREADS threads sends its share of the
 	-- prepared requests in $T/$name.req, each once (then "wrapped" counts a new round).
@@ -431,10 +508,11 @@ prepare() {
 	   local i = 0
 	   for line in io.lines("$T/$name.req") do
 	      if i % $THREADS == id then
-	         local sig, body, token = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)$")
-	         reqs[#reqs + 1] = wrk.format("POST", "${SC_PATH[$name]}", {
+	         local sig, body, token, path =
+	            line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t?([^\t]*)$")
+	         reqs[#reqs + 1] = wrk.format("POST", path ~= "" and path or "${SC_PATH[$name]}", {
 	            ["Host"] = wrk.headers["Host"],
-	            ["Content-Type"] = "application/x-www-form-urlencoded",
+	            ["Content-Type"] = "$ctype",
 	            ["X-Twilio-Signature"] = sig,
 	            ["I-Twilio-Idempotency-Token"] = token,
 	         }, body)
@@ -476,6 +554,104 @@ check_signer() {
 		[ "$sig" = "$(sed -n "$((n + 1))s/\t.*//p" "$T/$name.req")" ] ||
 		    die "sign_requests.py and twhook sign disagree on request $n of $name"
 	done
+}
+
+# prepare_json NAME TOKEN-PREFIX BODIES: as prepare, for a scenario whose requests are JSON: each
+# line of the file BODIES (no tab in it) is a request's body, signed as Twilio signs a JSON body:
+# bodySHA256 added to the URL's query, and the URL alone signed (sign_requests.py's HMAC with no
+# parameters).  The lines of $T/NAME.req have a fourth field, that path and query; the
+# idempotency tokens are prepare's.  check_json_signer compares a few with `twhook sign --body`.
+prepare_json() {
+	local name=$1 prefix=$2 bodies=$3
+	python3 - "$HERE" "$ORIGIN" "${SC_PATH[$name]}" "$AUTH_TOKEN" "$prefix" "$bodies" \
+	    > "$T/$name.req" <<-'PY' || die "signing the JSON requests of $name failed"
+	import hashlib
+	import sys
+	here, origin, path, token, prefix, bodies = sys.argv[1:]
+	sys.path.insert(0, here)
+	from sign_requests import signature
+	sep = "&" if "?" in path else "?"
+	with open(bodies, encoding="utf-8") as f:
+	    for n, line in enumerate(f):
+	        body = line.rstrip("\n")
+	        if "\t" in body:
+	            sys.exit(f"{bodies}:{n + 1}: a tab in the body")
+	        url = f"{path}{sep}bodySHA256={hashlib.sha256(body.encode()).hexdigest()}"
+	        sig = signature(token, origin + url, [])
+	        sys.stdout.write(f"{sig}\t{body}\t{prefix}-0000-4000-8000-{n:012x}\t{url}\n")
+	PY
+	[ "$(wc -l < "$T/$name.req")" = "$(wc -l < "$bodies")" ] ||
+	    die "signing the JSON requests of $name wrote too little"
+	prepared_lua "$name" application/json
+}
+
+# check_json_signer NAME: prepare_json signs as `twhook sign --body` does: the first three
+# requests prepared for NAME, their signature and their path.
+check_json_signer() {
+	local name=$1 n sig
+	for n in 1 2 3; do
+		sed -n "${n}p" "$T/$name.req" | cut -f2 | tr -d '\n' > "$T/signer.json"
+		sig=$("$TWHOOK" -c "$CONF" sign --body "$T/signer.json" "$ORIGIN${SC_PATH[$name]}" \
+		    2> /dev/null)
+		[ "$sig	$(body_url "${SC_PATH[$name]}" "$T/signer.json")" = \
+		    "$(sed -n "${n}p" "$T/$name.req" | cut -f1,4)" ] ||
+		    die "prepare_json and twhook sign --body disagree on request $n of $name"
+	done
+}
+
+# pace_json URL RATE FILE: pace_requests.py for the JSON requests that prepare_json wrote in
+# FILE: the same schedule, connections and output, but each body is posted as application/json
+# to the path of its fourth field (URL's path with bodySHA256), and each output line starts
+# with the body's twi_message_id (where pace_requests.py puts the form's ConversationSid).
+# pace_requests.py itself knows only forms: this adapts it rather than copying its loop.
+pace_json() {
+	local url=$1 rate=$2 file=$3 py
+	cut -f1-3 "$file" > "$file.3"
+	py=$(cat <<-'PY'
+	import http.client
+	import json
+	import sys
+	here, url, rate, file = sys.argv[1:]
+	sys.path.insert(0, here)
+	import pace_requests
+	paths = {}
+	with open(file, encoding="utf-8") as f:
+	    for line in f:
+	        sig, body, token, path = line.rstrip("\n").split("\t")
+	        paths[body.encode()] = path
+	class JsonConnection(http.client.HTTPConnection):
+	    def request(self, method, url, body=None, headers={}, **kw):
+	        headers = dict(headers, **{"Content-Type": "application/json"})
+	        super().request(method, paths[body], body=body, headers=headers, **kw)
+	http.client.HTTPConnection = JsonConnection
+	pace_requests.parse_qs = lambda body: {
+	    "ConversationSid": [json.loads(body).get("twi_message_id", "")]}
+	sys.argv = ["pace_requests.py", "--url", url, "--rate", rate, "--requests", file + ".3"]
+	sys.exit(pace_requests.main())
+	PY
+	)
+	# In a subshell of its own (run_child), python takes its place: cleanup's kill reaches it.
+	if [ "$BASHPID" != "$$" ]; then
+		exec python3 -c "$py" "$HERE" "$url" "$rate" "$file"
+	fi
+	python3 -c "$py" "$HERE" "$url" "$rate" "$file"
+}
+
+# percentiles DB: for the view d (what, o, ms) of the sqlite3 database DB, one line per what, in
+# the order of o: what, then p50, p90, p99 and max of ms (2 decimals) and the count, separated by
+# tabs; percentiles by nearest rank.  (dispatch.sh has its own copy of this query.)
+percentiles() {
+	sqlite3 -batch "$1" <<-SQL
+	.mode tabs
+	WITH r AS (SELECT what, o, ms, row_number() OVER (PARTITION BY what ORDER BY ms) AS k,
+	    count(*) OVER (PARTITION BY what) AS n FROM d)
+	SELECT what,
+	    printf('%.2f', max(CASE WHEN k = (50 * n + 99) / 100 THEN ms END)),
+	    printf('%.2f', max(CASE WHEN k = (90 * n + 99) / 100 THEN ms END)),
+	    printf('%.2f', max(CASE WHEN k = (99 * n + 99) / 100 THEN ms END)),
+	    printf('%.2f', max(ms)), n
+	FROM r GROUP BY what ORDER BY min(o);
+	SQL
 }
 
 # prepared_wrapped: how many times the last run of wrk (bench) started over the prepared
