@@ -125,6 +125,9 @@ main(int argc, char *argv[])
 		.handle = notify,
 		.writes = true,
 		.natural_key = notification_key,
+		/* Its jobs are worthless once the call has stopped ringing (push_give_up):
+		   a power cut would outlast them anyway. */
+		.perishable = true,
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

@@ -161,6 +161,22 @@ elapsed_ms(const struct timespec *start)
 	    (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
+/* Opens the store for CTX's endpoint: 0, or -1 with why in ERR. */
+static int
+connect_store(struct twh_ctx *ctx, char *err, size_t errlen)
+{
+	if (twh_store_open(ctx->conf.database, &ctx->store, err, errlen) == -1)
+		return -1;
+	if (ctx->endpoint->perishable && twh_store_set_synchronous(ctx->store, false) !=
+	    TWH_STORE_OK) {
+		snprintf(err, errlen, "%s: %s", ctx->conf.database, twh_store_error(ctx->store));
+		twh_store_close(ctx->store);
+		ctx->store = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 open_store(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
 {
@@ -172,8 +188,7 @@ open_store(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respon
 	/* A CGI run whose start just failed to open it would only wait out a lock again. */
 	just_failed = ctx->store_failed.tv_sec != 0 && elapsed_ms(&ctx->store_failed) < 1000.0;
 	ctx->store_failed.tv_sec = 0;
-	if (just_failed || twh_store_open(ctx->conf.database, &ctx->store, err,
-	    sizeof(err)) == -1) {
+	if (just_failed || connect_store(ctx, err, sizeof(err)) == -1) {
 		if (!just_failed)
 			twh_err("%s", err);
 		twh_response_error(res, 503, "the store is unavailable");
@@ -377,7 +392,7 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 		twh_warn("validate_signature = no in %s: requests are NOT authenticated",
 		    ctx.conf.path);
 	/* A store that cannot be opened now is retried by each request, which answers 503 meanwhile. */
-	if (twh_store_open(ctx.conf.database, &ctx.store, err, sizeof(err)) == -1) {
+	if (connect_store(&ctx, err, sizeof(err)) == -1) {
 		twh_err("%s", err);
 		clock_gettime(CLOCK_MONOTONIC, &ctx.store_failed);
 	}

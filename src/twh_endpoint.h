@@ -51,6 +51,10 @@ struct twh_endpoint {
 	twh_natural_key			*natural_key;	/* may be NULL */
 	twh_handler			*store_down;	/* answers instead of 503 when the
 							   store cannot be had; may be NULL */
+	bool				 perishable;	/* its writes are worthless
+							   once a minute has passed, so its
+							   commits do not wait for the disk
+							   (twh_store_set_synchronous) */
 	bool				 own_transactions;
 							/* the handler begins and ends its
 							   own (one-row writes need none) */

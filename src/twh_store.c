@@ -486,6 +486,22 @@ twh_store_begin_read(struct twh_store *s)
 	return exec_cached(s, sql_begin_read, "starting a read transaction");
 }
 
+/*
+ * Whether the commits that follow wait for the disk (FULL, the default) or not (NORMAL): in
+ * WAL mode an unsynced commit survives a crash of any process, and only a power cut or an
+ * operating system crash may lose the last ones.  For records, and for writes that are
+ * worthless by the time the machine could be up again.
+ */
+int
+twh_store_set_synchronous(struct twh_store *s, bool full)
+{
+	static const char	sync_full[] = "PRAGMA synchronous = FULL";
+	static const char	sync_normal[] = "PRAGMA synchronous = NORMAL";
+
+	return exec_cached(s, full ? sync_full : sync_normal,
+	    "setting how commits wait for the disk");
+}
+
 int
 twh_store_commit(struct twh_store *s)
 {

@@ -32,6 +32,7 @@ int		 twh_store_tokenize(struct twh_store *, const char *text,
 int		 twh_store_begin(struct twh_store *);
 int		 twh_store_begin_read(struct twh_store *);
 int		 twh_store_commit(struct twh_store *);
+int		 twh_store_set_synchronous(struct twh_store *, bool full);
 void		 twh_store_rollback(struct twh_store *);
 
 /* Customers (twh_store_customers.c). */

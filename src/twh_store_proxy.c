@@ -34,8 +34,6 @@ static const char sql_rules_version[] =
     "SELECT version FROM intercept_rules_version";
 static const char sql_keyword_rules[] =
     "SELECT rowid, pattern FROM intercept_rules WHERE kind = 'keyword' ORDER BY rowid";
-static const char sql_sync_normal[] = "PRAGMA synchronous = NORMAL";
-static const char sql_sync_full[] = "PRAGMA synchronous = FULL";
 static const char sql_intercept_insert[] =
     "INSERT INTO proxy_intercepts (interaction_sid, session_sid, participant_sid, identifier, "
     "verdict, rule_rowid, rule_kind, rule_pattern, note, idempotency_token) "
@@ -216,16 +214,6 @@ twh_store_keyword_rules(struct twh_store *s, int (*each)(void *, long long, cons
 }
 
 static int
-set_sync(struct twh_store *s, const char *sql)
-{
-	sqlite3_stmt	*st;
-
-	if ((st = twh_store_stmt(s, sql)) == NULL)
-		return TWH_STORE_ERROR;
-	return twh_store_step_done(s, st, "setting how commits wait for the disk");
-}
-
-static int
 insert_intercept(struct twh_store *s, const struct twh_intercept *d, bool *recorded)
 {
 	const struct twh_intercept_rule	*r = d->rule;
@@ -269,10 +257,10 @@ twh_store_intercept_record(struct twh_store *s, const struct twh_intercept *d, b
 	int	 rc;
 
 	*recorded = false;
-	if (set_sync(s, sql_sync_normal) != TWH_STORE_OK)
+	if (twh_store_set_synchronous(s, false) != TWH_STORE_OK)
 		return TWH_STORE_ERROR;
 	rc = insert_intercept(s, d, recorded);
-	if (set_sync(s, sql_sync_full) != TWH_STORE_OK)
+	if (twh_store_set_synchronous(s, true) != TWH_STORE_OK)
 		rc = TWH_STORE_ERROR;
 	return rc;
 }
