@@ -240,6 +240,32 @@ set_push_webhook_secret(struct conf_cursor *c, const char *v)
 }
 
 static int
+set_delivery_log(struct conf_cursor *c, const char *v)
+{
+	return conf_set_string(c, &c->conf->delivery_log, v);
+}
+
+static int
+set_delivery_log_days(struct conf_cursor *c, const char *v)
+{
+	return conf_set_number(c, &c->conf->delivery_log_days, v, 0, 3650);
+}
+
+static int
+set_delivery_log_params(struct conf_cursor *c, const char *v)
+{
+	static const char *const names[] = { "redacted", "all", "none" };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(v, names[i]) == 0) {
+			c->conf->delivery_log_params = (enum twh_log_params)i;
+			return 0;
+		}
+	return conf_fail(c, "expected redacted, all or none, not '%s'", v);
+}
+
+static int
 set_ca_file(struct conf_cursor *c, const char *v)
 {
 	return conf_set_string(c, &c->conf->ca_file, v);
@@ -357,6 +383,9 @@ static const struct conf_key {
 	{ "apns_bundle_id", false, set_apns_bundle_id },
 	{ "apns_url", false, set_apns_url },
 	{ "max_body", false, conf_set_max_body },
+	{ "delivery_log", false, set_delivery_log },
+	{ "delivery_log_days", false, set_delivery_log_days },
+	{ "delivery_log_params", false, set_delivery_log_params },
 	{ "log_level", false, conf_set_log_level },
 };
 _Static_assert(sizeof(conf_keys) / sizeof(conf_keys[0]) <= 8 * sizeof(unsigned long),
@@ -412,6 +441,18 @@ conf_line(struct conf_cursor *c, char *line)
 	return conf_set(c, key, value);
 }
 
+/* The delivery log's directory by default: beside the store, named after it. */
+static int
+default_delivery_log(struct twh_conf *conf)
+{
+	size_t	 n = strlen(conf->database) + sizeof("-deliveries");
+
+	if ((conf->delivery_log = malloc(n)) == NULL)
+		return -1;
+	snprintf(conf->delivery_log, n, "%s-deliveries", conf->database);
+	return 0;
+}
+
 static int
 conf_check(struct conf_cursor *c)
 {
@@ -420,6 +461,10 @@ conf_check(struct conf_cursor *c)
 	c->key = NULL;
 	if (conf->database == NULL) {
 		snprintf(c->err, c->errlen, "%s: no 'database' key: name the SQLite store", c->path);
+		return -1;
+	}
+	if (conf->delivery_log == NULL && default_delivery_log(conf) == -1) {
+		snprintf(c->err, c->errlen, "%s: out of memory", c->path);
 		return -1;
 	}
 	if (conf->dispatch_backoff_max_ms < conf->dispatch_backoff_ms) {
@@ -472,6 +517,7 @@ twh_conf_parse(struct twh_conf *conf, const char *path, const char *text, char *
 	conf->dispatch_backoff_max_ms = 60000;
 	conf->dispatch_give_up = 900;
 	conf->push_give_up = 30;
+	conf->delivery_log_days = 14;
 	conf->log_level = TWH_LOG_INFO;
 	if ((conf->path = strdup(path)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -578,5 +624,6 @@ twh_conf_free(struct twh_conf *conf)
 	free(conf->apns_team_id);
 	free(conf->apns_bundle_id);
 	free(conf->apns_url);
+	free(conf->delivery_log);
 	memset(conf, 0, sizeof(*conf));
 }

@@ -10,6 +10,13 @@
 #define TWH_CONF_MAX_TOKENS	8
 #define TWH_CONF_DEFAULT_MAX_BODY	65536
 
+/* What the delivery log keeps of a request's parameters. */
+enum twh_log_params {
+	TWH_LOG_PARAMS_REDACTED,	/* all but secrets and message bodies (the default) */
+	TWH_LOG_PARAMS_ALL,
+	TWH_LOG_PARAMS_NONE
+};
+
 struct twh_conf {
 	char			*path;		/* the file this was read from */
 	char			*database;
@@ -38,6 +45,9 @@ struct twh_conf {
 	char			*apns_bundle_id;	/* the topic is this and ".voip" */
 	char			*apns_url;	/* NULL: https://api.push.apple.com */
 	size_t			 max_body;
+	char			*delivery_log;	/* its directory: DATABASE-deliveries unless set */
+	long			 delivery_log_days;	/* kept this long; 0: no log */
+	enum twh_log_params	 delivery_log_params;
 	enum twh_log_level	 log_level;
 };
 

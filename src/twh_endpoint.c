@@ -19,6 +19,7 @@
 #include "twh_log.h"
 #include "twh_serve.h"
 #include "twh_sig.h"
+#include "twh_weblog.h"
 
 /* Fills REQ->media_type: CONTENT_TYPE up to any ';', trimmed and in lower case. */
 static void
@@ -117,6 +118,7 @@ check_signature(struct twh_ctx *ctx, struct twh_request *req, struct twh_respons
 		/* Logged at the error level so that no log_level can silence it. */
 		twh_err("X-Twilio-Signature NOT checked: validate_signature = no in %s",
 		    ctx->conf.path);
+		req->signature = "unchecked";
 		return 0;
 	}
 	header = twh_request_header(req, "X-Twilio-Signature");
@@ -125,15 +127,18 @@ check_signature(struct twh_ctx *ctx, struct twh_request *req, struct twh_respons
 	sreq.body = req->body.data;
 	sreq.body_len = req->body.len;
 	if (header == NULL || *header == '\0') {
+		req->signature = "missing";
 		twh_response_error(res, 403, "the X-Twilio-Signature header is missing");
 		return 403;
 	}
 	if (!twh_sig_valid(&sreq, (const char *const *)ctx->conf.auth_tokens,
 	    ctx->conf.n_auth_tokens, header)) {
+		req->signature = "invalid";
 		twh_response_error(res, 403, "the X-Twilio-Signature is not valid for this URL "
 		    "and body");
 		return 403;
 	}
+	req->signature = "valid";
 	return 0;
 }
 
@@ -339,9 +344,11 @@ exchange(void *arg, const struct twh_io *io)
 	struct twh_request	 req;
 	struct twh_response	 res;
 	struct timespec		 start;
+	struct twh_weblog_entry	 entry;
 	const char		*uri;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	clock_gettime(CLOCK_REALTIME, &entry.arrived);
 	memset(&req, 0, sizeof(req));
 	req.io = io;
 	twh_buf_init(&req.body);
@@ -352,11 +359,16 @@ exchange(void *arg, const struct twh_io *io)
 		twh_response_error(&res, 500, "the endpoint gave no answer");
 	if (twh_response_write(&res, io) == -1)
 		twh_info("the client went away before the answer was sent");
+	entry.ms = elapsed_ms(&start);
 	uri = twh_request_env(&req, "REQUEST_URI");
 	twh_log(res.status >= 500 ? TWH_LOG_ERROR : res.status >= 400 ? TWH_LOG_INFO :
 	    TWH_LOG_DEBUG, "%s %s: %d%s%s (%.1f ms)", req.method != NULL ? req.method : "-",
 	    uri != NULL ? uri : "-", res.status, res.log_reason[0] != '\0' ? ": " : "",
-	    res.log_reason, elapsed_ms(&start));
+	    res.log_reason, entry.ms);
+	entry.endpoint = ctx->endpoint->name + strlen("twhook-");
+	entry.req = &req;
+	entry.res = &res;
+	twh_weblog_record(ctx->weblog, &entry);
 	twh_response_free(&res);
 	json_object_put(req.json);
 	twh_params_free(&req.params);
@@ -396,7 +408,9 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 		twh_err("%s", err);
 		clock_gettime(CLOCK_MONOTONIC, &ctx.store_failed);
 	}
+	ctx.weblog = twh_weblog_open(&ctx.conf);
 	rc = twh_serve(exchange, &ctx);
+	twh_weblog_close(ctx.weblog);
 	twh_store_close(ctx.store);
 	twh_conf_free(&ctx.conf);
 	return rc == 0 ? 0 : 1;

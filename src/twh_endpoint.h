@@ -64,6 +64,7 @@ struct twh_ctx {
 	const struct twh_endpoint	*endpoint;
 	struct twh_conf			 conf;
 	struct twh_store		*store;
+	struct twh_weblog		*weblog;	/* NULL: no delivery log */
 	struct timespec			 store_failed;	/* when opening it at start failed
 							   (zero: it did not) */
 };

@@ -31,6 +31,9 @@ struct twh_request {
 	struct twh_buf		 body;
 	struct twh_params	 params;	/* form bodies */
 	struct json_object	*json;		/* JSON bodies */
+	const char		*signature;	/* the verdict on X-Twilio-Signature: valid,
+						   invalid, missing or unchecked; NULL when
+						   the request was refused before */
 	char			 media_buf[64];
 };
 

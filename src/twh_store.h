@@ -257,33 +257,4 @@ int	 twh_store_binding_add(struct twh_store *, const struct twh_binding *);
 int	 twh_store_binding_remove(struct twh_store *, const char *binding_id);
 void	 twh_bindings_free(struct twh_binding *, size_t);
 
-/* The browsable log (twh_store_log.c): recorded events, oldest first. */
-struct twh_log_filter {
-	const char	*endpoint;	/* proxy-callback, proxy-intercept; NULL: all */
-	const char	*sid;		/* any SID of the event; NULL: all */
-	double		 since;		/* Unix time; 0: all */
-	size_t		 limit;		/* the newest LIMIT events; 0: all */
-	long long	 after[2];	/* only events after these (see twh_log_event.id) */
-};
-
-struct twh_log_event {
-	double		 time;
-	const char	*endpoint;
-	int		 source;	/* which after[] this event's id counts in */
-	long long	 id;
-	const char	*interaction_sid;
-	const char	*session_sid;
-	const char	*type;		/* a callback's interaction type */
-	const char	*inbound_status;
-	const char	*outbound_status;
-	const char	*verdict;	/* an intercept's */
-	long long	 rule_rowid;
-	const char	*rule_kind;
-	const char	*rule_pattern;
-	const char	*note;
-};
-
-int	 twh_store_log(struct twh_store *, struct twh_log_filter *,
-	    int (*)(void *, const struct twh_log_event *), void *);
-
 #endif

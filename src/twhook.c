@@ -24,7 +24,8 @@ static const struct twhook_cmd commands[] = {
 	{ "request", "request [--body FILE] [--uri PATH] ENDPOINT [NAME=VALUE ...]", cmd_request },
 	{ "dispatch", "dispatch [--once]", cmd_dispatch },
 	{ "jobs", "jobs [--state STATE] [--limit N]", cmd_jobs },
-	{ "log", "log [-f] [-n COUNT] [-e ENDPOINT] [-s SID] [--since WHEN]", cmd_log },
+	{ "log", "log [-f] [--json] [-n COUNT] [-e ENDPOINT] [-s SID] [--status STATUS] "
+	    "[--since WHEN] [--until WHEN]", cmd_log },
 	{ "binding", "binding add [-a ACCOUNT_SID] [-i BINDING_ID] IDENTITY fcm|apns|webhook "
 	    "ADDRESS\n       twhook [-c FILE] binding list [IDENTITY]\n"
 	    "       twhook [-c FILE] binding remove BINDING_ID", cmd_binding },

@@ -1,0 +1,22 @@
+/* twh_weblog_read.h: reading the delivery log (twh_weblog.h) for `twhook log`. */
+#ifndef TWH_WEBLOG_READ_H
+#define TWH_WEBLOG_READ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "twh_weblog.h"
+
+struct twh_weblog_query {
+	size_t		 count;		/* the last COUNT selected lines (at least 1) */
+	const char	*from_day;	/* YYYY-MM-DD: no file before it holds one */
+	bool		 follow;	/* then the lines appended, until killed */
+	bool		(*select)(void *arg, const char *line, size_t len);
+	void		(*emit)(void *arg, const char *line, size_t len);
+	void		*arg;
+};
+
+/* 0, or -1 with errno set (ENOENT: no log yet). */
+int	 twh_weblog_read(const char *dir, const struct twh_weblog_query *);
+
+#endif
