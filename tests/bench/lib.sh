@@ -322,8 +322,11 @@ pick_port() {
 	die "no free port on 127.0.0.1"
 }
 
-# write_conf: the benchmark's twhook.conf, $CONF, with the lines in CONF_EXTRA at its end.
+# write_conf: the benchmark's twhook.conf, $CONF, with the lines in CONF_EXTRA at its end, and
+# for each NAME of CONF_VARIANT, $T/NAME.conf: the same with the lines CONF_VARIANT[NAME] added.
+declare -A CONF_VARIANT
 write_conf() {
+	local v
 	cat > "$CONF" <<-CONF
 	# written by tests/bench/$PROG
 	database = $DB
@@ -332,14 +335,18 @@ write_conf() {
 	validate_signature = yes
 	CONF
 	[ ${#CONF_EXTRA[@]} -eq 0 ] || printf '%s\n' "${CONF_EXTRA[@]}" >> "$CONF"
+	for v in "${!CONF_VARIANT[@]}"; do
+		{ cat "$CONF"; printf '%s\n' "${CONF_VARIANT[$v]}"; } > "$T/$v.conf"
+	done
 }
 
 # fastcgi_entry URL-PATH PROGRAM [CONFIG]: a fastcgi.server entry of the lighttpd configuration:
 # 2 processes of PROGRAM, with TWHOOK_CONFIG=CONFIG when given.
 fastcgi_entry() {
+	local sock=${1#/}
 	cat <<-ENTRY
 	    "$1" => ((
-	        "socket" => "$T/${1##*/}.sock",
+	        "socket" => "$T/${sock//\//_}.sock",
 	        "bin-path" => "$2",
 	ENTRY
 	[ -z "${3:-}" ] || echo "        \"bin-environment\" => ( \"TWHOOK_CONFIG\" => \"$3\" ),"
@@ -352,10 +359,12 @@ fastcgi_entry() {
 
 # start_lighttpd [URL-PATH=PROGRAM...]: lighttpd on 127.0.0.1:$PORT (another free port if that
 # one is taken: $PORT and $ORIGIN say which), serving each URL-PATH from PROGRAM through
-# mod_fastcgi with TWHOOK_CONFIG=$CONF, and /trivial from the trivial responder (build_trivial).
-# It (re)writes $CONF for the port.
+# mod_fastcgi with TWHOOK_CONFIG=$CONF (or the variant ENTRY_CONF[URL-PATH] names, see
+# write_conf), and /trivial from the trivial responder (build_trivial).  It (re)writes $CONF
+# for the port.
+declare -A ENTRY_CONF
 start_lighttpd() {
-	local e
+	local e c v
 	mkdir -p "$T/www"
 	for _ in 1 2 3 4 5; do
 		[ -n "${PORT:-}" ] || PORT=$(pick_port)
@@ -370,7 +379,12 @@ start_lighttpd() {
 			server.modules = ( "mod_fastcgi" )
 			fastcgi.server = (
 			CONF
-			for e in "$@"; do fastcgi_entry "${e%%=*}" "${e#*=}" "$CONF"; done
+			for e in "$@"; do
+				c=$CONF
+				v=${ENTRY_CONF[${e%%=*}]:-}
+				[ -z "$v" ] || c=$T/$v.conf
+				fastcgi_entry "${e%%=*}" "${e#*=}" "$c"
+			done
 			fastcgi_entry /trivial "$T/trivial"
 			echo ")"
 		} > "$T/lighttpd.conf"
