@@ -16,7 +16,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "twh_log.h"
@@ -36,6 +35,8 @@ struct twh_weblog {
 	int			 fd;		/* the day's file, or -1 */
 	char			 day[11];	/* its YYYY-MM-DD */
 	time_t			 retry_at;	/* after a failure, when to try again */
+	struct twh_buf		 line, sids, param_text;	/* reused for each line */
+	size_t			 n_sids, n_params;
 };
 
 struct twh_weblog *
@@ -53,6 +54,9 @@ twh_weblog_open(const struct twh_conf *conf)
 	w->days = conf->delivery_log_days;
 	w->params = conf->delivery_log_params;
 	w->fd = -1;
+	twh_buf_init(&w->line);
+	twh_buf_init(&w->sids);
+	twh_buf_init(&w->param_text);
 	return w;
 }
 
@@ -63,6 +67,9 @@ twh_weblog_close(struct twh_weblog *w)
 		return;
 	if (w->fd != -1)
 		close(w->fd);
+	twh_buf_free(&w->line);
+	twh_buf_free(&w->sids);
+	twh_buf_free(&w->param_text);
 	free(w->dir);
 	free(w);
 }
@@ -150,19 +157,49 @@ open_day(struct twh_weblog *w, const char *day, time_t now)
 	return 0;
 }
 
-/* A string of at most VALUE_MAX bytes of V, cut at a character's start, its length said. */
-static struct json_object *
-value_of(const char *v)
+/* Appends the N bytes of S to B as the inside of a JSON string. */
+static void
+add_escaped(struct twh_buf *b, const char *s, size_t n)
 {
-	char	 buf[VALUE_MAX + 48];
+	static const char	 hex[] = "0123456789abcdef";
+	const char		*run = s, *end = s + n;
+	char			 esc[7] = "\\u00";
+
+	for (; s < end; s++) {
+		if ((unsigned char)*s >= 0x20 && *s != '"' && *s != '\\')
+			continue;
+		twh_buf_add(b, run, (size_t)(s - run));
+		run = s + 1;
+		if (*s == '"' || *s == '\\') {
+			esc[1] = *s;
+			twh_buf_add(b, esc, 2);
+		} else {
+			esc[1] = 'u';
+			esc[4] = hex[(unsigned char)*s >> 4];
+			esc[5] = hex[*s & 0xf];
+			twh_buf_add(b, esc, 6);
+		}
+	}
+	twh_buf_add(b, run, (size_t)(end - run));
+}
+
+/* Appends V to B as a JSON string of at most VALUE_MAX bytes of V, cut at a character's
+ * start, with its length said. */
+static void
+add_value(struct twh_buf *b, const char *v)
+{
 	size_t	 n = strlen(v), cut = VALUE_MAX;
 
+	twh_buf_addc(b, '"');
 	if (n <= VALUE_MAX)
-		return json_object_new_string(v);
-	while (cut > 0 && ((unsigned char)v[cut] & 0xC0) == 0x80)
-		cut--;
-	snprintf(buf, sizeof(buf), "%.*s... (%zu bytes)", (int)cut, v, n);
-	return json_object_new_string(buf);
+		add_escaped(b, v, n);
+	else {
+		while (cut > 0 && ((unsigned char)v[cut] & 0xC0) == 0x80)
+			cut--;
+		add_escaped(b, v, cut);
+		twh_buf_printf(b, "... (%zu bytes)", n);
+	}
+	twh_buf_addc(b, '"');
 }
 
 /* Whether V looks like a Twilio SID: two capital letters and 32 hexadecimal digits. */
@@ -179,73 +216,76 @@ sid_shaped(const char *v)
 	return true;
 }
 
-/* Adds NAME=VALUE to PARAMS as the configuration says, and VALUE to SIDS if it is one. */
+/* One parameter's part of the line: in W->params, and in W->sids if it is a SID. */
 static void
-add_param(const struct twh_weblog *w, struct json_object *params, struct json_object *sids,
-    const char *name, const char *value)
+add_param(struct twh_weblog *w, const char *name, const char *value)
 {
-	struct json_object	*pair;
-	char			 redacted[48];
-	bool			 secret = twh_weblog_secret_name(name);
+	bool	 secret = twh_weblog_secret_name(name);
 
-	if (!secret && sid_shaped(value) && json_object_array_length(sids) < SIDS_MAX)
-		json_object_array_add(sids, json_object_new_string(value));
-	if (w->params == TWH_LOG_PARAMS_NONE)
+	if (!secret && sid_shaped(value) && w->n_sids < SIDS_MAX) {
+		twh_buf_adds(&w->sids, w->n_sids++ == 0 ? "" : ",");
+		add_value(&w->sids, value);
+	}
+	if (w->params == TWH_LOG_PARAMS_NONE || w->n_params > PARAMS_MAX)
 		return;
-	if (json_object_array_length(params) == PARAMS_MAX) {
-		json_object_array_add(params, json_object_new_string("..."));
+	twh_buf_adds(&w->param_text, w->n_params == 0 ? "" : ",");
+	if (w->n_params++ == PARAMS_MAX) {
+		twh_buf_adds(&w->param_text, "\"...\"");
 		return;
 	}
-	if (json_object_array_length(params) > PARAMS_MAX)
-		return;
-	pair = json_object_new_array();
-	json_object_array_add(pair, value_of(name));
-	if (secret && w->params == TWH_LOG_PARAMS_REDACTED) {
-		snprintf(redacted, sizeof(redacted), "[redacted, %zu bytes]", strlen(value));
-		json_object_array_add(pair, json_object_new_string(redacted));
-	} else
-		json_object_array_add(pair, value_of(value));
-	json_object_array_add(params, pair);
+	twh_buf_addc(&w->param_text, '[');
+	add_value(&w->param_text, name);
+	twh_buf_addc(&w->param_text, ',');
+	if (secret && w->params == TWH_LOG_PARAMS_REDACTED)
+		twh_buf_printf(&w->param_text, "\"[redacted, %zu bytes]\"", strlen(value));
+	else
+		add_value(&w->param_text, value);
+	twh_buf_addc(&w->param_text, ']');
 }
 
 /* The request's parameters: a form's, or a JSON object's top-level members. */
 static void
-add_params(const struct twh_weblog *w, const struct twh_request *req, struct json_object *line)
+add_params(struct twh_weblog *w, const struct twh_request *req)
 {
-	struct json_object	*params = json_object_new_array(), *sids = json_object_new_array();
-	size_t			 i;
+	size_t	 i;
 
+	twh_buf_reset(&w->sids);
+	twh_buf_reset(&w->param_text);
+	w->n_sids = w->n_params = 0;
 	for (i = 0; i < req->params.n; i++)
-		add_param(w, params, sids, req->params.v[i].name, req->params.v[i].value);
+		add_param(w, req->params.v[i].name, req->params.v[i].value);
 	if (req->json != NULL && json_object_is_type(req->json, json_type_object)) {
 		json_object_object_foreach(req->json, name, value)
-			add_param(w, params, sids, name, json_object_is_type(value,
-			    json_type_string) ? json_object_get_string(value) :
+			add_param(w, name, json_object_is_type(value, json_type_string) ?
+			    json_object_get_string(value) :
 			    json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN));
 	}
-	json_object_object_add(line, "sids", sids);
-	if (w->params != TWH_LOG_PARAMS_NONE)
-		json_object_object_add(line, "params", params);
-	else
-		json_object_put(params);
+	twh_buf_adds(&w->line, ",\"sids\":[");
+	twh_buf_add(&w->line, w->sids.data, w->sids.len);
+	twh_buf_addc(&w->line, ']');
+	if (w->params != TWH_LOG_PARAMS_NONE) {
+		twh_buf_adds(&w->line, ",\"params\":[");
+		twh_buf_add(&w->line, w->param_text.data, w->param_text.len);
+		twh_buf_addc(&w->line, ']');
+	}
 }
 
+/* ,"KEY":"VALUE" unless VALUE is NULL or empty. */
 static void
-add_string(struct json_object *line, const char *key, const char *value)
+add_member(struct twh_buf *b, const char *key, const char *value)
 {
-	if (value != NULL && *value != '\0')
-		json_object_object_add(line, key, value_of(value));
+	if (value == NULL || *value == '\0')
+		return;
+	twh_buf_printf(b, ",\"%s\":", key);
+	add_value(b, value);
 }
 
 void
 twh_weblog_record(struct twh_weblog *w, const struct twh_weblog_entry *e)
 {
-	struct json_object	*line;
-	struct tm		 tm;
-	char			 when[40], day[11];
-	char			 ms[32];
-	struct iovec		 iov[2];
-	ssize_t			 written;
+	struct tm	 tm;
+	char		 day[11];
+	ssize_t		 written;
 
 	if (w == NULL)
 		return;
@@ -253,29 +293,22 @@ twh_weblog_record(struct twh_weblog *w, const struct twh_weblog_entry *e)
 	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
 	if (open_day(w, day, e->arrived.tv_sec) == -1)
 		return;
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03ldZ",
-	    e->arrived.tv_nsec / 1000000);
-	line = json_object_new_object();
-	json_object_object_add(line, "time", json_object_new_string(when));
-	json_object_object_add(line, "endpoint", json_object_new_string(e->endpoint));
-	json_object_object_add(line, "status", json_object_new_int(e->res->status));
-	snprintf(ms, sizeof(ms), "%.2f", e->ms);
-	json_object_object_add(line, "ms", json_object_new_double_s(e->ms, ms));
-	add_string(line, "method", e->req->method);
-	add_string(line, "signature", e->req->signature);
-	add_string(line, "token", twh_request_header(e->req, "I-Twilio-Idempotency-Token"));
-	add_string(line, "note", e->res->log_reason);
-	add_params(w, e->req, line);
-	iov[0].iov_base = (void *)json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	iov[0].iov_len = strlen(iov[0].iov_base);
-	iov[1].iov_base = (void *)"\n";
-	iov[1].iov_len = 1;
-	/* The line and its newline in one call, so that no other process's line comes between. */
-	written = writev(w->fd, iov, 2);
-	if (written != (ssize_t)(iov[0].iov_len + 1))
+	twh_buf_reset(&w->line);
+	twh_buf_printf(&w->line, "{\"time\":\"%s" "T%02d:%02d:%02d.%03ldZ\",\"endpoint\":\"%s\","
+	    "\"status\":%d,\"ms\":%.2f", day, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    e->arrived.tv_nsec / 1000000, e->endpoint, e->res->status, e->ms);
+	add_member(&w->line, "method", e->req->method);
+	add_member(&w->line, "signature", e->req->signature);
+	add_member(&w->line, "token", twh_request_header(e->req, "I-Twilio-Idempotency-Token"));
+	add_member(&w->line, "note", e->res->log_reason);
+	add_params(w, e->req);
+	/* Out of memory on the way, the line would lack a part: none is written. */
+	if (twh_buf_adds(&w->line, "}\n") == -1 || w->line.len < 2 ||
+	    strcmp(w->line.data + w->line.len - 2, "}\n") != 0)
+		return;
+	/* One write, so that no other process's line comes between its bytes. */
+	written = write(w->fd, w->line.data, w->line.len);
+	if (written != (ssize_t)w->line.len)
 		twh_warn("%s/%s%s: %s (a delivery not logged)", w->dir, w->day, TWH_WEBLOG_SUFFIX,
 		    written == -1 ? strerror(errno) : "a short write");
-	json_object_put(line);
 }
