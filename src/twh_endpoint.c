@@ -360,6 +360,9 @@ exchange(void *arg, const struct twh_io *io)
 	if (twh_response_write(&res, io) == -1)
 		twh_info("the client went away before the answer was sent");
 	entry.ms = elapsed_ms(&start);
+	/* The logs are written once the web server has the answer, out of its way. */
+	if (io->finish != NULL)
+		io->finish(io->ctx);
 	uri = twh_request_env(&req, "REQUEST_URI");
 	twh_log(res.status >= 500 ? TWH_LOG_ERROR : res.status >= 400 ? TWH_LOG_INFO :
 	    TWH_LOG_DEBUG, "%s %s: %d%s%s (%.1f ms)", req.method != NULL ? req.method : "-",

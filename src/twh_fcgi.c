@@ -72,11 +72,20 @@ fcgi_write(void *ctx, const char *buf, size_t len)
 	return 0;
 }
 
+/* Ends the FastCGI request (FCGI_END_REQUEST goes with the last close) while keeping its
+ * parameters, which FCGX_Finish_r frees: closing the streams again there does nothing. */
+static void
+fcgi_finish(void *ctx)
+{
+	FCGX_FClose(((FCGX_Request *)ctx)->err);
+	FCGX_FClose(((FCGX_Request *)ctx)->out);
+}
+
 static int
 serve_fastcgi(twh_exchange_fn *fn, void *arg)
 {
 	FCGX_Request	 req;
-	struct twh_io	 io = { &req, fcgi_getenv, fcgi_read, fcgi_write };
+	struct twh_io	 io = { &req, fcgi_getenv, fcgi_read, fcgi_write, fcgi_finish };
 
 	/* A client that hangs up must cost one failed write, not the process. */
 	signal(SIGPIPE, SIG_IGN);
@@ -94,7 +103,7 @@ serve_fastcgi(twh_exchange_fn *fn, void *arg)
 int
 twh_serve(twh_exchange_fn *fn, void *arg)
 {
-	static const struct twh_io cgi = { NULL, cgi_getenv, cgi_read, cgi_write };
+	static const struct twh_io cgi = { NULL, cgi_getenv, cgi_read, cgi_write, NULL };
 
 	if (FCGX_Init() != 0)
 		return -1;

@@ -21,6 +21,9 @@ struct twh_io {
 	twh_getenv_fn	*getenv;
 	ssize_t		(*read)(void *ctx, char *, size_t);		/* 0 at end, -1 on error */
 	int		(*write)(void *ctx, const char *, size_t);	/* 0, or -1 on error */
+	/* The answer is whole: the web server gets it now, not when the exchange returns
+	 * (the request's variables stay readable).  NULL when there is nothing to do. */
+	void		(*finish)(void *ctx);
 };
 
 struct twh_request {
