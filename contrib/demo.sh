@@ -106,33 +106,22 @@ rm -f "$db" "$db-wal" "$db-shm"
 sqlite3 "$db" <"$top/schema/sample.sql"
 say "made the demo store $db from schema/sample.sql"
 
-# 4. lighttpd: one FastCGI URL per endpoint, each run from the build with its own socket.
+# 4. lighttpd: the server's own settings, then contrib/lighttpd.conf (one FastCGI URL per
+# endpoint), its placeholders filled in as its header says, with the build's executables.
 sockdir=$demo
 [ ${#sockdir} -le 80 ] || sockdir=$(mktemp -d "${TMPDIR:-/tmp}/twhook-demo.XXXXXX")
-{
-	cat <<-EOF
-	# lighttpd.conf written by contrib/demo.sh; rewritten on every run.
-	server.modules = ( "mod_fastcgi" )
-	server.document-root = "$demo/www"
-	server.bind = "127.0.0.1"
-	server.port = $port
-	server.errorlog = "$demo/lighttpd-error.log"
-	server.breakagelog = "$demo/twhook.log"
-	fastcgi.server = (
-	EOF
-	for ep in "${endpoints[@]}"; do
-		cat <<-EOF
-		  "/twhook-$ep" => ((
-		    "bin-path" => "$build/cgi-bin/twhook-$ep",
-		    "socket" => "$sockdir/twhook-$ep.sock",
-		    "bin-environment" => ( "TWHOOK_CONFIG" => "$conf" ),
-		    "check-local" => "disable",
-		    "max-procs" => 1,
-		  )),
-		EOF
-	done
-	say ")"
-} >"$demo/lighttpd.conf"
+sed -e "s|@CGIDIR@|$build/cgi-bin|g" -e "s|@TWHOOK_CONFIG@|$conf|g" -e "s|@RUNDIR@|$sockdir|g" \
+    "$top/contrib/lighttpd.conf" >"$demo/twhook-lighttpd.conf"
+cat >"$demo/lighttpd.conf" <<EOF
+# lighttpd.conf written by contrib/demo.sh; rewritten on every run.
+server.modules = ( "mod_fastcgi" )
+server.document-root = "$demo/www"
+server.bind = "127.0.0.1"
+server.port = $port
+server.errorlog = "$demo/lighttpd-error.log"
+server.breakagelog = "$demo/twhook.log"
+include "$demo/twhook-lighttpd.conf"
+EOF
 : >"$demo/twhook.log"
 
 lighttpd_pid=
@@ -213,11 +202,13 @@ at once (paste a command above again).  Turn foreign keys on in each session:
   sqlite> UPDATE customers SET display_name = 'Robert Shaftoe' WHERE customer_id = '1';
 Or try an endpoint without the web server:
   $(q "$twhook") -c $(q "$conf") request crm Location=GetCustomersList Worker=bob@example.com
-The routing and conversations samples queued REST calls to Twilio; see them with
+The routing, conversations and call-notify samples queued work (REST calls to Twilio, a push
+to a relay); see it with
   $(q "$twhook") -c $(q "$conf") jobs
-(\`twhook dispatch\` delivers them once account_sid is set in the configuration.)
-The Proxy samples recorded an interaction and an intercept decision; see them with
+(\`twhook dispatch\` delivers it once the configuration has credentials.)
+Every request is in the delivery log ($(q "$db")-deliveries); browse it, or follow it, with
   $(q "$twhook") -c $(q "$conf") log
+  $(q "$twhook") -c $(q "$conf") log -f -e crm
 Logs: $demo/twhook.log (endpoints), $demo/lighttpd-error.log (lighttpd).
 Serving on $base until Ctrl-C; each request's log line follows.
 EOF

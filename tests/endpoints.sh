@@ -1,9 +1,44 @@
 # endpoints.sh: sourced after lib.sh by the tests that put the endpoints behind a real web
-# server (apache.test; lighttpd.test can use it too).  Requests go over HTTP with curl, signed
+# server (apache.test, lighttpd.test).  Requests go over HTTP with curl, signed
 # as Twilio signs them: the URL it calls (scheme, host, port, path and query), and the form
 # parameters or the body's SHA-256.  every_endpoint sends each of the nine endpoints a request
 # it answers and checks the answer (status, Content-Type, body) and what the endpoints that
 # write wrote; it expects the store setup_store made, with nothing written to it yet.
+
+# The nine endpoints by NAME: the executable twhook-NAME, served at /twhook-NAME.
+ENDPOINTS="crm outgoing templates routing conversations proxy-callback proxy-intercept
+	proxy-out-of-session call-notify"
+CONTRIB=$top_srcdir/contrib
+
+# require_endpoints: bails out unless the build made every endpoint.
+require_endpoints() {
+	for _e in $ENDPOINTS; do
+		[ -x "$CGI_DIR/twhook-$_e" ] || bail "no $CGI_DIR/twhook-$_e: build first (make)"
+	done
+}
+
+# wrapped_cgi_dir: the directory a web server should run the endpoints from: $CGI_DIR, or
+# under valgrind $T/wrap, where a script of each endpoint's name execs it under $WRAP (a
+# server names a program by one path: $WRAP's long command line does not fit there).
+wrapped_cgi_dir() {
+	if [ -z "$WRAP" ]; then
+		printf '%s\n' "$CGI_DIR"
+		return
+	fi
+	mkdir -p "$T/wrap"
+	for _e in $ENDPOINTS; do
+		printf '#!/bin/sh\nexec %s %s "$@"\n' "$WRAP" "$CGI_DIR/twhook-$_e" > "$T/wrap/twhook-$_e"
+		chmod 755 "$T/wrap/twhook-$_e"
+	done
+	printf '%s\n' "$T/wrap"
+}
+
+# substitute FILE CGIDIR OUT: the contrib FILE with its placeholders replaced, as its header
+# says: @CGIDIR@ by CGIDIR, @TWHOOK_CONFIG@ by $CONF, @RUNDIR@ by $RUNDIR.  One assertion.
+substitute() {
+	sed -e "s|@CGIDIR@|$2|g" -e "s|@TWHOOK_CONFIG@|$CONF|g" -e "s|@RUNDIR@|$RUNDIR|g" "$1" > "$3"
+	ok "${1#"$top_srcdir"/}: every placeholder substituted" sh -c "! grep -n '@[A-Z_]*@' '$3'"
+}
 
 # http_post URL SIGNATURE BODY [CURL OPTIONS]: POSTs BODY with that X-Twilio-Signature, as
 # Content-Type $CT (form-encoded by default) and with I-Twilio-Idempotency-Token $TOKEN when it
