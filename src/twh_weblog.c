@@ -5,8 +5,6 @@
  * for people, and losing its last lines in a power cut loses nothing else.  A log that cannot
  * be written is a warning, never a failed request.
  */
-#define _GNU_SOURCE	/* strcasestr */
-
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -34,6 +32,8 @@ struct twh_weblog {
 	enum twh_log_params	 params;
 	int			 fd;		/* the day's file, or -1 */
 	char			 day[11];	/* its YYYY-MM-DD */
+	long			 today;		/* the last record's day, in days since 1970 */
+	char			 today_name[11];	/* and its YYYY-MM-DD */
 	time_t			 retry_at;	/* after a failure, when to try again */
 	struct twh_buf		 line, sids, param_text;	/* reused for each line */
 	size_t			 n_sids, n_params;
@@ -54,6 +54,7 @@ twh_weblog_open(const struct twh_conf *conf)
 	w->days = conf->delivery_log_days;
 	w->params = conf->delivery_log_params;
 	w->fd = -1;
+	w->today = -1;
 	twh_buf_init(&w->line);
 	twh_buf_init(&w->sids);
 	twh_buf_init(&w->param_text);
@@ -89,6 +90,22 @@ twh_weblog_file_name(const char *name)
 	return true;
 }
 
+/* Whether S holds LOWER (lower case) in any case: names are short, so the plain way is the
+ * fast one (strcasestr costs more to set up than to run here). */
+static bool
+contains_lower(const char *s, const char *lower)
+{
+	size_t	 i;
+
+	for (; *s != '\0'; s++) {
+		for (i = 0; lower[i] != '\0' && tolower((unsigned char)s[i]) == lower[i]; i++)
+			continue;
+		if (lower[i] == '\0')
+			return true;
+	}
+	return false;
+}
+
 /*
  * Whether a parameter named NAME carries a secret or a message's text, which the log leaves
  * out unless delivery_log_params = all: message bodies and media (Body, interactionData,
@@ -105,7 +122,7 @@ twh_weblog_secret_name(const char *name)
 		if (strcasecmp(name, *p) == 0)
 			return true;
 	for (p = within; *p != NULL; p++)
-		if (strcasestr(name, *p) != NULL)
+		if (contains_lower(name, *p))
 			return true;
 	return false;
 }
@@ -276,30 +293,75 @@ add_member(struct twh_buf *b, const char *key, const char *value)
 {
 	if (value == NULL || *value == '\0')
 		return;
-	twh_buf_printf(b, ",\"%s\":", key);
+	twh_buf_adds(b, ",\"");
+	twh_buf_adds(b, key);
+	twh_buf_adds(b, "\":");
 	add_value(b, value);
+}
+
+/* Appends V in decimal, with leading zeros to WIDTH digits (at most 20).  Each line is made
+ * of these rather than with printf, which would cost as much as the rest of the line. */
+static void
+add_number(struct twh_buf *b, unsigned long v, int width)
+{
+	char	 digits[20];
+	int	 n = 0;
+
+	do
+		digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
+	while ((v /= 10) != 0 || n < width);
+	twh_buf_add(b, digits + sizeof(digits) - n, (size_t)n);
+}
+
+/* "time":"YYYY-MM-DDTHH:MM:SS.mmmZ" for W->today_name and the second of the day SECOND. */
+static void
+add_time(struct twh_weblog *w, long second, long nanoseconds)
+{
+	twh_buf_adds(&w->line, "\"time\":\"");
+	twh_buf_add(&w->line, w->today_name, 10);
+	twh_buf_addc(&w->line, 'T');
+	add_number(&w->line, (unsigned long)(second / 3600), 2);
+	twh_buf_addc(&w->line, ':');
+	add_number(&w->line, (unsigned long)(second / 60 % 60), 2);
+	twh_buf_addc(&w->line, ':');
+	add_number(&w->line, (unsigned long)(second % 60), 2);
+	twh_buf_addc(&w->line, '.');
+	add_number(&w->line, (unsigned long)(nanoseconds / 1000000), 3);
+	twh_buf_adds(&w->line, "Z\"");
 }
 
 void
 twh_weblog_record(struct twh_weblog *w, const struct twh_weblog_entry *e)
 {
 	struct tm	 tm;
-	char		 day[11];
+	time_t		 t;
+	unsigned long	 hundredths;
 	ssize_t		 written;
 
 	if (w == NULL)
 		return;
-	gmtime_r(&e->arrived.tv_sec, &tm);
-	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
-	if (open_day(w, day, e->arrived.tv_sec) == -1)
+	t = e->arrived.tv_sec;
+	if (t / 86400 != w->today) {
+		w->today = (long)(t / 86400);
+		strftime(w->today_name, sizeof(w->today_name), "%Y-%m-%d", gmtime_r(&t, &tm));
+	}
+	if (open_day(w, w->today_name, t) == -1)
 		return;
 	twh_buf_reset(&w->line);
-	twh_buf_printf(&w->line, "{\"time\":\"%s" "T%02d:%02d:%02d.%03ldZ\",\"endpoint\":\"%s\","
-	    "\"status\":%d,\"ms\":%.2f", day, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	    e->arrived.tv_nsec / 1000000, e->endpoint, e->res->status, e->ms);
+	twh_buf_addc(&w->line, '{');
+	add_time(w, (long)(t % 86400), e->arrived.tv_nsec);
+	twh_buf_adds(&w->line, ",\"endpoint\":\"");
+	twh_buf_adds(&w->line, e->endpoint);
+	twh_buf_adds(&w->line, "\",\"status\":");
+	add_number(&w->line, (unsigned long)e->res->status, 1);
+	hundredths = e->ms > 0 ? (unsigned long)(e->ms * 100 + 0.5) : 0;
+	twh_buf_adds(&w->line, ",\"ms\":");
+	add_number(&w->line, hundredths / 100, 1);
+	twh_buf_addc(&w->line, '.');
+	add_number(&w->line, hundredths % 100, 2);
 	add_member(&w->line, "method", e->req->method);
 	add_member(&w->line, "signature", e->req->signature);
-	add_member(&w->line, "token", twh_request_header(e->req, "I-Twilio-Idempotency-Token"));
+	add_member(&w->line, "token", twh_request_env(e->req, "HTTP_I_TWILIO_IDEMPOTENCY_TOKEN"));
 	add_member(&w->line, "note", e->res->log_reason);
 	add_params(w, e->req);
 	/* Out of memory on the way, the line would lack a part: none is written. */
