@@ -131,12 +131,22 @@ split_response() {
 # for a form POST of BODY; each NAME=VALUE sets a CGI variable, each -NAME removes one.  With
 # FCGI_CONNECT=HOST:PORT the request goes to a running FastCGI server instead (cgi-fcgi).
 cgi() {
+	_ep=$1
+	printf '%s' "$2" > "$T/in"
+	shift 2
+	cgi_file "$_ep" "$T/in" "$@"
+}
+
+# cgi_file ENDPOINT FILE [NAME=VALUE | -NAME ...]: cgi with FILE's bytes as the body (NUL bytes
+# and all), CONTENT_LENGTH its size.
+cgi_file() {
 	_exe=$CGI_DIR/twhook-$1
-	_body=$2
+	_in=$2
 	shift 2
 	(
 		export TWHOOK_CONFIG="$CONF" GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST \
-		    CONTENT_TYPE=application/x-www-form-urlencoded CONTENT_LENGTH=${#_body} \
+		    CONTENT_TYPE=application/x-www-form-urlencoded \
+		    CONTENT_LENGTH=$(wc -c < "$_in" | tr -d ' ') \
 		    HTTP_HOST=$HOST REQUEST_URI=/twhook-${_exe##*/twhook-} SERVER_PROTOCOL=HTTP/1.1
 		for _a; do
 			case $_a in
@@ -146,9 +156,9 @@ cgi() {
 		done
 		if [ -n "${FCGI_CONNECT:-}" ]; then
 			# The same request, sent by libfcgi's bridge to a running FastCGI server.
-			printf '%s' "$_body" | cgi-fcgi -bind -connect "$FCGI_CONNECT"
+			cgi-fcgi -bind -connect "$FCGI_CONNECT" < "$_in"
 		else
-			printf '%s' "$_body" | $WRAP "$_exe"
+			$WRAP "$_exe" < "$_in"
 		fi
 	) > "$T/out" 2> "$T/err"
 	cgi_rc=$?
