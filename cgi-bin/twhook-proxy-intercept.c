@@ -171,8 +171,9 @@ intercept(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respons
 	dec.d.session_sid = twh_request_value(req, "interactionSessionSid");
 	dec.d.participant_sid = twh_request_value(req, "inboundParticipantSid");
 	dec.d.idempotency_token = twh_request_token(req);
-	if (dec.d.interaction_sid == NULL) {
-		twh_warn("no interactionSid: letting the interaction through (failing open)");
+	if (dec.d.interaction_sid == NULL || !twh_sid_valid(dec.d.interaction_sid)) {
+		twh_warn("%s interactionSid: letting the interaction through (failing open), "
+		    "recording nothing", dec.d.interaction_sid == NULL ? "no" : "a malformed");
 		allow(res);
 		return;
 	}
