@@ -58,46 +58,11 @@ bench_start
 # ---------------------------------------------------------------------------------------------
 # The mock and the dispatcher.
 
-MOCK_PID=
+# start_mock: the REST API mock; sets MOCK_PID and MOCK, its URL.
 start_mock() {
-	python3 "$MOCK_PY" --port 0 --account-sid "$ACCOUNT_SID" --auth-token "$AUTH_TOKEN" \
-	    --log "$T/mock.log" > "$T/mock.out" 2> "$T/mock.err" &
-	MOCK_PID=$!
-	BG_PIDS+=("$MOCK_PID")
-	for _ in $(seq 100); do
-		grep -q '^listening on ' "$T/mock.out" 2>/dev/null && break
-		kill -0 "$MOCK_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q '^listening on ' "$T/mock.out" 2>/dev/null ||
-	    die "the mock did not start: $(cat "$T/mock.err")"
-	MOCK=http://127.0.0.1:$(sed -n 's/^listening on //p' "$T/mock.out")
-}
-
-DISPATCH_PID=
-start_dispatcher() {
-	"$TWHOOK" -c "$CONF" dispatch 2> "$T/dispatch.err" &
-	DISPATCH_PID=$!
-	BG_PIDS+=("$DISPATCH_PID")
-	sleep 0.2
-	kill -0 "$DISPATCH_PID" 2>/dev/null ||
-	    die "twhook dispatch stopped: $(cat "$T/dispatch.err")"
-}
-
-# cpu_ticks PID: the user and system CPU time PID has used, in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-
-# pending: the jobs not finished yet.
-pending() { q "SELECT count(*) FROM outbox WHERE state IN ('queued', 'retrying', 'delivering')"; }
-
-# wait_done SECONDS: until no job is pending; false when some still are after SECONDS.
-wait_done() {
-	local i
-	for i in $(seq $(($1 * 10))); do
-		[ "$(pending)" = 0 ] && return 0
-		sleep 0.1
-	done
-	return 1
+	start_listener mock "the mock" python3 "$MOCK_PY" --port 0 --account-sid "$ACCOUNT_SID" \
+	    --auth-token "$AUTH_TOKEN" --log "$T/mock.log"
+	MOCK_PID=$LISTENER_PID MOCK=$LISTENER_URL
 }
 
 # ---------------------------------------------------------------------------------------------

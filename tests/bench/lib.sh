@@ -278,7 +278,26 @@ check() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# The dispatcher (dispatch.sh and push.sh; dispatch.sh has its own copies of these).
+# The mocks and the dispatcher (dispatch.sh and push.sh).
+
+# start_listener NAME WHAT COMMAND...: COMMAND, a mock that prints "listening on PORT" once it
+# listens, in the background, its output in $T/NAME.out and $T/NAME.err; sets LISTENER_PID and
+# LISTENER_URL (http://127.0.0.1:PORT).  WHAT names it if it does not start.
+start_listener() {
+	local name=$1 what=$2
+	shift 2
+	"$@" > "$T/$name.out" 2> "$T/$name.err" &
+	LISTENER_PID=$!
+	BG_PIDS+=("$LISTENER_PID")
+	for _ in $(seq 100); do
+		grep -q '^listening on ' "$T/$name.out" 2>/dev/null && break
+		kill -0 "$LISTENER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q '^listening on ' "$T/$name.out" 2>/dev/null ||
+	    die "$what did not start: $(cat "$T/$name.err")"
+	LISTENER_URL=http://127.0.0.1:$(sed -n 's/^listening on //p' "$T/$name.out")
+}
 
 DISPATCH_PID=
 # start_dispatcher: `twhook dispatch`, the daemon, on $CONF, its log in $T/dispatch.err.

@@ -77,20 +77,11 @@ bench_start
 # ---------------------------------------------------------------------------------------------
 # The relay, the store, the notifications.
 
-RELAY_PID=
+# start_relay: the relay mock; sets RELAY_PID and RELAY, its URL.
 start_relay() {
-	python3 "$RELAY_PY" --role relay --port 0 --log "$T/relay.log" > "$T/relay.out" \
-	    2> "$T/relay.err" &
-	RELAY_PID=$!
-	BG_PIDS+=("$RELAY_PID")
-	for _ in $(seq 100); do
-		grep -q '^listening on ' "$T/relay.out" 2>/dev/null && break
-		kill -0 "$RELAY_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q '^listening on ' "$T/relay.out" 2>/dev/null ||
-	    die "the relay mock did not start: $(cat "$T/relay.err")"
-	RELAY=http://127.0.0.1:$(sed -n 's/^listening on //p' "$T/relay.out")
+	start_listener relay "the relay mock" python3 "$RELAY_PY" --role relay --port 0 \
+	    --log "$T/relay.log"
+	RELAY_PID=$LISTENER_PID RELAY=$LISTENER_URL
 }
 
 # push_store: $DB, `twhook init` and the bindings (webhook, to $RELAY/relay/IDENTITY/K); checked.
