@@ -143,17 +143,20 @@ check_signature(struct twh_ctx *ctx, struct twh_request *req, struct twh_respons
 }
 
 /*
- * The store could not be opened or locked: 503, or whatever the endpoint's STORE_DOWN answers
- * (a pre-event webhook that would reject the customer's conversation with a 503).
+ * The store could not be opened or locked: RES holds a 503 with Retry-After, which stays
+ * unless the endpoint's STORE_DOWN answers otherwise (a pre-event webhook that would reject
+ * the customer's conversation with a 503); then Retry-After goes.
  */
 static void
 store_down(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
 {
 	if (ctx->endpoint->store_down == NULL)
 		return;
-	twh_warn("answering without the store (failing open)");
-	twh_buf_reset(&res->headers);
 	ctx->endpoint->store_down(ctx, req, res);
+	if (res->status != 503) {
+		twh_warn("answering without the store (failing open)");
+		twh_buf_reset(&res->headers);
+	}
 }
 
 static double
