@@ -4,8 +4,9 @@
 #   1. builds with -Werror and runs `make check` (unit, CGI, FastCGI, lighttpd and man tests);
 #   2. builds with --enable-sanitizers (ASan, UBSan) and runs `make check` again;
 #   3. runs the shell tests once more with every program under valgrind;
-#   4. fuzzes each parser with libFuzzer (clang) for $FUZZ_SECONDS (default 60) seconds;
-#   5. runs `make distcheck`.
+#   4. runs the load, fault and memory tests (make check-slow) in both builds;
+#   5. fuzzes each parser with libFuzzer (clang) for $FUZZ_SECONDS (default 60) seconds;
+#   6. runs `make distcheck`.
 # Each assertion of each `make check` counts, and each build step counts as one.  The last line
 # is "N passed, N failed"; the exit status is 0 only when nothing failed.
 # Builds go to $CHECK_DIR (default: _check in the source tree).
@@ -90,6 +91,13 @@ say "shell tests under valgrind"
     call-notify.test push.test apache.test hostile.test" \
     TWHOOK_VALGRIND=1 > "$work/check-valgrind.log" 2>&1)
 count "$work/plain"
+
+say "load and faults (make check-slow), plain and sanitizer builds"
+(cd "$work/plain/tests" && make check-slow > "$work/check-slow-plain.log" 2>&1)
+count "$work/plain"
+(cd "$work/sanitizers/tests" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+    UBSAN_OPTIONS=print_stacktrace=1 make check-slow > "$work/check-slow-sanitizers.log" 2>&1)
+count "$work/sanitizers"
 
 say "fuzzing the parsers (libFuzzer, ${FUZZ_SECONDS:-60} s each)"
 step build-fuzz build fuzz --enable-fuzzing CC=clang CFLAGS="-g -O1"
