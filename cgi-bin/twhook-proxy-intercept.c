@@ -10,7 +10,9 @@
  *        (words of the message body; see twh_keywords.c); else 200 {}.
  *
  * The decision is taken in a read transaction, so an operator holding the write lock does
- * not stop the rules, and recorded in proxy_intercepts afterwards.  Every failure of its own
+ * not stop the rules, and recorded in proxy_intercepts afterwards.  A repeated delivery (the
+ * same I-Twilio-Idempotency-Token, or an interactionSid already recorded) gets the recorded
+ * verdict again, whatever the rules say now, and records nothing.  Every failure of its own
  * (the store unreadable, data it cannot use) lets the interaction through and says so in the
  * log: blocking a customer's message by mistake is worse than letting one through.
  */
@@ -35,6 +37,7 @@ struct decision {
 	struct twh_intercept_rule	 rule;
 	char				*stored_identifier;
 	char				 note[96];
+	bool				 repeated;	/* decided before: as recorded */
 };
 
 static void
@@ -122,7 +125,22 @@ find_rule(struct twh_ctx *ctx, struct decision *dec)
 	return keyword_rule(ctx, dec);
 }
 
-/* Decides in one read transaction: one snapshot of the rules and the participants. */
+/* The first rule that matches the request; TWH_STORE_NOT_FOUND when none does. */
+static int
+apply_rules(struct twh_ctx *ctx, const struct twh_request *req, struct decision *dec)
+{
+	int	 rc;
+
+	dec->body = message_body(req, dec);
+	if ((rc = find_identifier(ctx, req, dec)) != TWH_STORE_OK)
+		return rc;
+	return find_rule(ctx, dec);
+}
+
+/*
+ * Decides in one read transaction, one snapshot of the decisions, the rules and the
+ * participants: as recorded for a repeated delivery, else by the rules.
+ */
 static int
 decide(struct twh_ctx *ctx, const struct twh_request *req, struct decision *dec)
 {
@@ -130,15 +148,16 @@ decide(struct twh_ctx *ctx, const struct twh_request *req, struct decision *dec)
 
 	if (twh_store_begin_read(ctx->store) != TWH_STORE_OK)
 		return TWH_STORE_ERROR;
-	rc = find_identifier(ctx, req, dec);
+	rc = twh_store_intercept_decided(ctx->store, dec->d.interaction_sid,
+	    dec->d.idempotency_token, &dec->d.verdict, &dec->rule);
 	if (rc == TWH_STORE_OK)
-		rc = find_rule(ctx, dec);
+		dec->repeated = true;
+	else if (rc == TWH_STORE_NOT_FOUND && (rc = apply_rules(ctx, req, dec)) == TWH_STORE_OK)
+		dec->d.verdict = TWH_BLOCKED;
 	if (twh_store_commit(ctx->store) != TWH_STORE_OK)
 		twh_store_rollback(ctx->store);
-	if (rc == TWH_STORE_OK) {
-		dec->d.verdict = TWH_BLOCKED;
+	if (rc == TWH_STORE_OK && dec->d.verdict == TWH_BLOCKED)
 		dec->d.rule = &dec->rule;
-	}
 	return rc == TWH_STORE_NOT_FOUND ? TWH_STORE_OK : rc;
 }
 
@@ -177,7 +196,6 @@ intercept(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respons
 		allow(res);
 		return;
 	}
-	dec.body = message_body(req, &dec);
 	if (decide(ctx, req, &dec) != TWH_STORE_OK) {
 		twh_err("%s: the rules cannot be read (%s): letting the interaction through "
 		    "(failing open)", dec.d.interaction_sid, twh_store_error(ctx->store));
@@ -191,7 +209,10 @@ intercept(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respons
 			twh_response_error(res, 403, msg);
 		} else
 			allow(res);
-		record(ctx, &dec);
+		if (dec.repeated)
+			twh_debug("%s: decided before; answered as then", dec.d.interaction_sid);
+		else
+			record(ctx, &dec);
 	}
 	twh_intercept_rule_free(&dec.rule);
 	free(dec.stored_identifier);

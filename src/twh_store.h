@@ -235,6 +235,8 @@ int	 twh_store_participant_identifier(struct twh_store *, const char *participan
 	    char **identifier);
 int	 twh_store_intercept_record(struct twh_store *, const struct twh_intercept *,
 	    bool *recorded);
+int	 twh_store_intercept_decided(struct twh_store *, const char *interaction_sid,
+	    const char *token, enum twh_verdict *, struct twh_intercept_rule *);
 int	 twh_store_out_of_session(struct twh_store *, const char *number,
 	    struct twh_out_of_session *);
 void	 twh_intercept_rule_free(struct twh_intercept_rule *);

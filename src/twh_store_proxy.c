@@ -1,7 +1,8 @@
 /*
  * twh_store_proxy.c: the store's side of the Twilio Proxy webhooks: recording interaction
  * callbacks and intercept decisions (each at most once per delivery, by a unique index, in a
- * single statement or transaction of their own), the intercept rules and the real numbers of
+ * single statement or transaction of their own) and reading a decision back for a repeated
+ * delivery, the intercept rules and the real numbers of
  * participants they match, and the out-of-session answers by proxy number.
  */
 #include <stdlib.h>
@@ -38,6 +39,11 @@ static const char sql_intercept_insert[] =
     "INSERT INTO proxy_intercepts (interaction_sid, session_sid, participant_sid, identifier, "
     "verdict, rule_rowid, rule_kind, rule_pattern, note, idempotency_token) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING";
+/* An operator's edit may leave a blocked row without its rule: it still reads as blocked. */
+static const char sql_intercept_decided[] =
+    "SELECT verdict = 'blocked', ifnull(rule_rowid, 0), ifnull(rule_kind, 'unrecorded'), "
+    "ifnull(rule_pattern, '') FROM proxy_intercepts "
+    "WHERE interaction_sid = ?1 OR idempotency_token = ?2 ORDER BY intercept_id LIMIT 1";
 /*
  * The number's oldest row, else the oldest '*' row: two index lookups.  (An ORDER BY that put
  * the number first sorted, and the sort's memory cost more than the rest of the request.)
@@ -140,6 +146,31 @@ twh_intercept_rule_free(struct twh_intercept_rule *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/*
+ * Steps ST into RULE: its columns from FIRST on are a rule's rowid, kind and pattern.
+ * TWH_STORE_NOT_FOUND when it has no row; the caller resets ST.
+ */
+static int
+step_rule(struct twh_store *s, sqlite3_stmt *st, const char *what, int first,
+    struct twh_intercept_rule *rule)
+{
+	int	 rc;
+
+	memset(rule, 0, sizeof(*rule));
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+		return TWH_STORE_NOT_FOUND;
+	if (rc != SQLITE_ROW)
+		return twh_store_fail(s, what);
+	rule->rowid = sqlite3_column_int64(st, first);
+	rule->kind = twh_store_column_text(st, first + 1);
+	rule->pattern = twh_store_column_text(st, first + 2);
+	if (rule->kind == NULL || rule->pattern == NULL) {
+		twh_intercept_rule_free(rule);
+		return twh_store_fail(s, "out of memory");
+	}
+	return TWH_STORE_OK;
+}
+
 /* The oldest rule of KIND whose pattern is VALUE exactly; TWH_STORE_NOT_FOUND when none. */
 int
 twh_store_intercept_rule(struct twh_store *s, const char *kind, const char *value,
@@ -153,18 +184,32 @@ twh_store_intercept_rule(struct twh_store *s, const char *kind, const char *valu
 		return TWH_STORE_ERROR;
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rule->rowid = sqlite3_column_int64(st, 0);
-		rule->kind = twh_store_column_text(st, 1);
-		rule->pattern = twh_store_column_text(st, 2);
-		rc = rule->kind != NULL && rule->pattern != NULL ? TWH_STORE_OK :
-		    twh_store_fail(s, "out of memory");
-	} else
-		rc = rc == SQLITE_DONE ? TWH_STORE_NOT_FOUND :
-		    twh_store_fail(s, "reading the intercept rules");
+	rc = step_rule(s, st, "reading the intercept rules", 0, rule);
 	sqlite3_reset(st);
-	if (rc != TWH_STORE_OK)
-		twh_intercept_rule_free(rule);
+	return rc;
+}
+
+/*
+ * The decision recorded for the interaction INTERACTION_SID or the delivery TOKEN (may be
+ * NULL): its verdict and, when blocked, the rule as it was then.  TWH_STORE_NOT_FOUND when
+ * neither was decided before.
+ */
+int
+twh_store_intercept_decided(struct twh_store *s, const char *interaction_sid,
+    const char *token, enum twh_verdict *verdict, struct twh_intercept_rule *rule)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(rule, 0, sizeof(*rule));
+	if ((st = twh_store_stmt(s, sql_intercept_decided)) == NULL)
+		return TWH_STORE_ERROR;
+	sqlite3_bind_text(st, 1, interaction_sid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
+	rc = step_rule(s, st, "reading the intercept decisions", 1, rule);
+	if (rc == TWH_STORE_OK)
+		*verdict = sqlite3_column_int(st, 0) ? TWH_BLOCKED : TWH_ALLOWED;
+	sqlite3_reset(st);
 	return rc;
 }
 
