@@ -88,7 +88,7 @@ say "shell tests under valgrind"
 (cd "$work/plain/tests" && make -j"$jobs" check TESTS="tool.test outcomes.test crm.test fastcgi.test \
     lighttpd.test outgoing.test templates.test routing.test conversations.test dispatch.test \
     log.test proxy-callback.test proxy-intercept.test proxy-out-of-session.test \
-    call-notify.test push.test apache.test hostile.test" \
+    call-notify.test push.test apache.test hostile.test idempotency.test" \
     TWHOOK_VALGRIND=1 > "$work/check-valgrind.log" 2>&1)
 count "$work/plain"
 

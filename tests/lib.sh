@@ -140,9 +140,18 @@ cgi() {
 # cgi_file ENDPOINT FILE [NAME=VALUE | -NAME ...]: cgi with FILE's bytes as the body (NUL bytes
 # and all), CONTENT_LENGTH its size.
 cgi_file() {
+	cgi_run "$1" "$2" "$T/out" "$T/err" "${@:3}"
+	cgi_rc=$?
+	split_response "$T/out"
+	health "twhook-$1" "$cgi_rc" "$T/err"
+}
+
+# cgi_run ENDPOINT FILE OUT ERR [NAME=VALUE | -NAME ...]: the run itself, its answer in OUT and
+# its messages in ERR; its exit status is the program's.
+cgi_run() {
 	_exe=$CGI_DIR/twhook-$1
-	_in=$2
-	shift 2
+	_in=$2 _out=$3 _err=$4
+	shift 4
 	(
 		export TWHOOK_CONFIG="$CONF" GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST \
 		    CONTENT_TYPE=application/x-www-form-urlencoded \
@@ -160,10 +169,24 @@ cgi_file() {
 		else
 			$WRAP "$_exe" < "$_in"
 		fi
-	) > "$T/out" 2> "$T/err"
+	) > "$_out" 2> "$_err"
+}
+
+# cgi_spawn NAME ENDPOINT FILE [NAME=VALUE | -NAME ...]: cgi_file in the background, as one
+# of several copies of a request running at once; cgi_reap NAME waits for it and reads its
+# answer as cgi_file does.
+declare -A cgi_spawned
+cgi_spawn() {
+	cgi_run "$2" "$3" "$T/$1.out" "$T/$1.err" "${@:4}" &
+	cgi_spawned[$1]=$!
+}
+
+cgi_reap() {
+	wait "${cgi_spawned[$1]}"
 	cgi_rc=$?
-	split_response "$T/out"
-	health "${_exe##*/}" "$cgi_rc" "$T/err"
+	unset "cgi_spawned[$1]"
+	split_response "$T/$1.out"
+	health "$1" "$cgi_rc" "$T/$1.err"
 }
 
 # form NAME=VALUE...: the form-encoded body of the parameters.
