@@ -147,8 +147,8 @@ twh_intercept_rule_free(struct twh_intercept_rule *r)
 }
 
 /*
- * Steps ST into RULE: its columns from FIRST on are a rule's rowid, kind and pattern.
- * TWH_STORE_NOT_FOUND when it has no row; the caller resets ST.
+ * Steps ST into RULE (zeroed by the caller): its columns from FIRST on are a rule's rowid,
+ * kind and pattern.  TWH_STORE_NOT_FOUND when it has no row; the caller resets ST.
  */
 static int
 step_rule(struct twh_store *s, sqlite3_stmt *st, const char *what, int first,
@@ -156,7 +156,6 @@ step_rule(struct twh_store *s, sqlite3_stmt *st, const char *what, int first,
 {
 	int	 rc;
 
-	memset(rule, 0, sizeof(*rule));
 	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
 		return TWH_STORE_NOT_FOUND;
 	if (rc != SQLITE_ROW)
