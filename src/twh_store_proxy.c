@@ -1,9 +1,9 @@
 /*
  * twh_store_proxy.c: the store's side of the Twilio Proxy webhooks: recording interaction
  * callbacks and intercept decisions (each at most once per delivery, by a unique index, in a
- * single statement or transaction of their own) and reading a decision back for a repeated
- * delivery, the intercept rules and the real numbers of
- * participants they match, and the out-of-session answers by proxy number.
+ * single statement or transaction of their own), reading a decision back for a repeated
+ * delivery, the intercept rules and the real numbers of participants they match, and the
+ * out-of-session answers by proxy number.
  */
 #include <stdlib.h>
 #include <string.h>
