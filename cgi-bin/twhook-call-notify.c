@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "twh_diag.h"
 #include "twh_endpoint.h"
 #include "twh_json.h"
-#include "twh_log.h"
 #include "twh_outbox.h"
 
 /*

@@ -12,9 +12,9 @@
  */
 #include <string.h>
 
+#include "twh_diag.h"
 #include "twh_endpoint.h"
 #include "twh_json.h"
-#include "twh_log.h"
 #include "twh_outbox.h"
 
 /* Only onParticipantAdded queues work: every other event is answered from a read. */

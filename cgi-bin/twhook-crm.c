@@ -48,7 +48,7 @@ customer_details(struct twh_ctx *ctx, const struct twh_request *req, struct twh_
 	if (twh_frontline_customer(ctx, req, res, true, &worker, &customer) == -1)
 		return;
 	if ((objects = json_object_new_object()) != NULL)
-		json_object_object_add(objects, "customer", twh_json_customer(&customer));
+		json_object_object_add(objects, "customer", twh_frontline_customer_json(&customer));
 	twh_customer_free(&customer);
 	answer_objects(res, objects);
 }
@@ -118,7 +118,7 @@ page_object(const struct twh_page *page)
 		return NULL;
 	list = json_object_new_array_ext((int)page->n);
 	for (i = 0; list != NULL && i < page->n; i++)
-		json_object_array_add(list, twh_json_customer_summary(&page->customers[i]));
+		json_object_array_add(list, twh_frontline_customer_summary(&page->customers[i]));
 	json_object_object_add(objects, "customers", list);
 	json_object_object_add(objects, "searchable", json_object_new_boolean(1));
 	if (page->more && page->n > 0) {

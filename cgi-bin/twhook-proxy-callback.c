@@ -13,8 +13,8 @@
  */
 #include <stdio.h>
 
+#include "twh_diag.h"
 #include "twh_endpoint.h"
-#include "twh_log.h"
 
 /* The parameter PREFIX NAME: inboundResourceStatus, outboundParticipantSid, ... */
 static const char *

@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "twh_diag.h"
 #include "twh_endpoint.h"
 #include "twh_json.h"
 #include "twh_keywords.h"
-#include "twh_log.h"
 
 /* Milliseconds the record of a decision may wait for another writer before it is dropped. */
 #define RECORD_PATIENCE_MS	500

@@ -11,8 +11,8 @@
  */
 #include <stdlib.h>
 
+#include "twh_diag.h"
 #include "twh_endpoint.h"
-#include "twh_log.h"
 #include "twh_outbox.h"
 
 /* Without an idempotency token, one conversation is routed once. */

@@ -12,10 +12,10 @@
  */
 #include <string.h>
 
+#include "twh_diag.h"
 #include "twh_endpoint.h"
 #include "twh_frontline.h"
 #include "twh_json.h"
-#include "twh_log.h"
 
 /* 64 KiB, less room for the status line and headers. */
 #define ANSWER_MAX	(64 * 1024 - 512)

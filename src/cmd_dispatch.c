@@ -21,7 +21,8 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include "twh_log.h"
+#include "twh_clock.h"
+#include "twh_diag.h"
 #include "twh_outbox.h"
 #include "twh_push.h"
 #include "twhook.h"

@@ -1,7 +1,7 @@
 /*
  * cmd_log.c: `twhook log [-f] [--json] [-n COUNT] [-e ENDPOINT] [-s SID] [--status STATUS]
  * [--since WHEN] [--until WHEN]` prints the webhook deliveries the endpoints logged
- * (twh_weblog.c), oldest first: one line each of time (UTC), endpoint, status, latency,
+ * (twh_deliverylog.c), oldest first: one line each of time (UTC), endpoint, status, latency,
  * signature verdict, idempotency token and parameters, separated by tabs, or the logged JSON
  * itself.  -f keeps printing new deliveries as they are logged, like tail -f.
  */
@@ -17,7 +17,7 @@
 
 #include <json-c/json.h>
 
-#include "twh_weblog_read.h"
+#include "twh_deliverylog_read.h"
 #include "twhook.h"
 
 static const char *const endpoints[] = { "crm", "outgoing", "templates", "routing",
@@ -226,7 +226,7 @@ known_endpoint(const char *name)
 
 /* Parses the options into F and Q: 0, or the exit status of a usage error. */
 static int
-options(int argc, char *argv[], struct filter *f, struct twh_weblog_query *q)
+options(int argc, char *argv[], struct filter *f, struct twh_deliverylog_query *q)
 {
 	static const struct option longopts[] = {
 		{ "follow", no_argument, NULL, 'f' },
@@ -295,7 +295,7 @@ int
 cmd_log(struct twh_conf *conf, int argc, char *argv[])
 {
 	struct filter		 f = { .status_min = 100, .status_max = 599 };
-	struct twh_weblog_query	 q = { .count = 50, .select = select_line, .emit = emit_line,
+	struct twh_deliverylog_query	 q = { .count = 50, .select = select_line, .emit = emit_line,
 				    .arg = &f };
 	char			 from_day[11];
 	int			 rc;
@@ -307,7 +307,7 @@ cmd_log(struct twh_conf *conf, int argc, char *argv[])
 	if (conf->delivery_log_days == 0)
 		fprintf(stderr, "twhook: delivery_log_days = 0 in %s: the endpoints log nothing\n",
 		    conf->path);
-	if (twh_weblog_read(conf->delivery_log, &q) == -1) {
+	if (twh_deliverylog_read(conf->delivery_log, &q) == -1) {
 		if (errno != ENOENT) {
 			fprintf(stderr, "twhook: %s: %s\n", conf->delivery_log, strerror(errno));
 			return 1;

@@ -169,7 +169,7 @@ conf_set_number(struct conf_cursor *c, long *slot, const char *value, long min, 
 static int
 conf_set_log_level(struct conf_cursor *c, const char *value)
 {
-	if (twh_log_level_parse(value, &c->conf->log_level) == -1)
+	if (twh_diag_level_parse(value, &c->conf->log_level) == -1)
 		return conf_fail(c, "expected error, warning, info or debug, not '%s'", value);
 	return 0;
 }
@@ -259,7 +259,7 @@ set_delivery_log_params(struct conf_cursor *c, const char *v)
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(v, names[i]) == 0) {
-			c->conf->delivery_log_params = (enum twh_log_params)i;
+			c->conf->delivery_log_params = (enum twh_deliverylog_params)i;
 			return 0;
 		}
 	return conf_fail(c, "expected redacted, all or none, not '%s'", v);
@@ -518,7 +518,7 @@ twh_conf_parse(struct twh_conf *conf, const char *path, const char *text, char *
 	conf->dispatch_give_up = 900;
 	conf->push_give_up = 30;
 	conf->delivery_log_days = 14;
-	conf->log_level = TWH_LOG_INFO;
+	conf->log_level = TWH_DIAG_INFO;
 	if ((conf->path = strdup(path)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;

@@ -5,16 +5,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "twh_log.h"
+#include "twh_diag.h"
 
 #define TWH_CONF_MAX_TOKENS	8
 #define TWH_CONF_DEFAULT_MAX_BODY	65536
 
 /* What the delivery log keeps of a request's parameters. */
-enum twh_log_params {
-	TWH_LOG_PARAMS_REDACTED,	/* all but secrets and message bodies (the default) */
-	TWH_LOG_PARAMS_ALL,
-	TWH_LOG_PARAMS_NONE
+enum twh_deliverylog_params {
+	TWH_DELIVERYLOG_PARAMS_REDACTED,	/* all but secrets and message bodies (the default) */
+	TWH_DELIVERYLOG_PARAMS_ALL,
+	TWH_DELIVERYLOG_PARAMS_NONE
 };
 
 struct twh_conf {
@@ -47,8 +47,8 @@ struct twh_conf {
 	size_t			 max_body;
 	char			*delivery_log;	/* its directory: DATABASE-deliveries unless set */
 	long			 delivery_log_days;	/* kept this long; 0: no log */
-	enum twh_log_params	 delivery_log_params;
-	enum twh_log_level	 log_level;
+	enum twh_deliverylog_params	 delivery_log_params;
+	enum twh_diag_level	 log_level;
 };
 
 const char	*twh_conf_default_path(void);

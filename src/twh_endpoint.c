@@ -12,14 +12,15 @@
 #include <strings.h>
 #include <time.h>
 
+#include "twh_clock.h"
+#include "twh_deliverylog.h"
+#include "twh_diag.h"
 #include "twh_endpoint.h"
 #include "twh_form.h"
 #include "twh_frontline.h"
 #include "twh_json.h"
-#include "twh_log.h"
 #include "twh_serve.h"
 #include "twh_sig.h"
-#include "twh_weblog.h"
 
 /* Fills REQ->media_type: CONTENT_TYPE up to any ';', trimmed and in lower case. */
 static void
@@ -159,16 +160,6 @@ store_down(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respon
 	}
 }
 
-static double
-elapsed_ms(const struct timespec *start)
-{
-	struct timespec	 now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) * 1e3 +
-	    (double)(now.tv_nsec - start->tv_nsec) / 1e6;
-}
-
 /* Opens the store for CTX's endpoint: 0, or -1 with why in ERR. */
 static int
 connect_store(struct twh_ctx *ctx, char *err, size_t errlen)
@@ -194,8 +185,8 @@ open_store(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respon
 	if (ctx->store != NULL)
 		return 0;
 	/* A CGI run whose start just failed to open it would only wait out a lock again. */
-	just_failed = ctx->store_failed.tv_sec != 0 && elapsed_ms(&ctx->store_failed) < 1000.0;
-	ctx->store_failed.tv_sec = 0;
+	just_failed = ctx->store_failed_ms != 0 && twh_elapsed_ms(ctx->store_failed_ms) < 1000.0;
+	ctx->store_failed_ms = 0;
 	if (just_failed || connect_store(ctx, err, sizeof(err)) == -1) {
 		if (!just_failed)
 			twh_err("%s", err);
@@ -346,11 +337,11 @@ exchange(void *arg, const struct twh_io *io)
 	struct twh_ctx		*ctx = arg;
 	struct twh_request	 req;
 	struct twh_response	 res;
-	struct timespec		 start;
-	struct twh_weblog_entry	 entry;
+	struct twh_deliverylog_entry	 entry;
+	double			 start;
 	const char		*uri;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = twh_monotonic_ms();
 	clock_gettime(CLOCK_REALTIME, &entry.arrived);
 	memset(&req, 0, sizeof(req));
 	req.io = io;
@@ -362,19 +353,19 @@ exchange(void *arg, const struct twh_io *io)
 		twh_response_error(&res, 500, "the endpoint gave no answer");
 	if (twh_response_write(&res, io) == -1)
 		twh_info("the client went away before the answer was sent");
-	entry.ms = elapsed_ms(&start);
+	entry.ms = twh_elapsed_ms(start);
 	/* The logs are written once the web server has the answer, out of its way. */
 	if (io->finish != NULL)
 		io->finish(io->ctx);
 	uri = twh_request_env(&req, "REQUEST_URI");
-	twh_log(res.status >= 500 ? TWH_LOG_ERROR : res.status >= 400 ? TWH_LOG_INFO :
-	    TWH_LOG_DEBUG, "%s %s: %d%s%s (%.1f ms)", req.method != NULL ? req.method : "-",
+	twh_diag(res.status >= 500 ? TWH_DIAG_ERROR : res.status >= 400 ? TWH_DIAG_INFO :
+	    TWH_DIAG_DEBUG, "%s %s: %d%s%s (%.1f ms)", req.method != NULL ? req.method : "-",
 	    uri != NULL ? uri : "-", res.status, res.log_reason[0] != '\0' ? ": " : "",
 	    res.log_reason, entry.ms);
 	entry.endpoint = ctx->endpoint->name + strlen("twhook-");
 	entry.req = &req;
 	entry.res = &res;
-	twh_weblog_record(ctx->weblog, &entry);
+	twh_deliverylog_record(ctx->deliverylog, &entry);
 	twh_response_free(&res);
 	json_object_put(req.json);
 	twh_params_free(&req.params);
@@ -390,7 +381,7 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 	char		 err[512];
 	int		 rc;
 
-	twh_log_init(endpoint->name, TWH_LOG_INFO);
+	twh_diag_init(endpoint->name, TWH_DIAG_INFO);
 	if (argc > 1) {
 		fprintf(stderr, "usage: %s\n%s answers a Twilio webhook as CGI or FastCGI; "
 		    "see %s(8), or try it with: twhook request %s NAME=VALUE ...\n",
@@ -405,18 +396,18 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 		twh_conf_free(&ctx.conf);
 		return 1;
 	}
-	twh_log_set_level(ctx.conf.log_level);
+	twh_diag_set_level(ctx.conf.log_level);
 	if (!ctx.conf.validate_signature)
 		twh_warn("validate_signature = no in %s: requests are NOT authenticated",
 		    ctx.conf.path);
 	/* A store that cannot be opened now is retried by each request, which answers 503 meanwhile. */
 	if (connect_store(&ctx, err, sizeof(err)) == -1) {
 		twh_err("%s", err);
-		clock_gettime(CLOCK_MONOTONIC, &ctx.store_failed);
+		ctx.store_failed_ms = twh_monotonic_ms();
 	}
-	ctx.weblog = twh_weblog_open(&ctx.conf);
+	ctx.deliverylog = twh_deliverylog_open(&ctx.conf);
 	rc = twh_serve(exchange, &ctx);
-	twh_weblog_close(ctx.weblog);
+	twh_deliverylog_close(ctx.deliverylog);
 	twh_store_close(ctx.store);
 	twh_conf_free(&ctx.conf);
 	return rc == 0 ? 0 : 1;

@@ -64,9 +64,9 @@ struct twh_ctx {
 	const struct twh_endpoint	*endpoint;
 	struct twh_conf			 conf;
 	struct twh_store		*store;
-	struct twh_weblog		*weblog;	/* NULL: no delivery log */
-	struct timespec			 store_failed;	/* when opening it at start failed
-							   (zero: it did not) */
+	struct twh_deliverylog		*deliverylog;	/* NULL: no delivery log */
+	double				 store_failed_ms;	/* when opening it at start
+							   failed (twh_monotonic_ms; 0: it did not) */
 };
 
 int		 twh_endpoint_main(const struct twh_endpoint *, int argc, char *argv[]);

@@ -2,12 +2,14 @@
  * twh_frontline.c: Frontline callbacks.  V1 callbacks (JSON bodies, a "location" query
  * parameter, an X-Twilio-Token header) are refused with a 400 that says how to switch the
  * account to V2; V2 callbacks are dispatched on their Location parameter, 422 when unknown.
- * Callbacks about a customer find it as the requesting worker may see it.
+ * Callbacks about a customer find it as the requesting worker may see it, and the CRM
+ * callback answers it in Frontline's customer format.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "twh_frontline.h"
+#include "twh_json.h"
 
 static const char v1_advice[] = "this is a Frontline V1 callback; twhook answers V2 callbacks "
     "only: in the Twilio console open Frontline > Manage > Callbacks and switch to V2";
@@ -83,4 +85,70 @@ twh_frontline_customer(struct twh_ctx *ctx, const struct twh_request *req,
 		twh_store_unavailable(ctx, res);
 		return -1;
 	}
+}
+
+/* A customer as a list shows it: id, name, avatar. */
+struct json_object *
+twh_frontline_customer_summary(const struct twh_customer *c)
+{
+	struct json_object	*o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	twh_json_add_string(o, "customer_id", c->customer_id);
+	twh_json_add_string(o, "display_name", c->display_name);
+	twh_json_add_string(o, "avatar", c->avatar);
+	return o;
+}
+
+static struct json_object *
+channels(const struct twh_customer *c)
+{
+	struct json_object	*a = json_object_new_array(), *o;
+	size_t			 i;
+
+	for (i = 0; a != NULL && i < c->n_channels; i++) {
+		o = json_object_new_object();
+		twh_json_add_string(o, "type", c->channels[i].type);
+		twh_json_add_string(o, "value", c->channels[i].value);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static struct json_object *
+links(const struct twh_customer *c)
+{
+	struct json_object	*a = json_object_new_array(), *o;
+	size_t			 i;
+
+	for (i = 0; a != NULL && i < c->n_links; i++) {
+		o = json_object_new_object();
+		twh_json_add_string(o, "type", c->links[i].type);
+		twh_json_add_string(o, "value", c->links[i].value);
+		twh_json_add_string(o, "display_name", c->links[i].display_name);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+/* The CUSTOMER object of Frontline's CRM callback. */
+struct json_object *
+twh_frontline_customer_json(const struct twh_customer *c)
+{
+	struct json_object	*o = twh_frontline_customer_summary(c), *details;
+
+	if (o == NULL)
+		return NULL;
+	json_object_object_add(o, "channels", channels(c));
+	json_object_object_add(o, "links", links(c));
+	if ((c->details_title != NULL && *c->details_title != '\0') ||
+	    (c->details_content != NULL && *c->details_content != '\0')) {
+		details = json_object_new_object();
+		twh_json_add_string(details, "title", c->details_title);
+		twh_json_add_string(details, "content", c->details_content);
+		json_object_object_add(o, "details", details);
+	}
+	twh_json_add_string(o, "worker", c->worker);
+	return o;
 }

@@ -1,8 +1,13 @@
-/* twh_frontline.h: what Frontline callbacks share: V1 refusal, dispatch on Location, the customer asked about. */
+/*
+ * twh_frontline.h: what Frontline callbacks share: V1 refusal, dispatch on Location, the
+ * customer asked about and its JSON.
+ */
 #ifndef TWH_FRONTLINE_H
 #define TWH_FRONTLINE_H
 
 #include <stdbool.h>
+
+#include <json-c/json.h>
 
 #include "twh_endpoint.h"
 
@@ -11,5 +16,9 @@ void	 twh_frontline_dispatch(const struct twh_location *, struct twh_ctx *,
 	    const struct twh_request *, struct twh_response *);
 int	 twh_frontline_customer(struct twh_ctx *, const struct twh_request *,
 	    struct twh_response *, bool whole, const char **worker, struct twh_customer *);
+struct json_object
+	*twh_frontline_customer_json(const struct twh_customer *);
+struct json_object
+	*twh_frontline_customer_summary(const struct twh_customer *);
 
 #endif

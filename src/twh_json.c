@@ -1,7 +1,7 @@
 /*
  * twh_json.c: JSON through json-c.  Request bodies are parsed strictly (valid UTF-8, bounded
  * depth, one top-level object, nothing after it).  Output never has a null for an optional
- * field: absent values are left out, as Frontline expects.
+ * field: absent values are left out, as Frontline expects.  It knows no type of the suite's.
  */
 #include <string.h>
 
@@ -76,67 +76,13 @@ twh_json_add_string(struct json_object *obj, const char *key, const char *value)
 		json_object_object_add(obj, key, json_object_new_string(value));
 }
 
-struct json_object *
-twh_json_customer_summary(const struct twh_customer *c)
+/* The string that member KEY of OBJ holds; NULL when it is absent or not a string. */
+const char *
+twh_json_string_member(struct json_object *obj, const char *key)
 {
-	struct json_object	*o = json_object_new_object();
+	struct json_object	*v;
 
-	if (o == NULL)
+	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
 		return NULL;
-	twh_json_add_string(o, "customer_id", c->customer_id);
-	twh_json_add_string(o, "display_name", c->display_name);
-	twh_json_add_string(o, "avatar", c->avatar);
-	return o;
-}
-
-static struct json_object *
-channels(const struct twh_customer *c)
-{
-	struct json_object	*a = json_object_new_array(), *o;
-	size_t			 i;
-
-	for (i = 0; a != NULL && i < c->n_channels; i++) {
-		o = json_object_new_object();
-		twh_json_add_string(o, "type", c->channels[i].type);
-		twh_json_add_string(o, "value", c->channels[i].value);
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
-static struct json_object *
-links(const struct twh_customer *c)
-{
-	struct json_object	*a = json_object_new_array(), *o;
-	size_t			 i;
-
-	for (i = 0; a != NULL && i < c->n_links; i++) {
-		o = json_object_new_object();
-		twh_json_add_string(o, "type", c->links[i].type);
-		twh_json_add_string(o, "value", c->links[i].value);
-		twh_json_add_string(o, "display_name", c->links[i].display_name);
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
-/* The CUSTOMER object of Frontline's CRM callback. */
-struct json_object *
-twh_json_customer(const struct twh_customer *c)
-{
-	struct json_object	*o = twh_json_customer_summary(c), *details;
-
-	if (o == NULL)
-		return NULL;
-	json_object_object_add(o, "channels", channels(c));
-	json_object_object_add(o, "links", links(c));
-	if ((c->details_title != NULL && *c->details_title != '\0') ||
-	    (c->details_content != NULL && *c->details_content != '\0')) {
-		details = json_object_new_object();
-		twh_json_add_string(details, "title", c->details_title);
-		twh_json_add_string(details, "content", c->details_content);
-		json_object_object_add(o, "details", details);
-	}
-	twh_json_add_string(o, "worker", c->worker);
-	return o;
+	return json_object_get_string(v);
 }

@@ -19,22 +19,14 @@
 #include <json-c/json.h>
 
 #include "twh_buf.h"
+#include "twh_clock.h"
+#include "twh_diag.h"
 #include "twh_json.h"
-#include "twh_log.h"
 #include "twh_outbox.h"
 #include "twh_params.h"
 #include "twh_push.h"
 
 #define DEFAULT_API_BASE	"https://conversations.twilio.com"
-
-double
-twh_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Queues a job of KIND under KEY that is dead when not delivered within GIVE_UP seconds. */
 static int
@@ -145,16 +137,6 @@ twh_outbox_unroutable(struct twh_store *s, const char *conversation_sid, const c
 	return rc;
 }
 
-static const char *
-payload_string(struct json_object *payload, const char *key)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(payload, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* A path segment from a job's payload must be a SID (checked again: the store is editable). */
 static bool
 is_sid(const char *s)
@@ -217,8 +199,8 @@ static enum twh_outcome
 deliver_add_participant(struct twh_delivery *d, struct twh_job *job, struct json_object *p,
     struct twh_buf *why)
 {
-	const char		*ch = payload_string(p, "conversation_sid");
-	const char		*identity = payload_string(p, "identity");
+	const char		*ch = twh_json_string_member(p, "conversation_sid");
+	const char		*identity = twh_json_string_member(p, "identity");
 	struct twh_http_answer	 a;
 	struct twh_buf		 path, form;
 	enum twh_outcome		 o;
@@ -274,8 +256,8 @@ static enum twh_outcome
 deliver_update_participant(struct twh_delivery *d, struct twh_job *job, struct json_object *p,
     struct twh_buf *why)
 {
-	const char		*ch = payload_string(p, "conversation_sid");
-	const char		*mb = payload_string(p, "participant_sid");
+	const char		*ch = twh_json_string_member(p, "conversation_sid");
+	const char		*mb = twh_json_string_member(p, "participant_sid");
 	struct json_object	*add, *participant = NULL, *merged = NULL;
 	struct twh_http_answer	 a;
 	struct twh_buf		 path, form;
@@ -302,7 +284,7 @@ deliver_update_participant(struct twh_delivery *d, struct twh_job *job, struct j
 		twh_buf_printf(why, "the participant read back is not JSON: %s", perr);
 		o = TWH_OUTCOME_RETRY;
 	} else if (o == TWH_OUTCOME_DONE) {
-		old = payload_string(participant, "attributes");
+		old = twh_json_string_member(participant, "attributes");
 		if ((rc = merge_attributes(old, add, &merged)) == -1) {
 			twh_buf_adds(why, "the participant's attributes are not a JSON object: "
 			    "left as they are");

@@ -12,7 +12,6 @@
 #include "twh_http_client.h"
 #include "twh_store.h"
 
-double	 twh_now(void);
 int	 twh_outbox_routed(struct twh_store *, const char *conversation_sid);
 int	 twh_outbox_add_participant(struct twh_store *, const struct twh_conf *,
 	    const char *conversation_sid, const char *identity);

@@ -12,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "twh_clock.h"
+#include "twh_diag.h"
 #include "twh_json.h"
-#include "twh_log.h"
 #include "twh_push_transport.h"
 
 #define PUSH_TIMEOUT_MS	5000
@@ -119,27 +120,18 @@ twh_push_call(struct twh_delivery *d, const struct push *p, struct twh_http_call
 	return 0;
 }
 
-static const char *
-member(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
-	    json_object_get_string(v) : NULL;
-}
-
 /* One attempt at the push job JOB, whose PAYLOAD names the binding and holds the body. */
 enum twh_outcome
 twh_push_deliver(struct twh_delivery *d, struct twh_job *job, struct json_object *payload,
     struct twh_buf *why)
 {
 	struct json_object	*body;
-	const char		*transport = member(payload, "transport");
+	const char		*transport = twh_json_string_member(payload, "transport");
 	struct push		 p;
 
 	p.job = job;
-	p.binding_id = member(payload, "binding_id");
-	p.address = member(payload, "address");
+	p.binding_id = twh_json_string_member(payload, "binding_id");
+	p.address = twh_json_string_member(payload, "address");
 	if (p.binding_id == NULL || transport == NULL || p.address == NULL ||
 	    !json_object_object_get_ex(payload, "body", &body) ||
 	    !json_object_is_type(body, json_type_string)) {

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "twh_clock.h"
 #include "twh_http_client.h"
 #include "twh_json.h"
 #include "twh_jwt.h"

@@ -16,10 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "twh_clock.h"
+#include "twh_diag.h"
 #include "twh_http_client.h"
 #include "twh_json.h"
 #include "twh_jwt.h"
-#include "twh_log.h"
 #include "twh_push_transport.h"
 
 #define FCM_DEFAULT_URL	"https://fcm.googleapis.com"
@@ -52,13 +53,13 @@ twh_fcm_free(struct twh_fcm *f)
 	free(f);
 }
 
+/* Google's files and answers: an empty string counts as a missing one. */
 static const char *
 string_member(struct json_object *o, const char *key)
 {
-	struct json_object	*v;
+	const char	*s = twh_json_string_member(o, key);
 
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) &&
-	    json_object_get_string_len(v) > 0 ? json_object_get_string(v) : NULL;
+	return s != NULL && *s != '\0' ? s : NULL;
 }
 
 /* A project id goes into the URL's path: letters, digits and '-' only. */

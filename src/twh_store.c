@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "twh_clock.h"
 #include "twh_store_internal.h"
 
 #define STMT_CACHE	32
@@ -72,15 +73,6 @@ user_version(sqlite3 *db, int *version)
  */
 #define BUSY_STEP_US	250
 
-static double
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* The clock, not the count of tries: each try and each sleep takes longer than it says. */
 static int
 busy_wait(void *arg, int tries)
@@ -91,8 +83,8 @@ busy_wait(void *arg, int tries)
 	long			 ms = s != NULL ? s->patience_ms : TWH_STORE_BUSY_TIMEOUT_MS;
 
 	if (tries == 0)
-		*start = now_ms();
-	else if (now_ms() - *start >= (double)ms)
+		*start = twh_monotonic_ms();
+	else if (twh_elapsed_ms(*start) >= (double)ms)
 		return 0;
 	usleep(BUSY_STEP_US);
 	return 1;

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "twh_buf.h"
-#include "twh_log.h"
+#include "twh_diag.h"
 #include "twh_params.h"
 #include "twh_sig.h"
 #include "twhook.h"
@@ -145,7 +145,7 @@ main(int argc, char *argv[])
 	char			 err[512];
 	int			 ch, rc;
 
-	twh_log_init("twhook", TWH_LOG_INFO);
+	twh_diag_init("twhook", TWH_DIAG_INFO);
 	while ((ch = getopt(argc, argv, "+c:h")) != -1)
 		switch (ch) {
 		case 'c':
@@ -169,7 +169,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "twhook: %s\n", err);
 		return 1;
 	}
-	twh_log_set_level(conf.log_level);
+	twh_diag_set_level(conf.log_level);
 	/* Each verb parses its own options from a fresh start. */
 	optind = 1;
 	rc = c->run(&conf, argc, argv);

@@ -51,7 +51,7 @@ main(void)
 	is_str(c.public_url, "https://hooks.example.com:8443", "public_url, its trailing slash dropped");
 	ok(c.trust_forwarded && c.validate_signature, "booleans");
 	ok(c.max_body == 2048, "max_body");
-	ok(c.log_level == TWH_LOG_DEBUG, "log_level");
+	ok(c.log_level == TWH_DIAG_DEBUG, "log_level");
 	is_str(c.fcm_url, "https://fcm.example.com", "fcm_url, its trailing slash dropped");
 	is_str(c.apns_bundle_id, "com.example.phone", "apns_bundle_id");
 	ok(c.fcm_token_url == NULL && c.ca_file != NULL, "push keys");
@@ -60,7 +60,7 @@ main(void)
 	ok(twh_conf_parse(&c, "t.conf", "database = x\nauth_token = t\n", err, sizeof(err)) == 0,
 	    "the smallest file");
 	ok(c.validate_signature && !c.trust_forwarded && c.max_body == 65536 &&
-	    c.public_url == NULL && c.log_level == TWH_LOG_INFO, "defaults");
+	    c.public_url == NULL && c.log_level == TWH_DIAG_INFO, "defaults");
 	twh_conf_free(&c);
 	ok(twh_conf_parse(&c, "t.conf", "database = x\nvalidate_signature = no\n", err,
 	    sizeof(err)) == 0, "no token needed when signatures are not checked");

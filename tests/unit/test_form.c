@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "tap.h"
-#include "twh_form.h"
 #include "twh_buf.h"
+#include "twh_form.h"
 
 static const char *
 parse(const char *body, struct twh_params *p)

@@ -1,5 +1,5 @@
 /*
- * twh_log.c: diagnostics on stderr, one line each, prefixed with the program name and level.
+ * twh_diag.c: diagnostics on stderr, one line each, prefixed with the program name and level.
  * Control characters from request data are shown as '?' so that a hostile value cannot forge
  * extra log lines.  Nothing here ever sees an auth token: callers log keys, never secrets.
  */
@@ -7,15 +7,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "twh_log.h"
+#include "twh_diag.h"
 
 static const char		*log_progname = "twhook";
-static enum twh_log_level	 log_threshold = TWH_LOG_INFO;
+static enum twh_diag_level	 log_threshold = TWH_DIAG_INFO;
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 
 void
-twh_log_init(const char *progname, enum twh_log_level level)
+twh_diag_init(const char *progname, enum twh_diag_level level)
 {
 	const char	*slash;
 
@@ -27,26 +27,26 @@ twh_log_init(const char *progname, enum twh_log_level level)
 }
 
 void
-twh_log_set_level(enum twh_log_level level)
+twh_diag_set_level(enum twh_diag_level level)
 {
 	log_threshold = level;
 }
 
 int
-twh_log_level_parse(const char *s, enum twh_log_level *level)
+twh_diag_level_parse(const char *s, enum twh_diag_level *level)
 {
 	size_t	 i;
 
 	for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
 		if (strcmp(s, level_names[i]) == 0) {
-			*level = (enum twh_log_level)i;
+			*level = (enum twh_diag_level)i;
 			return 0;
 		}
 	return -1;
 }
 
 void
-twh_log(enum twh_log_level level, const char *fmt, ...)
+twh_diag(enum twh_diag_level level, const char *fmt, ...)
 {
 	char	 line[1024];
 	va_list	 ap;

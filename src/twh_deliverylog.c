@@ -1,5 +1,5 @@
 /*
- * twh_weblog.c: writing the delivery log.  Each endpoint process appends one line per request
+ * twh_deliverylog.c: writing the delivery log.  Each endpoint process appends one line per request
  * to the day's file with a single write(2) on a descriptor opened with O_APPEND, so the lines
  * of concurrent processes never interleave, and costs no lock and no sync: the log is a record
  * for people, and losing its last lines in a power cut loses nothing else.  A log that cannot
@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "twh_log.h"
-#include "twh_weblog.h"
+#include "twh_deliverylog.h"
+#include "twh_diag.h"
 
 /* How much of a request is kept: values are cut, parameters past the limit counted. */
 #define VALUE_MAX	256
@@ -26,10 +26,10 @@
 /* A directory or file that could not be opened is tried again after this many seconds. */
 #define RETRY_SECONDS	60
 
-struct twh_weblog {
+struct twh_deliverylog {
 	char			*dir;
 	long			 days;
-	enum twh_log_params	 params;
+	enum twh_deliverylog_params	 params;
 	int			 fd;		/* the day's file, or -1 */
 	char			 day[11];	/* its YYYY-MM-DD */
 	long			 today;		/* the last record's day, in days since 1970 */
@@ -39,10 +39,10 @@ struct twh_weblog {
 	size_t			 n_sids, n_params;
 };
 
-struct twh_weblog *
-twh_weblog_open(const struct twh_conf *conf)
+struct twh_deliverylog *
+twh_deliverylog_open(const struct twh_conf *conf)
 {
-	struct twh_weblog	*w;
+	struct twh_deliverylog	*w;
 
 	if (conf->delivery_log_days == 0)
 		return NULL;
@@ -62,7 +62,7 @@ twh_weblog_open(const struct twh_conf *conf)
 }
 
 void
-twh_weblog_close(struct twh_weblog *w)
+twh_deliverylog_close(struct twh_deliverylog *w)
 {
 	if (w == NULL)
 		return;
@@ -77,12 +77,12 @@ twh_weblog_close(struct twh_weblog *w)
 
 /* Whether NAME is a day's file: YYYY-MM-DD.jsonl. */
 bool
-twh_weblog_file_name(const char *name)
+twh_deliverylog_file_name(const char *name)
 {
 	static const char	 shape[] = "dddd-dd-dd";
 	size_t			 i;
 
-	if (strlen(name) != TWH_WEBLOG_NAME_LEN || strcmp(name + 10, TWH_WEBLOG_SUFFIX) != 0)
+	if (strlen(name) != TWH_DELIVERYLOG_NAME_LEN || strcmp(name + 10, TWH_DELIVERYLOG_SUFFIX) != 0)
 		return false;
 	for (i = 0; i < 10; i++)
 		if (shape[i] == 'd' ? !isdigit((unsigned char)name[i]) : name[i] != shape[i])
@@ -112,7 +112,7 @@ contains_lower(const char *s, const char *lower)
  * Media, MediaUrl0 ...) and any name with token, secret or password in it.
  */
 bool
-twh_weblog_secret_name(const char *name)
+twh_deliverylog_secret_name(const char *name)
 {
 	static const char *const exact[] = { "body", "interactiondata", "media", NULL };
 	static const char *const within[] = { "token", "secret", "password", "mediaurl", NULL };
@@ -129,7 +129,7 @@ twh_weblog_secret_name(const char *name)
 
 /* Removes the days' files older than the log keeps: the ones before CUTOFF (YYYY-MM-DD). */
 static void
-prune(const struct twh_weblog *w, const char *cutoff)
+prune(const struct twh_deliverylog *w, const char *cutoff)
 {
 	DIR		*d;
 	struct dirent	*e;
@@ -137,7 +137,7 @@ prune(const struct twh_weblog *w, const char *cutoff)
 	if ((d = opendir(w->dir)) == NULL)
 		return;
 	while ((e = readdir(d)) != NULL)
-		if (twh_weblog_file_name(e->d_name) && strncmp(e->d_name, cutoff, 10) < 0 &&
+		if (twh_deliverylog_file_name(e->d_name) && strncmp(e->d_name, cutoff, 10) < 0 &&
 		    unlinkat(dirfd(d), e->d_name, 0) == -1 && errno != ENOENT)
 			twh_warn("%s/%s: %s (removing an old delivery log)", w->dir, e->d_name,
 			    strerror(errno));
@@ -146,7 +146,7 @@ prune(const struct twh_weblog *w, const char *cutoff)
 
 /* The file for DAY open in W->fd: 0, or -1 (warned, and not tried again for a while). */
 static int
-open_day(struct twh_weblog *w, const char *day, time_t now)
+open_day(struct twh_deliverylog *w, const char *day, time_t now)
 {
 	char	 path[4096], cutoff[11];
 	time_t	 old = now - (time_t)w->days * 86400;
@@ -159,7 +159,7 @@ open_day(struct twh_weblog *w, const char *day, time_t now)
 	if (w->fd != -1)
 		close(w->fd);
 	w->fd = -1;
-	snprintf(path, sizeof(path), "%s/%s%s", w->dir, day, TWH_WEBLOG_SUFFIX);
+	snprintf(path, sizeof(path), "%s/%s%s", w->dir, day, TWH_DELIVERYLOG_SUFFIX);
 	if ((mkdir(w->dir, 0750) == -1 && errno != EEXIST) ||
 	    (w->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) == -1) {
 		twh_warn("%s: %s: deliveries are not logged (set delivery_log in twhook.conf to "
@@ -235,15 +235,15 @@ sid_shaped(const char *v)
 
 /* One parameter's part of the line: in W->params, and in W->sids if it is a SID. */
 static void
-add_param(struct twh_weblog *w, const char *name, const char *value)
+add_param(struct twh_deliverylog *w, const char *name, const char *value)
 {
-	bool	 secret = twh_weblog_secret_name(name);
+	bool	 secret = twh_deliverylog_secret_name(name);
 
 	if (!secret && sid_shaped(value) && w->n_sids < SIDS_MAX) {
 		twh_buf_adds(&w->sids, w->n_sids++ == 0 ? "" : ",");
 		add_value(&w->sids, value);
 	}
-	if (w->params == TWH_LOG_PARAMS_NONE || w->n_params > PARAMS_MAX)
+	if (w->params == TWH_DELIVERYLOG_PARAMS_NONE || w->n_params > PARAMS_MAX)
 		return;
 	twh_buf_adds(&w->param_text, w->n_params == 0 ? "" : ",");
 	if (w->n_params++ == PARAMS_MAX) {
@@ -253,7 +253,7 @@ add_param(struct twh_weblog *w, const char *name, const char *value)
 	twh_buf_addc(&w->param_text, '[');
 	add_value(&w->param_text, name);
 	twh_buf_addc(&w->param_text, ',');
-	if (secret && w->params == TWH_LOG_PARAMS_REDACTED)
+	if (secret && w->params == TWH_DELIVERYLOG_PARAMS_REDACTED)
 		twh_buf_printf(&w->param_text, "\"[redacted, %zu bytes]\"", strlen(value));
 	else
 		add_value(&w->param_text, value);
@@ -262,7 +262,7 @@ add_param(struct twh_weblog *w, const char *name, const char *value)
 
 /* The request's parameters: a form's, or a JSON object's top-level members. */
 static void
-add_params(struct twh_weblog *w, const struct twh_request *req)
+add_params(struct twh_deliverylog *w, const struct twh_request *req)
 {
 	size_t	 i;
 
@@ -280,7 +280,7 @@ add_params(struct twh_weblog *w, const struct twh_request *req)
 	twh_buf_adds(&w->line, ",\"sids\":[");
 	twh_buf_add(&w->line, w->sids.data, w->sids.len);
 	twh_buf_addc(&w->line, ']');
-	if (w->params != TWH_LOG_PARAMS_NONE) {
+	if (w->params != TWH_DELIVERYLOG_PARAMS_NONE) {
 		twh_buf_adds(&w->line, ",\"params\":[");
 		twh_buf_add(&w->line, w->param_text.data, w->param_text.len);
 		twh_buf_addc(&w->line, ']');
@@ -315,7 +315,7 @@ add_number(struct twh_buf *b, unsigned long v, int width)
 
 /* "time":"YYYY-MM-DDTHH:MM:SS.mmmZ" for W->today_name and the second of the day SECOND. */
 static void
-add_time(struct twh_weblog *w, long second, long nanoseconds)
+add_time(struct twh_deliverylog *w, long second, long nanoseconds)
 {
 	twh_buf_adds(&w->line, "\"time\":\"");
 	twh_buf_add(&w->line, w->today_name, 10);
@@ -331,7 +331,7 @@ add_time(struct twh_weblog *w, long second, long nanoseconds)
 }
 
 void
-twh_weblog_record(struct twh_weblog *w, const struct twh_weblog_entry *e)
+twh_deliverylog_record(struct twh_deliverylog *w, const struct twh_deliverylog_entry *e)
 {
 	struct tm	 tm;
 	time_t		 t;
@@ -371,6 +371,6 @@ twh_weblog_record(struct twh_weblog *w, const struct twh_weblog_entry *e)
 	/* One write, so that no other process's line comes between its bytes. */
 	written = write(w->fd, w->line.data, w->line.len);
 	if (written != (ssize_t)w->line.len)
-		twh_warn("%s/%s%s: %s (a delivery not logged)", w->dir, w->day, TWH_WEBLOG_SUFFIX,
+		twh_warn("%s/%s%s: %s (a delivery not logged)", w->dir, w->day, TWH_DELIVERYLOG_SUFFIX,
 		    written == -1 ? strerror(errno) : "a short write");
 }

@@ -1,5 +1,5 @@
 /*
- * twh_weblog_read.c: reading the delivery log for `twhook log`: the last lines that a filter
+ * twh_deliverylog_read.c: reading the delivery log for `twhook log`: the last lines that a filter
  * selects, across the days' files, and then, when following, the lines appended since, from
  * the newest file and the ones that come after it.  Only whole lines are read: an endpoint may
  * be writing the last one.
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "twh_weblog_read.h"
+#include "twh_deliverylog_read.h"
 
 /* How often a follower looks for new lines. */
 #define FOLLOW_INTERVAL_US	250000
@@ -49,7 +49,7 @@ list_days(const char *dir, char ***out, size_t *n)
 	if ((d = opendir(dir)) == NULL)
 		return -1;
 	while ((e = readdir(d)) != NULL) {
-		if (!twh_weblog_file_name(e->d_name))
+		if (!twh_deliverylog_file_name(e->d_name))
 			continue;
 		if (*n == cap) {
 			cap = cap == 0 ? 16 : cap * 2;
@@ -77,7 +77,7 @@ list_days(const char *dir, char ***out, size_t *n)
  * *OFFSET ends after the last whole line.  0, or -1 with errno set.
  */
 static int
-read_lines(const char *dir, const char *name, off_t *offset, const struct twh_weblog_query *q,
+read_lines(const char *dir, const char *name, off_t *offset, const struct twh_deliverylog_query *q,
     void (*each)(void *, const char *, size_t), void *arg)
 {
 	char	 path[4096], *line = NULL;
@@ -121,7 +121,7 @@ ring_add(void *arg, const char *line, size_t len)
 static void
 emit_line(void *arg, const char *line, size_t len)
 {
-	const struct twh_weblog_query	*q = arg;
+	const struct twh_deliverylog_query	*q = arg;
 
 	q->emit(q->arg, line, len);
 }
@@ -132,7 +132,7 @@ emit_line(void *arg, const char *line, size_t len)
  * length in whole lines.
  */
 static int
-tail(const char *dir, char **names, size_t n, const struct twh_weblog_query *q, off_t *end)
+tail(const char *dir, char **names, size_t n, const struct twh_deliverylog_query *q, off_t *end)
 {
 	struct ring	*rings;
 	size_t		 i, k, want = q->count, used = 0;
@@ -175,9 +175,9 @@ tail(const char *dir, char **names, size_t n, const struct twh_weblog_query *q, 
 
 /* Emits what is appended to the log from the newest file's END on, until killed. */
 static int
-follow(const char *dir, char *newest, off_t end, const struct twh_weblog_query *q)
+follow(const char *dir, char *newest, off_t end, const struct twh_deliverylog_query *q)
 {
-	char	**names, current[TWH_WEBLOG_NAME_LEN + 1];
+	char	**names, current[TWH_DELIVERYLOG_NAME_LEN + 1];
 	size_t	 n;
 
 	snprintf(current, sizeof(current), "%s", newest != NULL ? newest : "");
@@ -202,7 +202,7 @@ follow(const char *dir, char *newest, off_t end, const struct twh_weblog_query *
 }
 
 int
-twh_weblog_read(const char *dir, const struct twh_weblog_query *q)
+twh_deliverylog_read(const char *dir, const struct twh_deliverylog_query *q)
 {
 	char	**names = NULL;
 	size_t	 n = 0;

@@ -1,12 +1,12 @@
 #!/bin/bash
-# weblog.sh: what the delivery log costs.  The same endpoint is served twice by one lighttpd on
+# deliverylog.sh: what the delivery log costs.  The same endpoint is served twice by one lighttpd on
 # 127.0.0.1, once with the log (the default configuration) and once with delivery_log_days = 0,
 # and wrk drives each in turn, alternating, so that the machine's drift falls on both alike:
 # twhook-crm (a customer list, the fastest reading endpoint, where the log weighs most) and
 # twhook-proxy-out-of-session (TwiML, a Body the log redacts).  README.md in this folder says
 # how to read what it prints.
 #
-#   tests/bench/weblog.sh [-d SECONDS] BUILD_DIR
+#   tests/bench/deliverylog.sh [-d SECONDS] BUILD_DIR
 #
 # Every request carries a correct X-Twilio-Signature and every scenario is checked with curl
 # before and after its run; afterwards the log must hold a line for every request the logging

@@ -1,13 +1,13 @@
-/* twh_weblog_read.h: reading the delivery log (twh_weblog.h) for `twhook log`. */
-#ifndef TWH_WEBLOG_READ_H
-#define TWH_WEBLOG_READ_H
+/* twh_deliverylog_read.h: reading the delivery log (twh_deliverylog.h) for `twhook log`. */
+#ifndef TWH_DELIVERYLOG_READ_H
+#define TWH_DELIVERYLOG_READ_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "twh_weblog.h"
+#include "twh_deliverylog.h"
 
-struct twh_weblog_query {
+struct twh_deliverylog_query {
 	size_t		 count;		/* the last COUNT selected lines (at least 1) */
 	const char	*from_day;	/* YYYY-MM-DD: no file before it holds one */
 	bool		 follow;	/* then the lines appended, until killed */
@@ -17,6 +17,6 @@ struct twh_weblog_query {
 };
 
 /* 0, or -1 with errno set (ENOENT: no log yet). */
-int	 twh_weblog_read(const char *dir, const struct twh_weblog_query *);
+int	 twh_deliverylog_read(const char *dir, const struct twh_deliverylog_query *);
 
 #endif
