@@ -4,6 +4,7 @@
  * replaces the customer of the same customer_id, channels and links included.  The whole file is
  * one transaction: a bad record is reported with its index and nothing of the file is kept.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,51 +75,33 @@ opt_array(struct json_object *rec, const char *key, struct record_error *e)
 	return json_object_is_type(v, json_type_array) ? v : NULL;
 }
 
+/*
+ * The array KEY of REC (channels, or links when NAMED) into *V and *N: each item an object with
+ * a type and a value (and a display_name).  *N counts the items begun, failed or not, so that
+ * twh_customer_free frees them all.
+ */
 static int
-channels(struct json_object *rec, struct twh_customer *c, struct record_error *e)
+items(struct json_object *rec, const char *key, bool named, struct twh_customer_item **v,
+    size_t *n, struct record_error *e)
 {
-	struct json_object	*a = opt_array(rec, "channels", e), *item;
-	char			 where[32];
-	size_t			 i, n;
+	struct json_object		*a = opt_array(rec, key, e), *item;
+	struct twh_customer_item	*it;
+	char				 where[32];
+	size_t				 i, len;
 
 	if (a == NULL)
 		return e->msg[0] != '\0' ? -1 : 0;
-	n = json_object_array_length(a);
-	if ((c->channels = calloc(n ? n : 1, sizeof(*c->channels))) == NULL)
+	len = json_object_array_length(a);
+	if ((*v = calloc(len ? len : 1, sizeof(**v))) == NULL)
 		return -1;
-	for (i = 0; i < n; i++, c->n_channels++) {
+	for (i = 0; i < len; i++) {
 		item = json_object_array_get_idx(a, i);
-		snprintf(where, sizeof(where), "channels[%zu].", i);
-		if (req_string(item, "type", where, &c->channels[i].type, e) == -1 ||
-		    req_string(item, "value", where, &c->channels[i].value, e) == -1) {
-			c->n_channels++;
+		it = &(*v)[(*n)++];
+		snprintf(where, sizeof(where), "%s[%zu].", key, i);
+		if (req_string(item, "type", where, &it->type, e) == -1 ||
+		    req_string(item, "value", where, &it->value, e) == -1 ||
+		    (named && req_string(item, "display_name", where, &it->display_name, e) == -1))
 			return -1;
-		}
-	}
-	return 0;
-}
-
-static int
-links(struct json_object *rec, struct twh_customer *c, struct record_error *e)
-{
-	struct json_object	*a = opt_array(rec, "links", e), *item;
-	char			 where[32];
-	size_t			 i, n;
-
-	if (a == NULL)
-		return e->msg[0] != '\0' ? -1 : 0;
-	n = json_object_array_length(a);
-	if ((c->links = calloc(n ? n : 1, sizeof(*c->links))) == NULL)
-		return -1;
-	for (i = 0; i < n; i++, c->n_links++) {
-		item = json_object_array_get_idx(a, i);
-		snprintf(where, sizeof(where), "links[%zu].", i);
-		if (req_string(item, "type", where, &c->links[i].type, e) == -1 ||
-		    req_string(item, "value", where, &c->links[i].value, e) == -1 ||
-		    req_string(item, "display_name", where, &c->links[i].display_name, e) == -1) {
-			c->n_links++;
-			return -1;
-		}
 	}
 	return 0;
 }
@@ -148,7 +131,8 @@ record(struct json_object *rec, struct twh_customer *c, struct record_error *e)
 	    req_string(rec, "display_name", "", &c->display_name, e) == -1 ||
 	    dup_opt(rec, "worker", &c->worker, e) == -1 ||
 	    dup_opt(rec, "avatar", &c->avatar, e) == -1 ||
-	    channels(rec, c, e) == -1 || links(rec, c, e) == -1)
+	    items(rec, "channels", false, &c->channels, &c->n_channels, e) == -1 ||
+	    items(rec, "links", true, &c->links, &c->n_links, e) == -1)
 		return -1;
 	if (json_object_object_get_ex(rec, "details", &details) &&
 	    !json_object_is_type(details, json_type_null)) {

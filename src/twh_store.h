@@ -36,15 +36,11 @@ int		 twh_store_set_synchronous(struct twh_store *, bool full);
 void		 twh_store_rollback(struct twh_store *);
 
 /* Customers (twh_store_customers.c). */
-struct twh_channel {
+/* A customer's channel (type "sms", value "+1555...") or link (with a display name too). */
+struct twh_customer_item {
 	char	*type;
 	char	*value;
-};
-
-struct twh_link {
-	char	*type;
-	char	*value;
-	char	*display_name;
+	char	*display_name;	/* a link's; NULL for a channel */
 };
 
 struct twh_customer {
@@ -54,10 +50,10 @@ struct twh_customer {
 	char			*avatar;	/* NULL: none */
 	char			*details_title;
 	char			*details_content;
-	struct twh_channel	*channels;
-	size_t			 n_channels;
-	struct twh_link		*links;
-	size_t			 n_links;
+	struct twh_customer_item	*channels;
+	size_t				 n_channels;
+	struct twh_customer_item	*links;
+	size_t				 n_links;
 };
 
 /* A position in a worker's list: customers sort by display name (ignoring ASCII case), then id. */

@@ -63,28 +63,30 @@ static const char sql_add_link[] =
     "INSERT INTO customer_links (customer_id, type, value, display_name, position) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
 
-void
-twh_customer_free(struct twh_customer *c)
+static void
+free_items(struct twh_customer_item *v, size_t n)
 {
 	size_t	 i;
 
+	for (i = 0; i < n; i++) {
+		free(v[i].type);
+		free(v[i].value);
+		free(v[i].display_name);
+	}
+	free(v);
+}
+
+void
+twh_customer_free(struct twh_customer *c)
+{
 	free(c->customer_id);
 	free(c->display_name);
 	free(c->worker);
 	free(c->avatar);
 	free(c->details_title);
 	free(c->details_content);
-	for (i = 0; i < c->n_channels; i++) {
-		free(c->channels[i].type);
-		free(c->channels[i].value);
-	}
-	free(c->channels);
-	for (i = 0; i < c->n_links; i++) {
-		free(c->links[i].type);
-		free(c->links[i].value);
-		free(c->links[i].display_name);
-	}
-	free(c->links);
+	free_items(c->channels, c->n_channels);
+	free_items(c->links, c->n_links);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -107,35 +109,28 @@ twh_page_free(struct twh_page *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int
-add_channel(sqlite3_stmt *st, void *arg)
-{
-	struct twh_customer	*c = arg;
-	struct twh_channel	*v;
-
-	if ((v = reallocarray(c->channels, c->n_channels + 1, sizeof(*v))) == NULL)
-		return -1;
-	c->channels = v;
-	v = &v[c->n_channels++];
-	v->type = twh_store_column_text(st, 0);
-	v->value = twh_store_column_text(st, 1);
-	return v->type != NULL && v->value != NULL ? 0 : -1;
-}
+/* Where add_item puts a customer's channels or links as they are read. */
+struct item_list {
+	struct twh_customer_item	**v;
+	size_t				 *n;
+	bool				  named;	/* a third column: display_name */
+};
 
 static int
-add_link(sqlite3_stmt *st, void *arg)
+add_item(sqlite3_stmt *st, void *arg)
 {
-	struct twh_customer	*c = arg;
-	struct twh_link		*v;
+	struct item_list		*list = arg;
+	struct twh_customer_item	*v;
 
-	if ((v = reallocarray(c->links, c->n_links + 1, sizeof(*v))) == NULL)
+	if ((v = reallocarray(*list->v, *list->n + 1, sizeof(*v))) == NULL)
 		return -1;
-	c->links = v;
-	v = &v[c->n_links++];
+	*list->v = v;
+	v = &v[(*list->n)++];
 	v->type = twh_store_column_text(st, 0);
 	v->value = twh_store_column_text(st, 1);
-	v->display_name = twh_store_column_text(st, 2);
-	return v->type != NULL && v->value != NULL && v->display_name != NULL ? 0 : -1;
+	v->display_name = list->named ? twh_store_column_text(st, 2) : NULL;
+	return v->type != NULL && v->value != NULL && (v->display_name != NULL || !list->named) ?
+	    0 : -1;
 }
 
 static int
@@ -207,14 +202,16 @@ int
 twh_store_customer_get(struct twh_store *s, const char *customer_id, const char *worker,
     struct twh_customer *c)
 {
-	int	 rc;
+	struct item_list	 channels = { &c->channels, &c->n_channels, false };
+	struct item_list	 links = { &c->links, &c->n_links, true };
+	int			 rc;
 
 	rc = twh_store_customer_find(s, customer_id, worker, c);
 	if (rc == TWH_STORE_OK)
-		rc = query_rows(s, sql_channels, customer_id, NULL, "reading channels", add_channel,
-		    c);
+		rc = query_rows(s, sql_channels, customer_id, NULL, "reading channels", add_item,
+		    &channels);
 	if (rc == TWH_STORE_OK)
-		rc = query_rows(s, sql_links, customer_id, NULL, "reading links", add_link, c);
+		rc = query_rows(s, sql_links, customer_id, NULL, "reading links", add_item, &links);
 	if (rc != TWH_STORE_OK)
 		twh_customer_free(c);
 	return rc;
