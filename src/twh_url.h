@@ -18,11 +18,10 @@ struct twh_url_parts {
 
 typedef const char *twh_getenv_fn(void *ctx, const char *name);
 
-struct twh_conf;
-
 int	 twh_url_split(const char *url, struct twh_url_parts *);
 int	 twh_url_toggle_port(const char *url, struct twh_buf *out);
-int	 twh_url_public(const struct twh_conf *, twh_getenv_fn *, void *ctx, struct twh_buf *out);
+int	 twh_url_public(const char *public_url, bool trust_forwarded, twh_getenv_fn *, void *ctx,
+	    struct twh_buf *out);
 const char *twh_url_query(const char *url);
 
 #endif
