@@ -3,6 +3,10 @@
  * Every error names the file, the line and the key, and says what was expected; unknown keys
  * are errors too, so that a misspelt key is not silently ignored.  Values are kept verbatim
  * (an auth token may hold any printable character) and never written to a log.
+ *
+ * It owns the table of keys, conf_keys[]: each row names a key, its type and its field in
+ * struct twh_conf, and one setter per type checks and stores a value; the same table tells
+ * twh_conf_free what to free.  The syntax of a URL is twh_url's (twh_url_split).
  */
 #include "config.h"
 

@@ -2,6 +2,8 @@
  * twh_url.c: the URL that Twilio requested, as SIGNATURE.md defines it.  The scheme, host and port
  * come from public_url when configured, else from the CGI environment (forwarded headers only when
  * trust_forwarded says so); the path and query always come from the raw REQUEST_URI, byte for byte.
+ * Both settings are the caller's arguments: this module splits and rebuilds URLs, and knows
+ * nothing of twhook.conf.
  */
 #include <string.h>
 #include <strings.h>

@@ -1,4 +1,9 @@
-/* twh_url.h: the URL Twilio signed, rebuilt from configuration or the CGI environment. */
+/*
+ * twh_url.h: absolute http(s) URLs: checked and split into their parts (twh_conf's URL keys,
+ * `twhook request`), their port toggled, their query found; and the URL Twilio signed, rebuilt
+ * from public_url and trust_forwarded, which the caller passes, else from the CGI environment.
+ * It does not read the configuration.
+ */
 #ifndef TWH_URL_H
 #define TWH_URL_H
 
