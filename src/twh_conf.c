@@ -208,39 +208,22 @@ set_bool(struct conf_cursor *c, const struct conf_key *k, void *slot, const char
 	return 0;
 }
 
-/* Whether V is a whole number from K's min to max; if so, its value in *N. */
-static bool
-whole_number(const struct conf_key *k, const char *v, long *n)
-{
-	char	*end;
-
-	errno = 0;
-	*n = strtol(v, &end, 10);
-	return v[0] >= '0' && v[0] <= '9' && *end == '\0' && errno == 0 && *n >= k->min &&
-	    *n <= k->max;
-}
-
+/* CONF_NUMBER into a long, CONF_BYTES into a size_t. */
 static int
 set_number(struct conf_cursor *c, const struct conf_key *k, void *slot, const char *v)
 {
 	long	 n;
+	char	*end;
 
-	if (!whole_number(k, v, &n))
-		return conf_fail(c, "expected a whole number from %ld to %ld, not '%s'", k->min,
-		    k->max, v);
-	*(long *)slot = n;
-	return 0;
-}
-
-static int
-set_bytes(struct conf_cursor *c, const struct conf_key *k, void *slot, const char *v)
-{
-	long	 n;
-
-	if (!whole_number(k, v, &n))
-		return conf_fail(c, "expected a number of bytes from %ld to %ld, not '%s'", k->min,
-		    k->max, v);
-	*(size_t *)slot = (size_t)n;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n < k->min || n > k->max)
+		return conf_fail(c, "expected %s from %ld to %ld, not '%s'",
+		    k->type == CONF_BYTES ? "a number of bytes" : "a whole number", k->min, k->max, v);
+	if (k->type == CONF_BYTES)
+		*(size_t *)slot = (size_t)n;
+	else
+		*(long *)slot = n;
 	return 0;
 }
 
@@ -334,7 +317,7 @@ static const struct conf_type_ops {
 	[CONF_ORIGIN] = { set_url, HOLDS_STRING },
 	[CONF_BOOL] = { set_bool, HOLDS_VALUE },
 	[CONF_NUMBER] = { set_number, HOLDS_VALUE },
-	[CONF_BYTES] = { set_bytes, HOLDS_VALUE },
+	[CONF_BYTES] = { set_number, HOLDS_VALUE },
 	[CONF_NAME] = { set_name, HOLDS_STRING },
 	[CONF_SID] = { set_sid, HOLDS_STRING },
 	[CONF_WORD] = { set_word, HOLDS_VALUE },
