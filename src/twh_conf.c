@@ -83,8 +83,8 @@ static const struct conf_key {
 	const char		*name;
 	enum conf_type		 type;
 	size_t			 offset;	/* of the key's field in struct twh_conf */
-	long			 min, max;
-	const char		*chars;
+	long			 min, max;	/* a number's range, a name's or secret's length */
+	const char		*chars;		/* CONF_NAME: its punctuation; CONF_SID: prefix */
 	const char *const	*words;		/* CONF_WORD: NULL-terminated */
 	size_t			 count;		/* CONF_TOKENS: the offset of the count */
 } conf_keys[] = {
@@ -219,7 +219,8 @@ set_number(struct conf_cursor *c, const struct conf_key *k, void *slot, const ch
 	n = strtol(v, &end, 10);
 	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n < k->min || n > k->max)
 		return conf_fail(c, "expected %s from %ld to %ld, not '%s'",
-		    k->type == CONF_BYTES ? "a number of bytes" : "a whole number", k->min, k->max, v);
+		    k->type == CONF_BYTES ? "a number of bytes" : "a whole number", k->min, k->max,
+		    v);
 	if (k->type == CONF_BYTES)
 		*(size_t *)slot = (size_t)n;
 	else
@@ -324,6 +325,8 @@ static const struct conf_type_ops {
 	[CONF_LOG_LEVEL] = { set_log_level, HOLDS_VALUE },
 	[CONF_TOKENS] = { set_tokens, HOLDS_SECRETS },
 };
+_Static_assert(sizeof(conf_types) / sizeof(conf_types[0]) == CONF_TOKENS + 1,
+    "a setter for every type");
 
 static int
 conf_set(struct conf_cursor *c, const char *key, const char *value)
