@@ -3,12 +3,17 @@
  * Every error names the file, the line and the key, and says what was expected; unknown keys
  * are errors too, so that a misspelt key is not silently ignored.  Values are kept verbatim
  * (an auth token may hold any printable character) and never written to a log.
+ *
+ * It owns the table of keys, conf_keys[]: each row names a key, its type and its field in
+ * struct twh_conf, and one setter per type checks and stores a value; the same table tells
+ * twh_conf_free what to free.  The syntax of a URL is twh_url's (twh_url_split).
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +26,7 @@
 #define SYSCONFDIR "/etc"
 #endif
 
-#define MAX_BODY_LIMIT	(16UL * 1024 * 1024)
+#define MAX_BODY_LIMIT	(16L * 1024 * 1024)
 
 struct conf_cursor {
 	struct twh_conf	*conf;
@@ -52,8 +57,88 @@ conf_fail(struct conf_cursor *c, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * The kinds of value a key takes.  Each has one setter in conf_types[] below, which checks a
+ * value and stores it in the key's field; the key's row in conf_keys[] gives the parameters.
+ */
+enum conf_type {
+	CONF_STRING,	/* any text but the empty one */
+	CONF_SECRET,	/* the same, of at least min characters when min > 0; wiped when freed */
+	CONF_URL,	/* http(s)://host[:port] and any path, kept without trailing slashes */
+	CONF_ORIGIN,	/* the same without a path */
+	CONF_BOOL,	/* yes or no */
+	CONF_NUMBER,	/* a whole number from min to max, into a long */
+	CONF_BYTES,	/* the same, a number of bytes, into a size_t */
+	CONF_NAME,	/* min to max letters, digits or any of chars */
+	CONF_SID,	/* chars (two letters) followed by 32 hexadecimal digits */
+	CONF_WORD,	/* one of words, stored as its index: an enum's value */
+	CONF_LOG_LEVEL,	/* error, warning, info or debug */
+	CONF_TOKENS	/* repeatable: up to max secrets, counted in the size_t at count */
+};
+
+/* The words of delivery_log_params, in the order of enum twh_deliverylog_params. */
+static const char *const deliverylog_params_words[] = { "redacted", "all", "none", NULL };
+
+static const struct conf_key {
+	const char		*name;
+	enum conf_type		 type;
+	size_t			 offset;	/* of the key's field in struct twh_conf */
+	long			 min, max;	/* a number's range, a name's or secret's length */
+	const char		*chars;		/* CONF_NAME: its punctuation; CONF_SID: prefix */
+	const char *const	*words;		/* CONF_WORD: NULL-terminated */
+	size_t			 count;		/* CONF_TOKENS: the offset of the count */
+} conf_keys[] = {
+#define KEY(key, t, field) \
+	.name = (key), .type = (t), .offset = offsetof(struct twh_conf, field)
+	{ KEY("database", CONF_STRING, database) },
+	{ KEY("auth_token", CONF_TOKENS, auth_tokens), .max = TWH_CONF_MAX_TOKENS,
+	    .count = offsetof(struct twh_conf, n_auth_tokens) },
+	{ KEY("account_sid", CONF_SID, account_sid), .chars = "AC" },
+	{ KEY("public_url", CONF_ORIGIN, public_url) },
+	{ KEY("trust_forwarded", CONF_BOOL, trust_forwarded) },
+	{ KEY("validate_signature", CONF_BOOL, validate_signature) },
+	{ KEY("api_base_url", CONF_URL, api_base_url) },
+	{ KEY("api_key_sid", CONF_SID, api_key_sid), .chars = "SK" },
+	{ KEY("api_key_secret", CONF_SECRET, api_key_secret) },
+	{ KEY("dispatch_backoff_ms", CONF_NUMBER, dispatch_backoff_ms), .min = 1, .max = 3600000 },
+	{ KEY("dispatch_backoff_max_ms", CONF_NUMBER, dispatch_backoff_max_ms),
+	    .min = 1, .max = 3600000 },
+	{ KEY("dispatch_give_up", CONF_NUMBER, dispatch_give_up), .min = 1, .max = 7 * 86400 },
+	{ KEY("push_give_up", CONF_NUMBER, push_give_up), .min = 1, .max = 3600 },
+	{ KEY("push_webhook_secret", CONF_SECRET, push_webhook_secret), .min = 16 },
+	{ KEY("ca_file", CONF_STRING, ca_file) },
+	{ KEY("fcm_service_account", CONF_STRING, fcm_service_account) },
+	{ KEY("fcm_url", CONF_URL, fcm_url) },
+	{ KEY("fcm_token_url", CONF_URL, fcm_token_url) },
+	{ KEY("fcm_project", CONF_NAME, fcm_project), .min = 1, .max = 100, .chars = "-" },
+	{ KEY("apns_key", CONF_STRING, apns_key) },
+	{ KEY("apns_key_id", CONF_NAME, apns_key_id), .min = 10, .max = 10, .chars = "" },
+	{ KEY("apns_team_id", CONF_NAME, apns_team_id), .min = 10, .max = 10, .chars = "" },
+	{ KEY("apns_bundle_id", CONF_NAME, apns_bundle_id), .min = 1, .max = 155, .chars = ".-" },
+	{ KEY("apns_url", CONF_ORIGIN, apns_url) },
+	{ KEY("max_body", CONF_BYTES, max_body), .min = 1024, .max = MAX_BODY_LIMIT },
+	{ KEY("delivery_log", CONF_STRING, delivery_log) },
+	{ KEY("delivery_log_days", CONF_NUMBER, delivery_log_days), .min = 0, .max = 3650 },
+	{ KEY("delivery_log_params", CONF_WORD, delivery_log_params),
+	    .words = deliverylog_params_words },
+	{ KEY("log_level", CONF_LOG_LEVEL, log_level) },
+#undef KEY
+};
+#define N_CONF_KEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
+_Static_assert(N_CONF_KEYS <= 8 * sizeof(unsigned long), "a conf_cursor's seen has a bit per key");
+/* CONF_WORD stores an int (the enum's value is the word's index). */
+_Static_assert(sizeof(enum twh_deliverylog_params) == sizeof(int), "an enum is an int");
+
+/* The key's field in the configuration being read. */
+static void *
+conf_field(struct twh_conf *conf, size_t offset)
+{
+	return (char *)conf + offset;
+}
+
+/* Keeps a copy of VALUE in *SLOT. */
 static int
-conf_set_string(struct conf_cursor *c, char **slot, const char *value)
+store_string(struct conf_cursor *c, char **slot, const char *value)
 {
 	if (*value == '\0')
 		return conf_fail(c, "the value is empty");
@@ -64,46 +149,18 @@ conf_set_string(struct conf_cursor *c, char **slot, const char *value)
 }
 
 static int
-conf_set_bool(struct conf_cursor *c, bool *slot, const char *value)
+set_string(struct conf_cursor *c, const struct conf_key *k, void *slot, const char *v)
 {
-	if (strcmp(value, "yes") == 0)
-		*slot = true;
-	else if (strcmp(value, "no") == 0)
-		*slot = false;
-	else
-		return conf_fail(c, "expected yes or no, not '%s'", value);
-	return 0;
+	(void)k;
+	return store_string(c, slot, v);
 }
 
 static int
-conf_set_auth_token(struct conf_cursor *c, const char *value)
+set_secret(struct conf_cursor *c, const struct conf_key *k, void *slot, const char *v)
 {
-	struct twh_conf	*conf = c->conf;
-
-	if (*value == '\0')
-		return conf_fail(c, "the value is empty");
-	if (conf->n_auth_tokens == TWH_CONF_MAX_TOKENS)
-		return conf_fail(c, "more than %d tokens", TWH_CONF_MAX_TOKENS);
-	if ((conf->auth_tokens[conf->n_auth_tokens] = strdup(value)) == NULL)
-		return conf_fail(c, "out of memory");
-	conf->n_auth_tokens++;
-	return 0;
-}
-
-/* PREFIX and 32 hexadecimal digits: an account or API key SID. */
-static bool
-sid_like(const char *v, const char *prefix)
-{
-	return strncmp(v, prefix, 2) == 0 && strlen(v) == 34 &&
-	    strspn(v + 2, "0123456789abcdefABCDEF") == 32;
-}
-
-static int
-conf_set_account_sid(struct conf_cursor *c, const char *value)
-{
-	if (!sid_like(value, "AC"))
-		return conf_fail(c, "expected AC followed by 32 hexadecimal digits, not '%s'", value);
-	return conf_set_string(c, &c->conf->account_sid, value);
+	if (k->min > 0 && strlen(v) < (size_t)k->min)
+		return conf_fail(c, "a secret of at least %ld characters is needed", k->min);
+	return store_string(c, slot, v);
 }
 
 /* How many '/' end S. */
@@ -117,279 +174,159 @@ trailing_slashes(const char *s)
 	return k;
 }
 
+/* CONF_URL and CONF_ORIGIN. */
 static int
-conf_set_url(struct conf_cursor *c, char **slot, const char *value, bool origin_only)
+set_url(struct conf_cursor *c, const struct conf_key *k, void *slot, const char *v)
 {
 	struct twh_url_parts	 parts;
+	char			**url = slot;
 
-	if (twh_url_split(value, &parts) == -1)
+	if (twh_url_split(v, &parts) == -1)
 		return conf_fail(c, "expected http://host[:port] or https://host[:port], not '%s'",
-		    value);
-	if (origin_only && strcmp(parts.rest, "") != 0 && strcmp(parts.rest, "/") != 0)
-		return conf_fail(c, "give scheme://host[:port] only, without a path: '%s'", value);
-	if (conf_set_string(c, slot, value) == -1)
+		    v);
+	if (k->type == CONF_ORIGIN && strcmp(parts.rest, "") != 0 && strcmp(parts.rest, "/") != 0)
+		return conf_fail(c, "give scheme://host[:port] only, without a path: '%s'", v);
+	if (store_string(c, url, v) == -1)
 		return -1;
 	/* Kept without trailing slashes, so that every user can append a path starting with '/'. */
-	(*slot)[strlen(*slot) - trailing_slashes(*slot)] = '\0';
+	(*url)[strlen(*url) - trailing_slashes(*url)] = '\0';
 	return 0;
 }
 
 static int
-conf_set_max_body(struct conf_cursor *c, const char *value)
+set_bool(struct conf_cursor *c, const struct conf_key *k, void *slot, const char *v)
 {
-	unsigned long	 n;
-	char		*end;
+	bool	*b = slot;
 
-	errno = 0;
-	n = strtoul(value, &end, 10);
-	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 ||
-	    n < 1024 || n > MAX_BODY_LIMIT)
-		return conf_fail(c, "expected a number of bytes from 1024 to 16777216, not '%s'",
-		    value);
-	c->conf->max_body = n;
+	(void)k;
+	if (strcmp(v, "yes") == 0)
+		*b = true;
+	else if (strcmp(v, "no") == 0)
+		*b = false;
+	else
+		return conf_fail(c, "expected yes or no, not '%s'", v);
 	return 0;
 }
 
-/* A whole number from MIN to MAX into *SLOT. */
+/* CONF_NUMBER into a long, CONF_BYTES into a size_t. */
 static int
-conf_set_number(struct conf_cursor *c, long *slot, const char *value, long min, long max)
+set_number(struct conf_cursor *c, const struct conf_key *k, void *slot, const char *v)
 {
 	long	 n;
 	char	*end;
 
 	errno = 0;
-	n = strtol(value, &end, 10);
-	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 || n < min || n > max)
-		return conf_fail(c, "expected a whole number from %ld to %ld, not '%s'", min, max,
-		    value);
-	*slot = n;
+	n = strtol(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n < k->min || n > k->max)
+		return conf_fail(c, "expected %s from %ld to %ld, not '%s'",
+		    k->type == CONF_BYTES ? "a number of bytes" : "a whole number", k->min, k->max,
+		    v);
+	if (k->type == CONF_BYTES)
+		*(size_t *)slot = (size_t)n;
+	else
+		*(long *)slot = n;
 	return 0;
 }
 
 static int
-conf_set_log_level(struct conf_cursor *c, const char *value)
+set_name(struct conf_cursor *c, const struct conf_key *k, void *slot, const char *v)
 {
-	if (twh_diag_level_parse(value, &c->conf->log_level) == -1)
-		return conf_fail(c, "expected error, warning, info or debug, not '%s'", value);
-	return 0;
-}
-
-/* Setters for the table below, one per key that needs a slot. */
-static int
-set_database(struct conf_cursor *c, const char *v)
-{
-	return conf_set_string(c, &c->conf->database, v);
-}
-
-static int
-set_public_url(struct conf_cursor *c, const char *v)
-{
-	return conf_set_url(c, &c->conf->public_url, v, true);
-}
-
-static int
-set_api_base_url(struct conf_cursor *c, const char *v)
-{
-	return conf_set_url(c, &c->conf->api_base_url, v, false);
-}
-
-static int
-set_api_key_sid(struct conf_cursor *c, const char *v)
-{
-	if (!sid_like(v, "SK"))
-		return conf_fail(c, "expected SK followed by 32 hexadecimal digits, not '%s'", v);
-	return conf_set_string(c, &c->conf->api_key_sid, v);
-}
-
-static int
-set_api_key_secret(struct conf_cursor *c, const char *v)
-{
-	return conf_set_string(c, &c->conf->api_key_secret, v);
-}
-
-static int
-set_dispatch_backoff_ms(struct conf_cursor *c, const char *v)
-{
-	return conf_set_number(c, &c->conf->dispatch_backoff_ms, v, 1, 3600000);
-}
-
-static int
-set_dispatch_backoff_max_ms(struct conf_cursor *c, const char *v)
-{
-	return conf_set_number(c, &c->conf->dispatch_backoff_max_ms, v, 1, 3600000);
-}
-
-static int
-set_dispatch_give_up(struct conf_cursor *c, const char *v)
-{
-	return conf_set_number(c, &c->conf->dispatch_give_up, v, 1, 7 * 86400);
-}
-
-static int
-set_push_give_up(struct conf_cursor *c, const char *v)
-{
-	return conf_set_number(c, &c->conf->push_give_up, v, 1, 3600);
-}
-
-static int
-set_push_webhook_secret(struct conf_cursor *c, const char *v)
-{
-	if (strlen(v) < 16)
-		return conf_fail(c, "a secret of at least 16 characters is needed");
-	return conf_set_string(c, &c->conf->push_webhook_secret, v);
-}
-
-static int
-set_delivery_log(struct conf_cursor *c, const char *v)
-{
-	return conf_set_string(c, &c->conf->delivery_log, v);
-}
-
-static int
-set_delivery_log_days(struct conf_cursor *c, const char *v)
-{
-	return conf_set_number(c, &c->conf->delivery_log_days, v, 0, 3650);
-}
-
-static int
-set_delivery_log_params(struct conf_cursor *c, const char *v)
-{
-	static const char *const names[] = { "redacted", "all", "none" };
-	size_t			 i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(v, names[i]) == 0) {
-			c->conf->delivery_log_params = (enum twh_deliverylog_params)i;
-			return 0;
-		}
-	return conf_fail(c, "expected redacted, all or none, not '%s'", v);
-}
-
-static int
-set_ca_file(struct conf_cursor *c, const char *v)
-{
-	return conf_set_string(c, &c->conf->ca_file, v);
-}
-
-static int
-set_fcm_service_account(struct conf_cursor *c, const char *v)
-{
-	return conf_set_string(c, &c->conf->fcm_service_account, v);
-}
-
-static int
-set_fcm_url(struct conf_cursor *c, const char *v)
-{
-	return conf_set_url(c, &c->conf->fcm_url, v, false);
-}
-
-static int
-set_fcm_token_url(struct conf_cursor *c, const char *v)
-{
-	return conf_set_url(c, &c->conf->fcm_token_url, v, false);
-}
-
-/* A name made of letters, digits and PUNCT, of MIN to MAX characters, into *SLOT. */
-static int
-conf_set_name(struct conf_cursor *c, char **slot, const char *v, const char *punct,
-    size_t min, size_t max)
-{
-	size_t	 n = strlen(v), i;
+	const char	*punct = k->chars;
+	size_t		 n = strlen(v), i;
 
 	for (i = 0; i < n; i++)
 		if (!isalnum((unsigned char)v[i]) && (*punct == '\0' || strchr(punct, v[i]) == NULL))
 			break;
-	if (i < n || n < min || n > max)
-		return conf_fail(c, "expected %zu to %zu letters or digits%s%s, not '%s'", min, max,
-		    *punct != '\0' ? " or any of " : "", punct, v);
-	return conf_set_string(c, slot, v);
+	if (i < n || n < (size_t)k->min || n > (size_t)k->max)
+		return conf_fail(c, "expected %ld to %ld letters or digits%s%s, not '%s'", k->min,
+		    k->max, *punct != '\0' ? " or any of " : "", punct, v);
+	return store_string(c, slot, v);
+}
+
+/* An account or API key SID: its two letters and 32 hexadecimal digits. */
+static int
+set_sid(struct conf_cursor *c, const struct conf_key *k, void *slot, const char *v)
+{
+	if (strncmp(v, k->chars, 2) != 0 || strlen(v) != 34 ||
+	    strspn(v + 2, "0123456789abcdefABCDEF") != 32)
+		return conf_fail(c, "expected %s followed by 32 hexadecimal digits, not '%s'",
+		    k->chars, v);
+	return store_string(c, slot, v);
 }
 
 static int
-set_fcm_project(struct conf_cursor *c, const char *v)
+set_word(struct conf_cursor *c, const struct conf_key *k, void *slot, const char *v)
 {
-	return conf_set_name(c, &c->conf->fcm_project, v, "-", 1, 100);
+	char	 list[128] = "";
+	size_t	 i, len;
+
+	for (i = 0; k->words[i] != NULL; i++)
+		if (strcmp(v, k->words[i]) == 0) {
+			*(int *)slot = (int)i;
+			return 0;
+		}
+	/* "a, b or c" */
+	for (i = 0; k->words[i] != NULL; i++) {
+		len = strlen(list);
+		snprintf(list + len, sizeof(list) - len, "%s%s",
+		    i == 0 ? "" : k->words[i + 1] == NULL ? " or " : ", ", k->words[i]);
+	}
+	return conf_fail(c, "expected %s, not '%s'", list, v);
 }
 
 static int
-set_apns_key(struct conf_cursor *c, const char *v)
+set_log_level(struct conf_cursor *c, const struct conf_key *k, void *slot, const char *v)
 {
-	return conf_set_string(c, &c->conf->apns_key, v);
+	(void)k;
+	if (twh_diag_level_parse(v, slot) == -1)
+		return conf_fail(c, "expected error, warning, info or debug, not '%s'", v);
+	return 0;
 }
 
 static int
-set_apns_key_id(struct conf_cursor *c, const char *v)
+set_tokens(struct conf_cursor *c, const struct conf_key *k, void *slot, const char *v)
 {
-	return conf_set_name(c, &c->conf->apns_key_id, v, "", 10, 10);
+	char	**tokens = slot;
+	size_t	 *n = conf_field(c->conf, k->count);
+
+	if (*v == '\0')
+		return conf_fail(c, "the value is empty");
+	if (*n == (size_t)k->max)
+		return conf_fail(c, "more than %ld tokens", k->max);
+	if ((tokens[*n] = strdup(v)) == NULL)
+		return conf_fail(c, "out of memory");
+	(*n)++;
+	return 0;
 }
 
-static int
-set_apns_team_id(struct conf_cursor *c, const char *v)
-{
-	return conf_set_name(c, &c->conf->apns_team_id, v, "", 10, 10);
-}
-
-static int
-set_apns_bundle_id(struct conf_cursor *c, const char *v)
-{
-	return conf_set_name(c, &c->conf->apns_bundle_id, v, ".-", 1, 155);
-}
-
-static int
-set_apns_url(struct conf_cursor *c, const char *v)
-{
-	return conf_set_url(c, &c->conf->apns_url, v, true);
-}
-
-static int
-set_trust_forwarded(struct conf_cursor *c, const char *v)
-{
-	return conf_set_bool(c, &c->conf->trust_forwarded, v);
-}
-
-static int
-set_validate_signature(struct conf_cursor *c, const char *v)
-{
-	return conf_set_bool(c, &c->conf->validate_signature, v);
-}
-
-static const struct conf_key {
-	const char	*name;
-	bool		 repeatable;
-	int		(*set)(struct conf_cursor *, const char *);
-} conf_keys[] = {
-	{ "database", false, set_database },
-	{ "auth_token", true, conf_set_auth_token },
-	{ "account_sid", false, conf_set_account_sid },
-	{ "public_url", false, set_public_url },
-	{ "trust_forwarded", false, set_trust_forwarded },
-	{ "validate_signature", false, set_validate_signature },
-	{ "api_base_url", false, set_api_base_url },
-	{ "api_key_sid", false, set_api_key_sid },
-	{ "api_key_secret", false, set_api_key_secret },
-	{ "dispatch_backoff_ms", false, set_dispatch_backoff_ms },
-	{ "dispatch_backoff_max_ms", false, set_dispatch_backoff_max_ms },
-	{ "dispatch_give_up", false, set_dispatch_give_up },
-	{ "push_give_up", false, set_push_give_up },
-	{ "push_webhook_secret", false, set_push_webhook_secret },
-	{ "ca_file", false, set_ca_file },
-	{ "fcm_service_account", false, set_fcm_service_account },
-	{ "fcm_url", false, set_fcm_url },
-	{ "fcm_token_url", false, set_fcm_token_url },
-	{ "fcm_project", false, set_fcm_project },
-	{ "apns_key", false, set_apns_key },
-	{ "apns_key_id", false, set_apns_key_id },
-	{ "apns_team_id", false, set_apns_team_id },
-	{ "apns_bundle_id", false, set_apns_bundle_id },
-	{ "apns_url", false, set_apns_url },
-	{ "max_body", false, conf_set_max_body },
-	{ "delivery_log", false, set_delivery_log },
-	{ "delivery_log_days", false, set_delivery_log_days },
-	{ "delivery_log_params", false, set_delivery_log_params },
-	{ "log_level", false, conf_set_log_level },
+/* What a field of each type holds, for twh_conf_free. */
+enum conf_holds {
+	HOLDS_VALUE,	/* nothing to free */
+	HOLDS_STRING,
+	HOLDS_SECRET,	/* a string wiped before it is freed */
+	HOLDS_SECRETS	/* CONF_TOKENS: an array of them */
 };
-_Static_assert(sizeof(conf_keys) / sizeof(conf_keys[0]) <= 8 * sizeof(unsigned long),
-    "a conf_cursor's seen has a bit per key");
+
+static const struct conf_type_ops {
+	int		(*set)(struct conf_cursor *, const struct conf_key *, void *slot,
+			    const char *value);
+	enum conf_holds	 holds;
+} conf_types[] = {
+	[CONF_STRING] = { set_string, HOLDS_STRING },
+	[CONF_SECRET] = { set_secret, HOLDS_SECRET },
+	[CONF_URL] = { set_url, HOLDS_STRING },
+	[CONF_ORIGIN] = { set_url, HOLDS_STRING },
+	[CONF_BOOL] = { set_bool, HOLDS_VALUE },
+	[CONF_NUMBER] = { set_number, HOLDS_VALUE },
+	[CONF_BYTES] = { set_number, HOLDS_VALUE },
+	[CONF_NAME] = { set_name, HOLDS_STRING },
+	[CONF_SID] = { set_sid, HOLDS_STRING },
+	[CONF_WORD] = { set_word, HOLDS_VALUE },
+	[CONF_LOG_LEVEL] = { set_log_level, HOLDS_VALUE },
+	[CONF_TOKENS] = { set_tokens, HOLDS_SECRETS },
+};
+_Static_assert(sizeof(conf_types) / sizeof(conf_types[0]) == CONF_TOKENS + 1,
+    "a setter for every type");
 
 static int
 conf_set(struct conf_cursor *c, const char *key, const char *value)
@@ -397,13 +334,14 @@ conf_set(struct conf_cursor *c, const char *key, const char *value)
 	size_t	 i;
 
 	c->key = key;
-	for (i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++) {
+	for (i = 0; i < N_CONF_KEYS; i++) {
 		if (strcmp(key, conf_keys[i].name) != 0)
 			continue;
-		if (!conf_keys[i].repeatable && (c->seen & (1ul << i)))
+		if (conf_keys[i].type != CONF_TOKENS && (c->seen & (1ul << i)))
 			return conf_fail(c, "given twice");
 		c->seen |= 1ul << i;
-		return conf_keys[i].set(c, value);
+		return conf_types[conf_keys[i].type].set(c, &conf_keys[i],
+		    conf_field(c->conf, conf_keys[i].offset), value);
 	}
 	return conf_fail(c, "unknown key (see twhook.conf(5))");
 }
@@ -599,31 +537,32 @@ free_secret(char *secret)
 	free(secret);
 }
 
+/* Frees what CONF holds, wiping the secrets: every field that conf_keys[] names, and the path. */
 void
 twh_conf_free(struct twh_conf *conf)
 {
-	size_t	 i;
+	const struct conf_key	*k;
+	char			**field;
+	size_t			 j, n;
 
 	free(conf->path);
-	free(conf->database);
-	for (i = 0; i < conf->n_auth_tokens; i++)
-		free_secret(conf->auth_tokens[i]);
-	free(conf->account_sid);
-	free(conf->public_url);
-	free(conf->api_base_url);
-	free(conf->api_key_sid);
-	free_secret(conf->api_key_secret);
-	free_secret(conf->push_webhook_secret);
-	free(conf->ca_file);
-	free(conf->fcm_service_account);
-	free(conf->fcm_url);
-	free(conf->fcm_token_url);
-	free(conf->fcm_project);
-	free(conf->apns_key);
-	free(conf->apns_key_id);
-	free(conf->apns_team_id);
-	free(conf->apns_bundle_id);
-	free(conf->apns_url);
-	free(conf->delivery_log);
+	for (k = conf_keys; k < conf_keys + N_CONF_KEYS; k++) {
+		field = conf_field(conf, k->offset);
+		switch (conf_types[k->type].holds) {
+		case HOLDS_VALUE:
+			break;
+		case HOLDS_STRING:
+			free(*field);
+			break;
+		case HOLDS_SECRET:
+			free_secret(*field);
+			break;
+		case HOLDS_SECRETS:
+			n = *(size_t *)conf_field(conf, k->count);
+			for (j = 0; j < n; j++)
+				free_secret(field[j]);
+			break;
+		}
+	}
 	memset(conf, 0, sizeof(*conf));
 }

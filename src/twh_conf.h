@@ -1,4 +1,9 @@
-/* twh_conf.h: twhook.conf(5), read once at start by every endpoint and by twhook(1). */
+/*
+ * twh_conf.h: twhook.conf(5), read once at start by every endpoint and by twhook(1).  This
+ * module owns the keys: their names, what each accepts, their defaults and the checks across
+ * keys; struct twh_conf holds the values read, and twh_conf_free frees them, secrets wiped.
+ * What a key means belongs to the module that uses it.
+ */
 #ifndef TWH_CONF_H
 #define TWH_CONF_H
 

@@ -108,7 +108,8 @@ check_signature(struct twh_ctx *ctx, struct twh_request *req, struct twh_respons
 	const char			*header;
 
 	twh_buf_init(&url);
-	if (twh_url_public(&ctx->conf, req->io->getenv, req->io->ctx, &url) == -1) {
+	if (twh_url_public(ctx->conf.public_url, ctx->conf.trust_forwarded, req->io->getenv,
+	    req->io->ctx, &url) == -1) {
 		twh_buf_free(&url);
 		twh_response_error(res, 400, "the request URL cannot be rebuilt: no Host header "
 		    "(set public_url in twhook.conf)");

@@ -2,11 +2,12 @@
  * twh_url.c: the URL that Twilio requested, as SIGNATURE.md defines it.  The scheme, host and port
  * come from public_url when configured, else from the CGI environment (forwarded headers only when
  * trust_forwarded says so); the path and query always come from the raw REQUEST_URI, byte for byte.
+ * Both settings are the caller's arguments: this module splits and rebuilds URLs, and knows
+ * nothing of twhook.conf.
  */
 #include <string.h>
 #include <strings.h>
 
-#include "twh_conf.h"
 #include "twh_url.h"
 
 int
@@ -101,15 +102,14 @@ add_first_forwarded(struct twh_buf *out, const char *value)
 }
 
 static int
-add_origin_from_env(const struct twh_conf *conf, twh_getenv_fn *get, void *ctx,
-    struct twh_buf *out)
+add_origin_from_env(bool trust_forwarded, twh_getenv_fn *get, void *ctx, struct twh_buf *out)
 {
 	const char	*https, *proto, *host, *name, *port;
 	bool		 tls;
 
 	https = env(get, ctx, "HTTPS");
 	tls = https != NULL && (strcmp(https, "on") == 0 || strcmp(https, "1") == 0);
-	proto = conf->trust_forwarded ? env(get, ctx, "HTTP_X_FORWARDED_PROTO") : NULL;
+	proto = trust_forwarded ? env(get, ctx, "HTTP_X_FORWARDED_PROTO") : NULL;
 	if (proto != NULL) {
 		if (add_first_forwarded(out, proto) == -1)
 			return -1;
@@ -120,7 +120,7 @@ add_origin_from_env(const struct twh_conf *conf, twh_getenv_fn *get, void *ctx,
 	if (twh_buf_adds(out, "://") == -1)
 		return -1;
 
-	host = conf->trust_forwarded ? env(get, ctx, "HTTP_X_FORWARDED_HOST") : NULL;
+	host = trust_forwarded ? env(get, ctx, "HTTP_X_FORWARDED_HOST") : NULL;
 	if (host != NULL)
 		return add_first_forwarded(out, host);
 	if ((host = env(get, ctx, "HTTP_HOST")) != NULL)
@@ -167,15 +167,19 @@ add_request_uri(twh_getenv_fn *get, void *ctx, struct twh_buf *out)
 	return query != NULL ? twh_buf_printf(out, "?%s", query) : 0;
 }
 
-/* Writes the full URL of the current request into OUT; -1 when it cannot be known. */
+/*
+ * Writes the full URL of the current request into OUT; -1 when it cannot be known.  PUBLIC_URL
+ * and TRUST_FORWARDED are twhook.conf's public_url (NULL when not set) and trust_forwarded.
+ */
 int
-twh_url_public(const struct twh_conf *conf, twh_getenv_fn *get, void *ctx, struct twh_buf *out)
+twh_url_public(const char *public_url, bool trust_forwarded, twh_getenv_fn *get, void *ctx,
+    struct twh_buf *out)
 {
 	twh_buf_reset(out);
-	if (conf->public_url != NULL) {
-		if (twh_buf_adds(out, conf->public_url) == -1)
+	if (public_url != NULL) {
+		if (twh_buf_adds(out, public_url) == -1)
 			return -1;
-	} else if (add_origin_from_env(conf, get, ctx, out) == -1)
+	} else if (add_origin_from_env(trust_forwarded, get, ctx, out) == -1)
 		return -1;
 	return add_request_uri(get, ctx, out);
 }

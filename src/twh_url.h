@@ -1,4 +1,9 @@
-/* twh_url.h: the URL Twilio signed, rebuilt from configuration or the CGI environment. */
+/*
+ * twh_url.h: absolute http(s) URLs: checked and split into their parts (twh_conf's URL keys,
+ * `twhook request`), their port toggled, their query found; and the URL Twilio signed, rebuilt
+ * from public_url and trust_forwarded, which the caller passes, else from the CGI environment.
+ * It does not read the configuration.
+ */
 #ifndef TWH_URL_H
 #define TWH_URL_H
 
@@ -18,11 +23,10 @@ struct twh_url_parts {
 
 typedef const char *twh_getenv_fn(void *ctx, const char *name);
 
-struct twh_conf;
-
 int	 twh_url_split(const char *url, struct twh_url_parts *);
 int	 twh_url_toggle_port(const char *url, struct twh_buf *out);
-int	 twh_url_public(const struct twh_conf *, twh_getenv_fn *, void *ctx, struct twh_buf *out);
+int	 twh_url_public(const char *public_url, bool trust_forwarded, twh_getenv_fn *, void *ctx,
+	    struct twh_buf *out);
 const char *twh_url_query(const char *url);
 
 #endif

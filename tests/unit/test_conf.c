@@ -136,6 +136,113 @@ main(void)
 	    "(copy the auth token from the Twilio console)", "  saying so");
 	twh_conf_free(&c);
 
+	/* Every key, each with a good value; each given twice is refused. */
+	static const char *const every_key[][2] = {
+		{ "database", "/var/lib/twhook/store.db" },
+		{ "auth_token", "t" },
+		{ "account_sid", "AC0123456789abcdef0123456789ABCDEF" },
+		{ "public_url", "https://hooks.example.com/" },
+		{ "trust_forwarded", "yes" },
+		{ "validate_signature", "no" },
+		{ "api_base_url", "http://127.0.0.1:9000/base//" },
+		{ "api_key_sid", "SK0123456789abcdef0123456789abcdef" },
+		{ "api_key_secret", "key secret" },
+		{ "dispatch_backoff_ms", "1000" },
+		{ "dispatch_backoff_max_ms", "3600000" },
+		{ "dispatch_give_up", "604800" },
+		{ "push_give_up", "1" },
+		{ "push_webhook_secret", "0123456789abcdef" },
+		{ "ca_file", "/etc/twhook/ca.pem" },
+		{ "fcm_service_account", "/etc/twhook/firebase.json" },
+		{ "fcm_url", "https://fcm.example.com" },
+		{ "fcm_token_url", "https://oauth2.example.com/token" },
+		{ "fcm_project", "my-project-1" },
+		{ "apns_key", "/etc/twhook/AuthKey.p8" },
+		{ "apns_key_id", "ABCDE12345" },
+		{ "apns_team_id", "TEAM012345" },
+		{ "apns_bundle_id", "com.example.phone" },
+		{ "apns_url", "https://api.sandbox.push.apple.com:443" },
+		{ "max_body", "16777216" },
+		{ "delivery_log", "/var/log/twhook" },
+		{ "delivery_log_days", "0" },
+		{ "delivery_log_params", "all" },
+		{ "log_level", "warning" },
+	};
+	char	 text[4096] = "", want[256];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(every_key) / sizeof(every_key[0]); i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s = %s\n",
+		    every_key[i][0], every_key[i][1]);
+	ok(twh_conf_parse(&c, "t.conf", text, err, sizeof(err)) == 0, "every key parses%s%s",
+	    *err ? ": " : "", err);
+	is_str(c.account_sid, "AC0123456789abcdef0123456789ABCDEF", "account_sid");
+	is_str(c.public_url, "https://hooks.example.com", "public_url");
+	ok(c.trust_forwarded && !c.validate_signature, "trust_forwarded, validate_signature");
+	is_str(c.api_base_url, "http://127.0.0.1:9000/base", "api_base_url, a path kept");
+	is_str(c.api_key_sid, "SK0123456789abcdef0123456789abcdef", "api_key_sid");
+	is_str(c.api_key_secret, "key secret", "api_key_secret");
+	ok(c.dispatch_backoff_ms == 1000 && c.dispatch_backoff_max_ms == 3600000 &&
+	    c.dispatch_give_up == 604800 && c.push_give_up == 1, "the dispatch numbers");
+	is_str(c.push_webhook_secret, "0123456789abcdef", "push_webhook_secret of 16 characters");
+	is_str(c.fcm_token_url, "https://oauth2.example.com/token", "fcm_token_url");
+	is_str(c.fcm_project, "my-project-1", "fcm_project");
+	is_str(c.apns_key_id, "ABCDE12345", "apns_key_id");
+	is_str(c.apns_team_id, "TEAM012345", "apns_team_id");
+	is_str(c.apns_url, "https://api.sandbox.push.apple.com:443", "apns_url");
+	ok(c.max_body == 16777216, "max_body at its largest");
+	is_str(c.delivery_log, "/var/log/twhook", "delivery_log");
+	ok(c.delivery_log_days == 0 && c.delivery_log_params == TWH_DELIVERYLOG_PARAMS_ALL,
+	    "delivery_log_days, delivery_log_params");
+	ok(c.log_level == TWH_DIAG_WARNING, "log_level");
+	twh_conf_free(&c);
+	for (i = 0; i < sizeof(every_key) / sizeof(every_key[0]); i++) {
+		if (strcmp(every_key[i][0], "auth_token") == 0)
+			continue;
+		snprintf(text, sizeof(text), "%s = %s\n%s = %s\n", every_key[i][0],
+		    every_key[i][1], every_key[i][0], every_key[i][1]);
+		snprintf(want, sizeof(want), "t.conf:2: key '%s': given twice", every_key[i][0]);
+		error_is(text, want, every_key[i][0]);
+	}
+
+	ok(twh_conf_parse(&c, "t.conf", "database = x\n", err, sizeof(err)) == 0 &&
+	    c.dispatch_backoff_ms == 500 && c.dispatch_backoff_max_ms == 60000 &&
+	    c.dispatch_give_up == 900 && c.push_give_up == 30 && c.delivery_log_days == 14 &&
+	    c.delivery_log_params == TWH_DELIVERYLOG_PARAMS_REDACTED, "the numbers' defaults");
+	is_str(c.delivery_log, "x-deliveries", "delivery_log beside the store by default");
+	twh_conf_free(&c);
+
+	/* A bad value of each type not refused above. */
+	error_is("database = x\nca_file =\n", "t.conf:2: key 'ca_file': the value is empty",
+	    "an empty string");
+	error_is("database = x\npush_webhook_secret = 0123456789abcde\n",
+	    "t.conf:2: key 'push_webhook_secret': a secret of at least 16 characters is needed",
+	    "a short webhook secret");
+	error_is("database = x\napi_key_secret =\n",
+	    "t.conf:2: key 'api_key_secret': the value is empty", "an empty API key secret");
+	error_is("database = x\nfcm_url = https://\n",
+	    "t.conf:2: key 'fcm_url': expected http://host[:port] or https://host[:port], "
+	    "not 'https://'", "a URL without a host");
+	error_is("database = x\ndispatch_give_up = 604801\n",
+	    "t.conf:2: key 'dispatch_give_up': expected a whole number from 1 to 604800, "
+	    "not '604801'", "a number above its range");
+	error_is("database = x\ndelivery_log_days = -1\n",
+	    "t.conf:2: key 'delivery_log_days': expected a whole number from 0 to 3650, "
+	    "not '-1'", "a negative number");
+	error_is("database = x\nmax_body = 1023\n",
+	    "t.conf:2: key 'max_body': expected a number of bytes from 1024 to 16777216, "
+	    "not '1023'", "a size below its range");
+	error_is("database = x\napns_team_id = TEAM0123456\n",
+	    "t.conf:2: key 'apns_team_id': expected 10 to 10 letters or digits, "
+	    "not 'TEAM0123456'", "a name too long");
+	error_is("database = x\ndelivery_log_params = some\n",
+	    "t.conf:2: key 'delivery_log_params': expected redacted, all or none, not 'some'",
+	    "a word not in the list");
+	error_is("database = x\nauth_token = 1\nauth_token = 2\nauth_token = 3\n"
+	    "auth_token = 4\nauth_token = 5\nauth_token = 6\nauth_token = 7\nauth_token = 8\n"
+	    "auth_token = 9\n", "t.conf:10: key 'auth_token': more than 8 tokens",
+	    "a ninth token");
+
 	ok(twh_conf_load(&c, "/nonexistent/twhook.conf", err, sizeof(err)) == -1 &&
 	    strstr(err, "/nonexistent/twhook.conf: cannot read the configuration") == err,
 	    "an unreadable file is named");

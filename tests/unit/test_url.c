@@ -41,7 +41,7 @@ public(const struct twh_conf *conf, const char *const *env, const char *want, co
 
 	fake_env = env;
 	twh_buf_init(&out);
-	rc = twh_url_public(conf, fake_getenv, NULL, &out);
+	rc = twh_url_public(conf->public_url, conf->trust_forwarded, fake_getenv, NULL, &out);
 	if (want == NULL)
 		ok(rc == -1, "%s: cannot be known", name);
 	else
