@@ -1,4 +1,4 @@
-/* twh_sig.h: X-Twilio-Signature, computed and checked exactly as SIGNATURE.md says. */
+/* twh_sig.h: X-Twilio-Signature, computed and checked as twhook(7), SIGNATURE VALIDATION says. */
 #ifndef TWH_SIG_H
 #define TWH_SIG_H
 

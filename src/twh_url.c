@@ -1,5 +1,5 @@
 /*
- * twh_url.c: the URL that Twilio requested, as SIGNATURE.md defines it.  The scheme, host and port
+ * twh_url.c: the URL Twilio signs (twhook(7), SIGNATURE VALIDATION).  The scheme, host and port
  * come from public_url when configured, else from the CGI environment (forwarded headers only when
  * trust_forwarded says so); the path and query always come from the raw REQUEST_URI, byte for byte.
  * Both settings are the caller's arguments: this module splits and rebuilds URLs, and knows

@@ -29,7 +29,7 @@ import sys
 
 BUSY_TIMEOUT_S = 2.0      # TWH_STORE_BUSY_TIMEOUT_MS
 KILL_WINDOW_S = 3.0       # how long after a kill its casualties may be answered
-# How long Twilio waits (PROTOCOL.md) for each endpoint's answer.
+# How long Twilio waits for each endpoint's answer (twhook(7), CAVEATS).
 DEADLINE_S = {"/twhook-crm": 6, "/twhook-outgoing": 6, "/twhook-templates": 6,
               "/twhook-routing": 10, "/twhook-conversations": 5}
 DEFAULT_DEADLINE_S = 15

@@ -14,10 +14,11 @@ FCGI_STDOUT up to FCGI_END_REQUEST.
 
 The requests are the deliveries of tests/load_client.py whose path is /twhook-NAME, taken in
 turn, request n built as load_client.py builds delivery n: the writers' SIDs and the
-I-Twilio-Idempotency-Token are new for every n, so every request is a new side effect, and
-each is signed for BASE plus its path (SIGNATURE.md; BASE also gives HTTPS, HTTP_HOST,
-SERVER_NAME and SERVER_PORT, from which the endpoint rebuilds the URL).  Each answer's status
-and body must be the kind's.  Three requests in every hundred exercise other paths:
+I-Twilio-Idempotency-Token are new for every n, so every request is a new side effect, and each
+is signed for BASE plus its path (twhook(7), SIGNATURE VALIDATION; BASE also gives HTTPS,
+HTTP_HOST, SERVER_NAME and SERVER_PORT, from which the endpoint rebuilds the URL).  Each
+answer's status and body must be the kind's.  Three requests in every hundred exercise other
+paths:
   n % 100 == 49   a body that does not parse (a bad %-escape, or JSON cut short): 400
   n % 100 == 74   request n - 1 again, byte for byte (a retried delivery): its answer again,
                   and no new side effect

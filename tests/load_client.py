@@ -4,11 +4,11 @@
     load_client.py --base URL --auth-token TOKEN --account-sid AC... --deliveries N
                    --out DIR [--connections 64] [--attempts 8] [--twilio-mock URL]
 
-It makes N deliveries, taking the kinds below in turn (every endpoint, the ones that write
-each with a new SID, so that every delivery is a new side effect), each signed for BASE plus
-its path as Twilio signs it (SIGNATURE.md: a form's parameters, or bodySHA256 for JSON) and
-carrying an I-Twilio-Idempotency-Token of its own.  CONNECTIONS threads (default 64) each keep
-one HTTP/1.1 connection to the server and take the next delivery from a shared queue.
+It makes N deliveries, taking the kinds below in turn (every endpoint, the ones that write each
+with a new SID, so that every delivery is a new side effect), each signed for BASE plus its path
+as Twilio signs it (twhook(7), SIGNATURE VALIDATION: a form's parameters, or bodySHA256 for
+JSON) and carrying an I-Twilio-Idempotency-Token of its own.  CONNECTIONS threads (default 64)
+each keep one HTTP/1.1 connection to the server and take the next delivery from a shared queue.
 
 A delivery is retried, as Twilio retries when it is told to (connection overrides), with the
 same body, signature and token, up to ATTEMPTS times in all, when the attempt could not

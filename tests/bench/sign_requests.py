@@ -10,11 +10,11 @@ Writes N lines to standard output, for n = K .. K + N - 1 (K defaults to 0):
 
 In each VALUE, "{n}" (or "{n:FORMAT}", a Python format spec such as "{n:024x}") becomes the
 request's n; other braces stay as they are.  The idempotency token is a UUID that starts with
-HEX8 (default b0b0b0b0) and ends with n in 12 hex digits.  The signature is
-the one `twhook sign URL NAME=VALUE...` prints (PROTOCOL.md, SIGNATURE.md): HMAC-SHA1 under
-TOKEN of URL followed by each distinct NAME and VALUE pair, sorted by bytes, in base64.  The
-body is form-encoded as tests/bench/lib.sh's form_encode does (jq's @uri).  It takes about
-5 us per request, where running `twhook sign` takes milliseconds.
+HEX8 (default b0b0b0b0) and ends with n in 12 hex digits.  The signature is the one
+`twhook sign URL NAME=VALUE...` prints (twhook(1); the rule is twhook(7), SIGNATURE
+VALIDATION): HMAC-SHA1 under TOKEN of URL followed by each distinct NAME and VALUE pair,
+sorted by bytes, in base64.  The body is form-encoded as tests/bench/lib.sh's form_encode does
+(jq's @uri).  It takes about 5 us per request, where running `twhook sign` takes milliseconds.
 """
 
 import argparse

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Local mocks of the push services a Voice call notification goes through, for testing
-`twhook dispatch` (PROTOCOL.md 3): Firebase Cloud Messaging HTTP v1 with Google's OAuth 2.0 token
-endpoint, Apple Push Notification service over HTTP/2, and a plain HTTP(S) relay.  Each answers
-the way the real service does, checks the credentials it is given (JWTs are verified with the
-public key), records every request it receives, and can be scripted to fail, stall or drop
-connections.  Python 3 standard library plus Debian's python3-cryptography (roles fcm and apns)
-and python3-h2 (role apns).
+`twhook dispatch` (as twhook-call-notify(8) describes them under "Delivery to a relay",
+"Delivery by FCM" and "Delivery by APNs"): Firebase Cloud Messaging HTTP v1 with Google's
+OAuth 2.0 token endpoint, Apple Push Notification service over HTTP/2, and a plain HTTP(S)
+relay.  Each answers the way the real service does, checks the credentials it is given (JWTs
+are verified with the public key), records every request it receives, and can be scripted to
+fail, stall or drop connections.  Python 3 standard library plus Debian's python3-cryptography
+(roles fcm and apns) and python3-h2 (role apns).
 
     push_mock.py --role fcm --port PORT --sa-public-key PEM --client-email EMAIL
                  --private-key-id KID [--token-uri URL] [--project ID] [--expires-in SECONDS]

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """A local mock of Twilio's Conversations REST API, for testing `twhook dispatch`.
 
-It answers the participant calls the dispatcher makes (PROTOCOL.md 1.4 and 1.5) the way Twilio
-does, records every request it receives, and can be scripted to fail, stall or drop connections,
-so that tests can check retries, backoff and idempotency without the network.  Python 3
-standard library only.
+It answers the participant calls the dispatcher makes (twhook-routing(8) and
+twhook-conversations(8), "The work queued") the way Twilio does, records every request it
+receives, and can be scripted to fail, stall or drop connections, so that tests can check
+retries, backoff and idempotency without the network.  Python 3 standard library only.
 
     twilio_mock.py --port PORT --account-sid ACxxx --auth-token TOKEN
                    [--api-key-sid SKxxx --api-key-secret SECRET] [--log FILE] [--verbose]
