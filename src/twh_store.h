@@ -1,6 +1,8 @@
 /*
- * twh_store.h: the SQLite store.  Every SQL statement of the suite lives behind these functions,
- * so that endpoints say what they want (a customer by id, a page of customers) and not how.
+ * twh_store.h: the store.  Every SQL statement of the suite lives behind these functions, so
+ * that endpoints say what they want (a customer by id, a page of customers) and not how, nor
+ * on which engine: the store's modules (twh_store*.c) run their statements through the
+ * driver of twh_db.h.
  */
 #ifndef TWH_STORE_H
 #define TWH_STORE_H

@@ -11,16 +11,16 @@
 
 #define BINDING_COLUMNS "binding_id, account_sid, identity, transport, address"
 
-static const char sql_bindings_of[] =
+static const struct twh_sql sql_bindings_of = {
     "SELECT " BINDING_COLUMNS " FROM client_bindings WHERE identity = ?1 AND account_sid = ?2 "
-    "ORDER BY binding_id";
-static const char sql_bindings_list[] =
+    "ORDER BY binding_id" };
+static const struct twh_sql sql_bindings_list = {
     "SELECT " BINDING_COLUMNS " FROM client_bindings WHERE ?1 IS NULL OR identity = ?1 "
-    "ORDER BY identity, account_sid, binding_id";
-static const char sql_binding_add[] =
-    "INSERT INTO client_bindings (" BINDING_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5)";
-static const char sql_binding_remove[] =
-    "DELETE FROM client_bindings WHERE binding_id = ?1";
+    "ORDER BY identity, account_sid, binding_id" };
+static const struct twh_sql sql_binding_add = {
+    "INSERT INTO client_bindings (" BINDING_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5)" };
+static const struct twh_sql sql_binding_remove = {
+    "DELETE FROM client_bindings WHERE binding_id = ?1" };
 
 void
 twh_bindings_free(struct twh_binding *b, size_t n)
@@ -43,7 +43,7 @@ struct binding_rows {
 };
 
 static int
-binding_row(sqlite3_stmt *st, void *arg)
+binding_row(struct twh_db_stmt *st, void *arg)
 {
 	struct binding_rows	*r = arg;
 	struct twh_binding	*v, *b;
@@ -61,13 +61,13 @@ binding_row(sqlite3_stmt *st, void *arg)
 	fields[3] = &b->transport;
 	fields[4] = &b->address;
 	for (i = 0; i < 5; i++)
-		if ((*fields[i] = twh_store_column_text(st, i)) == NULL)
+		if ((*fields[i] = twh_db_column_text(st, i)) == NULL)
 			return -1;
 	return 0;
 }
 
 static int
-bindings(struct twh_store *s, sqlite3_stmt *st, struct twh_binding **out, size_t *n)
+bindings(struct twh_store *s, struct twh_db_stmt *st, struct twh_binding **out, size_t *n)
 {
 	struct binding_rows	 r = { NULL, 0 };
 
@@ -86,14 +86,14 @@ int
 twh_store_bindings_of(struct twh_store *s, const char *identity, const char *account_sid,
     struct twh_binding **out, size_t *n)
 {
-	sqlite3_stmt	*st;
+	struct twh_db_stmt	*st;
 
 	*out = NULL;
 	*n = 0;
-	if ((st = twh_store_stmt(s, sql_bindings_of)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_bindings_of)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, identity, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, account_sid, -1, SQLITE_STATIC);
+	twh_db_bind_text(st, 1, identity);
+	twh_db_bind_text(st, 2, account_sid);
 	return bindings(s, st, out, n);
 }
 
@@ -102,13 +102,13 @@ int
 twh_store_bindings_list(struct twh_store *s, const char *identity, struct twh_binding **out,
     size_t *n)
 {
-	sqlite3_stmt	*st;
+	struct twh_db_stmt	*st;
 
 	*out = NULL;
 	*n = 0;
-	if ((st = twh_store_stmt(s, sql_bindings_list)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_bindings_list)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, identity, -1, SQLITE_STATIC);
+	twh_db_bind_text(st, 1, identity);
 	return bindings(s, st, out, n);
 }
 
@@ -118,13 +118,13 @@ twh_store_binding_add(struct twh_store *s, const struct twh_binding *b)
 {
 	const char	*values[] = { b->binding_id, b->account_sid, b->identity, b->transport,
 			    b->address };
-	sqlite3_stmt	*st;
+	struct twh_db_stmt	*st;
 	int		 i;
 
-	if ((st = twh_store_stmt(s, sql_binding_add)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_binding_add)) == NULL)
 		return TWH_STORE_ERROR;
 	for (i = 0; i < 5; i++)
-		sqlite3_bind_text(st, i + 1, values[i], -1, SQLITE_STATIC);
+		twh_db_bind_text(st, i + 1, values[i]);
 	return twh_store_step_done(s, st, "adding the binding");
 }
 
@@ -132,12 +132,12 @@ twh_store_binding_add(struct twh_store *s, const struct twh_binding *b)
 int
 twh_store_binding_remove(struct twh_store *s, const char *binding_id)
 {
-	sqlite3_stmt	*st;
+	struct twh_db_stmt	*st;
 
-	if ((st = twh_store_stmt(s, sql_binding_remove)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_binding_remove)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, binding_id, -1, SQLITE_STATIC);
+	twh_db_bind_text(st, 1, binding_id);
 	if (twh_store_step_done(s, st, "removing the binding") != TWH_STORE_OK)
 		return TWH_STORE_ERROR;
-	return sqlite3_changes(sqlite3_db_handle(st)) > 0 ? TWH_STORE_OK : TWH_STORE_NOT_FOUND;
+	return twh_db_changes(st) > 0 ? TWH_STORE_OK : TWH_STORE_NOT_FOUND;
 }

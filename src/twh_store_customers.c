@@ -13,55 +13,57 @@
 
 #define SEARCH_MAX_TERMS	8
 
-static const char sql_customer[] =
+static const struct twh_sql sql_customer = {
     "SELECT customer_id, display_name, worker, avatar, details_title, details_content "
-    "FROM customers WHERE customer_id = ?1 AND (worker = ?2 OR worker IS NULL)";
-static const char sql_by_address[] =
+    "FROM customers WHERE customer_id = ?1 AND (worker = ?2 OR worker IS NULL)" };
+static const struct twh_sql sql_by_address = {
     "SELECT c.customer_id, c.display_name, c.worker, c.avatar, c.details_title, "
     "c.details_content FROM customer_channels AS ch "
     "JOIN customers AS c ON c.customer_id = ch.customer_id WHERE ch.value = ?1 "
-    "ORDER BY c.customer_id LIMIT 1";
-static const char sql_channels[] =
-    "SELECT type, value FROM customer_channels WHERE customer_id = ?1 ORDER BY rowid";
-static const char sql_links[] =
+    "ORDER BY c.customer_id LIMIT 1" };
+static const struct twh_sql sql_channels = {
+    "SELECT type, value FROM customer_channels WHERE customer_id = ?1 ORDER BY rowid" };
+static const struct twh_sql sql_links = {
     "SELECT type, value, display_name FROM customer_links WHERE customer_id = ?1 "
-    "ORDER BY position, rowid";
-static const char sql_key[] =
-    "SELECT display_name, customer_id FROM customers WHERE customer_id = ?1 AND worker = ?2";
+    "ORDER BY position, rowid" };
+static const struct twh_sql sql_key = {
+    "SELECT display_name, customer_id FROM customers WHERE customer_id = ?1 AND worker = ?2" };
 /*
  * Keyset pages: (name, id) > (?2, ?3), with the collation on the right-hand side, is a range of
  * customers_by_worker, so a deep page costs what the first does.  (With COLLATE on the left,
  * SQLite scanned the worker's whole list from the top instead.)
  */
-static const char sql_page[] =
+static const struct twh_sql sql_page = {
     "SELECT customer_id, display_name, avatar FROM customers "
     "WHERE worker = ?1 AND (display_name, customer_id) > (?2 COLLATE NOCASE, ?3) "
-    "ORDER BY display_name COLLATE NOCASE, customer_id LIMIT ?4";
+    "ORDER BY display_name COLLATE NOCASE, customer_id LIMIT ?4" };
 /*
  * A search starts from the full-text index (CROSS JOIN fixes the join order), whose words all
  * carry the worker's code: only that worker's matches come out, however large the store.  Left
  * to itself the planner walked the worker's list and ran the full-text query per customer.
  */
-static const char sql_search[] =
+static const struct twh_sql sql_search = {
     "SELECT c.customer_id, c.display_name, c.avatar FROM customers_search AS s "
     "CROSS JOIN customers_search_ids AS i CROSS JOIN customers AS c "
     "WHERE customers_search MATCH ?5 AND i.search_id = s.rowid "
     "AND c.customer_id = i.customer_id AND c.worker = ?1 "
     "AND (c.display_name, c.customer_id) > (?2 COLLATE NOCASE, ?3) "
-    "ORDER BY c.display_name COLLATE NOCASE, c.customer_id LIMIT ?4";
-static const char sql_upsert[] =
+    "ORDER BY c.display_name COLLATE NOCASE, c.customer_id LIMIT ?4" };
+static const struct twh_sql sql_upsert = {
     "INSERT INTO customers (customer_id, display_name, worker, avatar, details_title, "
     "details_content) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (customer_id) DO UPDATE SET "
     "display_name = excluded.display_name, worker = excluded.worker, avatar = excluded.avatar, "
-    "details_title = excluded.details_title, details_content = excluded.details_content";
-static const char sql_clear_channels[] = "DELETE FROM customer_channels WHERE customer_id = ?1";
-static const char sql_clear_links[] = "DELETE FROM customer_links WHERE customer_id = ?1";
-static const char sql_add_channel[] =
+    "details_title = excluded.details_title, details_content = excluded.details_content" };
+static const struct twh_sql sql_clear_channels = {
+    "DELETE FROM customer_channels WHERE customer_id = ?1" };
+static const struct twh_sql sql_clear_links = {
+    "DELETE FROM customer_links WHERE customer_id = ?1" };
+static const struct twh_sql sql_add_channel = {
     "INSERT INTO customer_channels (customer_id, type, value) VALUES (?1, ?2, ?3) "
-    "ON CONFLICT DO NOTHING";
-static const char sql_add_link[] =
+    "ON CONFLICT DO NOTHING" };
+static const struct twh_sql sql_add_link = {
     "INSERT INTO customer_links (customer_id, type, value, display_name, position) "
-    "VALUES (?1, ?2, ?3, ?4, ?5)";
+    "VALUES (?1, ?2, ?3, ?4, ?5)" };
 
 static void
 free_items(struct twh_customer_item *v, size_t n)
@@ -117,7 +119,7 @@ struct item_list {
 };
 
 static int
-add_item(sqlite3_stmt *st, void *arg)
+add_item(struct twh_db_stmt *st, void *arg)
 {
 	struct item_list		*list = arg;
 	struct twh_customer_item	*v;
@@ -126,45 +128,45 @@ add_item(sqlite3_stmt *st, void *arg)
 		return -1;
 	*list->v = v;
 	v = &v[(*list->n)++];
-	v->type = twh_store_column_text(st, 0);
-	v->value = twh_store_column_text(st, 1);
-	v->display_name = list->named ? twh_store_column_text(st, 2) : NULL;
+	v->type = twh_db_column_text(st, 0);
+	v->value = twh_db_column_text(st, 1);
+	v->display_name = list->named ? twh_db_column_text(st, 2) : NULL;
 	return v->type != NULL && v->value != NULL && (v->display_name != NULL || !list->named) ?
 	    0 : -1;
 }
 
 static int
-set_customer_row(sqlite3_stmt *st, void *arg)
+set_customer_row(struct twh_db_stmt *st, void *arg)
 {
 	struct twh_customer	*c = arg;
 
-	c->customer_id = twh_store_column_text(st, 0);
-	c->display_name = twh_store_column_text(st, 1);
-	c->worker = twh_store_column_text(st, 2);
-	c->avatar = twh_store_column_text(st, 3);
-	c->details_title = twh_store_column_text(st, 4);
-	c->details_content = twh_store_column_text(st, 5);
+	c->customer_id = twh_db_column_text(st, 0);
+	c->display_name = twh_db_column_text(st, 1);
+	c->worker = twh_db_column_text(st, 2);
+	c->avatar = twh_db_column_text(st, 3);
+	c->details_title = twh_db_column_text(st, 4);
+	c->details_content = twh_db_column_text(st, 5);
 	return c->customer_id != NULL && c->display_name != NULL ? 0 : -1;
 }
 
 /* Runs SQL with ?1 = A and, when B is not NULL, ?2 = B, calling ROW for each row. */
 static int
-query_rows(struct twh_store *s, const char *sql, const char *a, const char *b, const char *what,
-    int (*row)(sqlite3_stmt *, void *), void *arg)
+query_rows(struct twh_store *s, const struct twh_sql *sql, const char *a, const char *b,
+    const char *what, int (*row)(struct twh_db_stmt *, void *), void *arg)
 {
-	sqlite3_stmt	*st;
+	struct twh_db_stmt	*st;
 
 	if ((st = twh_store_stmt(s, sql)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	twh_db_bind_text(st, 1, a);
 	if (b != NULL)
-		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+		twh_db_bind_text(st, 2, b);
 	return twh_store_each_row(s, st, what, row, arg);
 }
 
 /* The one customer row SQL finds with ?1 = A (and ?2 = B); TWH_STORE_NOT_FOUND for none. */
 static int
-one_customer(struct twh_store *s, const char *sql, const char *a, const char *b,
+one_customer(struct twh_store *s, const struct twh_sql *sql, const char *a, const char *b,
     const char *what, struct twh_customer *c)
 {
 	int	 rc;
@@ -187,14 +189,14 @@ int
 twh_store_customer_find(struct twh_store *s, const char *customer_id, const char *worker,
     struct twh_customer *c)
 {
-	return one_customer(s, sql_customer, customer_id, worker, "reading a customer", c);
+	return one_customer(s, &sql_customer, customer_id, worker, "reading a customer", c);
 }
 
 /* The customer writing from ADDRESS (an exact channel value; the lowest id when several do). */
 int
 twh_store_customer_by_address(struct twh_store *s, const char *address, struct twh_customer *c)
 {
-	return one_customer(s, sql_by_address, address, NULL, "finding a customer by address", c);
+	return one_customer(s, &sql_by_address, address, NULL, "finding a customer by address", c);
 }
 
 /* The same customer with its channels and links. */
@@ -208,22 +210,23 @@ twh_store_customer_get(struct twh_store *s, const char *customer_id, const char 
 
 	rc = twh_store_customer_find(s, customer_id, worker, c);
 	if (rc == TWH_STORE_OK)
-		rc = query_rows(s, sql_channels, customer_id, NULL, "reading channels", add_item,
+		rc = query_rows(s, &sql_channels, customer_id, NULL, "reading channels", add_item,
 		    &channels);
 	if (rc == TWH_STORE_OK)
-		rc = query_rows(s, sql_links, customer_id, NULL, "reading links", add_item, &links);
+		rc = query_rows(s, &sql_links, customer_id, NULL, "reading links", add_item,
+		    &links);
 	if (rc != TWH_STORE_OK)
 		twh_customer_free(c);
 	return rc;
 }
 
 static int
-set_key(sqlite3_stmt *st, void *arg)
+set_key(struct twh_db_stmt *st, void *arg)
 {
 	struct twh_page_key	*k = arg;
 
-	k->display_name = twh_store_column_text(st, 0);
-	k->customer_id = twh_store_column_text(st, 1);
+	k->display_name = twh_db_column_text(st, 0);
+	k->customer_id = twh_db_column_text(st, 1);
 	return k->display_name != NULL && k->customer_id != NULL ? 0 : -1;
 }
 
@@ -235,7 +238,7 @@ twh_store_customer_key(struct twh_store *s, const char *customer_id, const char 
 	int	 rc;
 
 	memset(k, 0, sizeof(*k));
-	rc = query_rows(s, sql_key, customer_id, worker, "reading a customer", set_key, k);
+	rc = query_rows(s, &sql_key, customer_id, worker, "reading a customer", set_key, k);
 	if (rc == TWH_STORE_OK && k->customer_id == NULL)
 		return TWH_STORE_NOT_FOUND;
 	if (rc != TWH_STORE_OK)
@@ -243,11 +246,12 @@ twh_store_customer_key(struct twh_store *s, const char *customer_id, const char 
 	return rc;
 }
 
-static const char sql_worker_code[] = "SELECT code FROM search_workers WHERE worker = ?1";
+static const struct twh_sql sql_worker_code = {
+    "SELECT code FROM search_workers WHERE worker = ?1" };
 
 struct search_terms {
 	struct twh_buf	*out;
-	sqlite3_int64	 code;
+	long long	 code;
 	size_t		 n;
 };
 
@@ -281,19 +285,20 @@ search_expression(struct twh_store *s, const char *worker, const char *query,
     struct twh_buf *out, size_t *terms)
 {
 	struct search_terms	 t = { out, 0, 0 };
-	sqlite3_stmt		*st;
+	struct twh_db_stmt	*st;
+	enum twh_db_step	 step;
 	int			 rc;
 
 	*terms = 0;
-	if ((st = twh_store_stmt(s, sql_worker_code)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_worker_code)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, worker, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		t.code = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? TWH_STORE_OK : twh_store_fail(s, "reading a worker's code");
+	twh_db_bind_text(st, 1, worker);
+	if ((step = twh_db_step(st)) == TWH_DB_ROW)
+		t.code = twh_db_column_int(st, 0);
+	twh_db_reset(st);
+	if (step != TWH_DB_ROW)
+		return step == TWH_DB_DONE ? TWH_STORE_OK :
+		    twh_store_fail(s, "reading a worker's code");
 	if ((rc = twh_store_tokenize(s, query, add_search_term, &t)) != TWH_STORE_OK)
 		return rc;
 	*terms = t.n;
@@ -301,7 +306,7 @@ search_expression(struct twh_store *s, const char *worker, const char *query,
 }
 
 static int
-add_summary(sqlite3_stmt *st, void *arg)
+add_summary(struct twh_db_stmt *st, void *arg)
 {
 	struct twh_page		*page = arg;
 	struct twh_customer	*c;
@@ -311,9 +316,9 @@ add_summary(sqlite3_stmt *st, void *arg)
 	page->customers = c;
 	c = &c[page->n++];
 	memset(c, 0, sizeof(*c));
-	c->customer_id = twh_store_column_text(st, 0);
-	c->display_name = twh_store_column_text(st, 1);
-	c->avatar = twh_store_column_text(st, 2);
+	c->customer_id = twh_db_column_text(st, 0);
+	c->display_name = twh_db_column_text(st, 1);
+	c->avatar = twh_db_column_text(st, 2);
 	return c->customer_id != NULL && c->display_name != NULL ? 0 : -1;
 }
 
@@ -321,10 +326,10 @@ int
 twh_store_customer_page(struct twh_store *s, const struct twh_page_request *req,
     struct twh_page *page)
 {
-	struct twh_buf	 match;
-	sqlite3_stmt	*st;
-	size_t		 terms = 0;
-	int		 rc;
+	struct twh_buf		 match;
+	struct twh_db_stmt	*st;
+	size_t			 terms = 0;
+	int			 rc;
 
 	memset(page, 0, sizeof(*page));
 	twh_buf_init(&match);
@@ -335,19 +340,17 @@ twh_store_customer_page(struct twh_store *s, const struct twh_page_request *req,
 			return rc;
 		}
 	}
-	if ((st = twh_store_stmt(s, req->query != NULL ? sql_search : sql_page)) == NULL) {
+	if ((st = twh_store_stmt(s, req->query != NULL ? &sql_search : &sql_page)) == NULL) {
 		twh_buf_free(&match);
 		return TWH_STORE_ERROR;
 	}
-	sqlite3_bind_text(st, 1, req->worker, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, req->after != NULL ? req->after->display_name : "", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, req->after != NULL ? req->after->customer_id : "", -1,
-	    SQLITE_STATIC);
+	twh_db_bind_text(st, 1, req->worker);
+	twh_db_bind_text(st, 2, req->after != NULL ? req->after->display_name : "");
+	twh_db_bind_text(st, 3, req->after != NULL ? req->after->customer_id : "");
 	/* One row more than asked tells whether another page follows. */
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)req->limit + 1);
+	twh_db_bind_int(st, 4, req->limit + 1);
 	if (req->query != NULL)
-		sqlite3_bind_text(st, 5, match.data, (int)match.len, SQLITE_STATIC);
+		twh_db_bind_text(st, 5, match.data);
 	rc = twh_store_each_row(s, st, "listing customers", add_summary, page);
 	twh_buf_free(&match);
 	if (rc != TWH_STORE_OK) {
@@ -362,63 +365,63 @@ twh_store_customer_page(struct twh_store *s, const struct twh_page_request *req,
 }
 
 static int
-run_by_id(struct twh_store *s, const char *sql, const char *id, const char *what)
+run_by_id(struct twh_store *s, const struct twh_sql *sql, const char *id, const char *what)
 {
-	sqlite3_stmt	*st;
+	struct twh_db_stmt	*st;
 
 	if ((st = twh_store_stmt(s, sql)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	twh_db_bind_text(st, 1, id);
 	return twh_store_step_done(s, st, what);
 }
 
 static void
-bind_opt(sqlite3_stmt *st, int col, const char *v)
+bind_opt(struct twh_db_stmt *st, int col, const char *v)
 {
 	if (v != NULL)
-		sqlite3_bind_text(st, col, v, -1, SQLITE_STATIC);
+		twh_db_bind_text(st, col, v);
 	else
-		sqlite3_bind_null(st, col);
+		twh_db_bind_text(st, col, NULL);
 }
 
 /* Inserts or replaces customer C with its channels and links; the caller holds a transaction. */
 int
 twh_store_customer_put(struct twh_store *s, const struct twh_customer *c)
 {
-	sqlite3_stmt	*st;
-	size_t		 i;
-	int		 rc;
+	struct twh_db_stmt	*st;
+	size_t			 i;
+	int			 rc;
 
-	if ((st = twh_store_stmt(s, sql_upsert)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_upsert)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, c->customer_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, c->display_name, -1, SQLITE_STATIC);
+	twh_db_bind_text(st, 1, c->customer_id);
+	twh_db_bind_text(st, 2, c->display_name);
 	bind_opt(st, 3, c->worker);
 	bind_opt(st, 4, c->avatar);
 	bind_opt(st, 5, c->details_title);
 	bind_opt(st, 6, c->details_content);
 	if ((rc = twh_store_step_done(s, st, "writing the customer")) != TWH_STORE_OK ||
-	    (rc = run_by_id(s, sql_clear_channels, c->customer_id, "clearing channels")) !=
+	    (rc = run_by_id(s, &sql_clear_channels, c->customer_id, "clearing channels")) !=
 	    TWH_STORE_OK ||
-	    (rc = run_by_id(s, sql_clear_links, c->customer_id, "clearing links")) != TWH_STORE_OK)
+	    (rc = run_by_id(s, &sql_clear_links, c->customer_id, "clearing links")) != TWH_STORE_OK)
 		return rc;
 	for (i = 0; i < c->n_channels; i++) {
-		if ((st = twh_store_stmt(s, sql_add_channel)) == NULL)
+		if ((st = twh_store_stmt(s, &sql_add_channel)) == NULL)
 			return TWH_STORE_ERROR;
-		sqlite3_bind_text(st, 1, c->customer_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, c->channels[i].type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, c->channels[i].value, -1, SQLITE_STATIC);
+		twh_db_bind_text(st, 1, c->customer_id);
+		twh_db_bind_text(st, 2, c->channels[i].type);
+		twh_db_bind_text(st, 3, c->channels[i].value);
 		if ((rc = twh_store_step_done(s, st, "writing a channel")) != TWH_STORE_OK)
 			return rc;
 	}
 	for (i = 0; i < c->n_links; i++) {
-		if ((st = twh_store_stmt(s, sql_add_link)) == NULL)
+		if ((st = twh_store_stmt(s, &sql_add_link)) == NULL)
 			return TWH_STORE_ERROR;
-		sqlite3_bind_text(st, 1, c->customer_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, c->links[i].type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, c->links[i].value, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, c->links[i].display_name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)i);
+		twh_db_bind_text(st, 1, c->customer_id);
+		twh_db_bind_text(st, 2, c->links[i].type);
+		twh_db_bind_text(st, 3, c->links[i].value);
+		twh_db_bind_text(st, 4, c->links[i].display_name);
+		twh_db_bind_int(st, 5, i);
 		if ((rc = twh_store_step_done(s, st, "writing a link")) != TWH_STORE_OK)
 			return rc;
 	}

@@ -10,16 +10,16 @@
 #include "twh_store_internal.h"
 
 /* The worker's own row sorts first (worker IS NULL is 0 for it), the default second. */
-static const char sql_proxy_address[] =
+static const struct twh_sql sql_proxy_address = {
     "SELECT trim(address) FROM proxy_addresses "
     "WHERE channel_type = ?1 AND (worker = ?2 OR worker IS NULL) "
-    "ORDER BY worker IS NULL LIMIT 1";
+    "ORDER BY worker IS NULL LIMIT 1" };
 /* Categories in the order of their first template, then by name; templates by position. */
-static const char sql_templates[] =
+static const struct twh_sql sql_templates = {
     "SELECT t.category, t.content, t.whatsapp_approved FROM templates AS t "
     "JOIN (SELECT category, min(position) AS first FROM templates GROUP BY category) AS c "
     "ON c.category = t.category "
-    "ORDER BY c.first, t.category, t.position, t.rowid";
+    "ORDER BY c.first, t.category, t.position, t.rowid" };
 
 /*
  * The address WORKER's conversations on CHANNEL_TYPE are sent from: the worker's own, else the
@@ -30,13 +30,13 @@ int
 twh_store_proxy_address(struct twh_store *s, const char *channel_type, const char *worker,
     char **address)
 {
-	sqlite3_stmt	*st;
+	struct twh_db_stmt	*st;
 
 	*address = NULL;
-	if ((st = twh_store_stmt(s, sql_proxy_address)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_proxy_address)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, channel_type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, worker, -1, SQLITE_STATIC);
+	twh_db_bind_text(st, 1, channel_type);
+	twh_db_bind_text(st, 2, worker);
 	/* The schema's CHECK keeps the "whatsapp:" prefix on every WhatsApp address. */
 	return twh_store_text_row(s, st, "reading the proxy address", address);
 }
@@ -78,20 +78,20 @@ category(struct twh_templates *t, const char *name)
 }
 
 static int
-add_template(sqlite3_stmt *st, void *arg)
+add_template(struct twh_db_stmt *st, void *arg)
 {
 	struct twh_templates		*t = arg;
 	struct twh_template_category	*c;
 	struct twh_template		*v;
-	const unsigned char		*name = sqlite3_column_text(st, 0);
+	const char			*name = twh_db_column_view(st, 0);
 
-	if (name == NULL || (c = category(t, (const char *)name)) == NULL ||
+	if (name == NULL || (c = category(t, name)) == NULL ||
 	    (v = reallocarray(c->templates, c->n + 1, sizeof(*v))) == NULL)
 		return -1;
 	c->templates = v;
 	v = &v[c->n];
-	v->whatsapp_approved = sqlite3_column_int(st, 2) != 0;
-	if ((v->content = twh_store_column_text(st, 1)) == NULL)
+	v->whatsapp_approved = twh_db_column_int(st, 2) != 0;
+	if ((v->content = twh_db_column_text(st, 1)) == NULL)
 		return -1;
 	c->n++;
 	return 0;
@@ -101,11 +101,11 @@ add_template(sqlite3_stmt *st, void *arg)
 int
 twh_store_templates(struct twh_store *s, struct twh_templates *t)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	struct twh_db_stmt	*st;
+	int			 rc;
 
 	memset(t, 0, sizeof(*t));
-	if ((st = twh_store_stmt(s, sql_templates)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_templates)) == NULL)
 		return TWH_STORE_ERROR;
 	if ((rc = twh_store_each_row(s, st, "reading the templates", add_template, t)) !=
 	    TWH_STORE_OK)

@@ -10,35 +10,36 @@
 
 #include "twh_store_internal.h"
 
-static const char sql_claim_find[] =
-    "SELECT status, content_type, body FROM idempotency_claims WHERE token = ?1";
-static const char sql_claim_add[] =
+static const struct twh_sql sql_claim_find = {
+    "SELECT status, content_type, body FROM idempotency_claims WHERE token = ?1" };
+static const struct twh_sql sql_claim_add = {
     "INSERT INTO idempotency_claims (token, endpoint, status, content_type, body) "
-    "VALUES (?1, ?2, ?3, ?4, ?5)";
-static const char sql_job_exists[] = "SELECT 1 FROM outbox WHERE idempotency_key = ?1";
-static const char sql_job_add[] =
+    "VALUES (?1, ?2, ?3, ?4, ?5)" };
+static const struct twh_sql sql_job_exists = { "SELECT 1 FROM outbox WHERE idempotency_key = ?1" };
+static const struct twh_sql sql_job_add = {
     "INSERT INTO outbox (kind, idempotency_key, payload, state, next_attempt_at, give_up_at, "
     "updated_at, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7) "
-    "ON CONFLICT (idempotency_key) DO NOTHING";
+    "ON CONFLICT (idempotency_key) DO NOTHING" };
 #define JOB_COLUMNS "job_id, kind, idempotency_key, payload, state, attempts, created_at, " \
     "next_attempt_at, give_up_at, ifnull(updated_at, created_at), ifnull(last_status, 0), last_error"
-static const char sql_jobs_due[] =
+static const struct twh_sql sql_jobs_due = {
     "SELECT " JOB_COLUMNS " FROM outbox WHERE state IN ('queued', 'retrying') "
-    "AND next_attempt_at <= ?1 ORDER BY kind <> 'push', next_attempt_at LIMIT ?2";
-static const char sql_job_update[] =
+    "AND next_attempt_at <= ?1 ORDER BY kind <> 'push', next_attempt_at LIMIT ?2" };
+static const struct twh_sql sql_job_update = {
     "UPDATE outbox SET state = ?2, attempts = ?3, next_attempt_at = ?4, updated_at = ?5, "
-    "last_status = nullif(?6, 0), last_error = ?7 WHERE job_id = ?1";
-static const char sql_jobs_interrupted[] =
+    "last_status = nullif(?6, 0), last_error = ?7 WHERE job_id = ?1" };
+static const struct twh_sql sql_jobs_interrupted = {
     "UPDATE outbox SET state = 'retrying', next_attempt_at = ?1, updated_at = ?1, "
-    "last_error = 'the dispatcher stopped during an attempt' WHERE state = 'delivering'";
-static const char sql_next_due[] =
-    "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('queued', 'retrying')";
-static const char sql_jobs_list[] =
+    "last_error = 'the dispatcher stopped during an attempt' WHERE state = 'delivering'" };
+static const struct twh_sql sql_next_due = {
+    "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('queued', 'retrying')" };
+static const struct twh_sql sql_jobs_list = {
     "SELECT " JOB_COLUMNS " FROM outbox WHERE ?1 IS NULL OR state = ?1 "
-    "ORDER BY job_id DESC LIMIT ?2";
-static const char sql_prune_claims[] = "DELETE FROM idempotency_claims WHERE created_at < ?1";
-static const char sql_prune_jobs[] =
-    "DELETE FROM outbox WHERE state IN ('done', 'dead') AND updated_at < ?1";
+    "ORDER BY job_id DESC LIMIT ?2" };
+static const struct twh_sql sql_prune_claims = {
+    "DELETE FROM idempotency_claims WHERE created_at < ?1" };
+static const struct twh_sql sql_prune_jobs = {
+    "DELETE FROM outbox WHERE state IN ('done', 'dead') AND updated_at < ?1" };
 
 static const char *const state_names[] = { "queued", "retrying", "delivering", "done", "dead" };
 
@@ -93,24 +94,24 @@ twh_jobs_free(struct twh_job *jobs, size_t n)
 int
 twh_store_claim_find(struct twh_store *s, const char *token, struct twh_claim *c)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	struct twh_db_stmt	*st;
+	int			 rc;
 
 	memset(c, 0, sizeof(*c));
-	if ((st = twh_store_stmt(s, sql_claim_find)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_claim_find)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		c->status = sqlite3_column_int(st, 0);
-		c->content_type = twh_store_column_text(st, 1);
-		c->body = twh_store_column_text(st, 2);
+	twh_db_bind_text(st, 1, token);
+	rc = twh_db_step(st);
+	if (rc == TWH_DB_ROW) {
+		c->status = (int)twh_db_column_int(st, 0);
+		c->content_type = twh_db_column_text(st, 1);
+		c->body = twh_db_column_text(st, 2);
 		rc = c->content_type != NULL && c->body != NULL ? TWH_STORE_OK :
 		    twh_store_fail(s, "out of memory");
 	} else
-		rc = rc == SQLITE_DONE ? TWH_STORE_NOT_FOUND :
+		rc = rc == TWH_DB_DONE ? TWH_STORE_NOT_FOUND :
 		    twh_store_fail(s, "reading an idempotency claim");
-	sqlite3_reset(st);
+	twh_db_reset(st);
 	if (rc != TWH_STORE_OK)
 		twh_claim_free(c);
 	return rc;
@@ -120,15 +121,15 @@ int
 twh_store_claim_add(struct twh_store *s, const char *token, const char *endpoint,
     const struct twh_claim *c)
 {
-	sqlite3_stmt	*st;
+	struct twh_db_stmt	*st;
 
-	if ((st = twh_store_stmt(s, sql_claim_add)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_claim_add)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, c->status);
-	sqlite3_bind_text(st, 4, c->content_type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, c->body != NULL ? c->body : "", -1, SQLITE_STATIC);
+	twh_db_bind_text(st, 1, token);
+	twh_db_bind_text(st, 2, endpoint);
+	twh_db_bind_int(st, 3, c->status);
+	twh_db_bind_text(st, 4, c->content_type);
+	twh_db_bind_text(st, 5, c->body != NULL ? c->body : "");
 	return twh_store_step_done(s, st, "recording an idempotency claim");
 }
 
@@ -136,77 +137,77 @@ twh_store_claim_add(struct twh_store *s, const char *token, const char *endpoint
 int
 twh_store_job_exists(struct twh_store *s, const char *key)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	struct twh_db_stmt	*st;
+	int			 rc;
 
-	if ((st = twh_store_stmt(s, sql_job_exists)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_job_exists)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	twh_db_bind_text(st, 1, key);
+	rc = twh_db_step(st);
+	twh_db_reset(st);
+	if (rc == TWH_DB_ROW)
 		return TWH_STORE_OK;
-	return rc == SQLITE_DONE ? TWH_STORE_NOT_FOUND : twh_store_fail(s, "reading the outbox");
+	return rc == TWH_DB_DONE ? TWH_STORE_NOT_FOUND : twh_store_fail(s, "reading the outbox");
 }
 
 /* Queues JOB (kind, key, payload, state, next_attempt_at, give_up_at, last_error). */
 int
 twh_store_job_add(struct twh_store *s, const struct twh_job *j)
 {
-	sqlite3_stmt	*st;
+	struct twh_db_stmt	*st;
 
-	if ((st = twh_store_stmt(s, sql_job_add)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_job_add)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, j->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, j->idempotency_key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, j->payload, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, twh_job_state_name(j->state), -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 5, j->next_attempt_at);
-	sqlite3_bind_double(st, 6, j->give_up_at);
+	twh_db_bind_text(st, 1, j->kind);
+	twh_db_bind_text(st, 2, j->idempotency_key);
+	twh_db_bind_text(st, 3, j->payload);
+	twh_db_bind_text(st, 4, twh_job_state_name(j->state));
+	twh_db_bind_real(st, 5, j->next_attempt_at);
+	twh_db_bind_real(st, 6, j->give_up_at);
 	if (j->last_error != NULL)
-		sqlite3_bind_text(st, 7, j->last_error, -1, SQLITE_STATIC);
+		twh_db_bind_text(st, 7, j->last_error);
 	return twh_store_step_done(s, st, "queueing a job");
 }
 
 static int
-read_jobs(struct twh_store *s, sqlite3_stmt *st, struct twh_job **out, size_t *n)
+read_jobs(struct twh_store *s, struct twh_db_stmt *st, struct twh_job **out, size_t *n)
 {
 	struct twh_job	*jobs = NULL, *j;
 	int		 rc;
 
 	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = twh_db_step(st)) == TWH_DB_ROW) {
 		if ((j = reallocarray(jobs, *n + 1, sizeof(*j))) == NULL)
 			break;
 		jobs = j;
 		j = &jobs[(*n)++];
 		memset(j, 0, sizeof(*j));
-		j->job_id = sqlite3_column_int64(st, 0);
-		j->kind = twh_store_column_text(st, 1);
-		j->idempotency_key = twh_store_column_text(st, 2);
-		j->payload = twh_store_column_text(st, 3);
-		if (twh_job_state_parse((const char *)sqlite3_column_text(st, 4), &j->state) == -1)
+		j->job_id = twh_db_column_int(st, 0);
+		j->kind = twh_db_column_text(st, 1);
+		j->idempotency_key = twh_db_column_text(st, 2);
+		j->payload = twh_db_column_text(st, 3);
+		if (twh_job_state_parse(twh_db_column_view(st, 4), &j->state) == -1)
 			j->state = TWH_JOB_DEAD;
-		j->attempts = sqlite3_column_int(st, 5);
-		j->created_at = sqlite3_column_double(st, 6);
-		j->next_attempt_at = sqlite3_column_double(st, 7);
-		j->give_up_at = sqlite3_column_double(st, 8);
-		j->updated_at = sqlite3_column_double(st, 9);
-		j->last_status = sqlite3_column_int(st, 10);
-		j->last_error = twh_store_column_text(st, 11);
+		j->attempts = (int)twh_db_column_int(st, 5);
+		j->created_at = twh_db_column_real(st, 6);
+		j->next_attempt_at = twh_db_column_real(st, 7);
+		j->give_up_at = twh_db_column_real(st, 8);
+		j->updated_at = twh_db_column_real(st, 9);
+		j->last_status = (int)twh_db_column_int(st, 10);
+		j->last_error = twh_db_column_text(st, 11);
 		if (j->kind == NULL || j->idempotency_key == NULL || j->payload == NULL)
 			break;
 	}
-	if (rc != SQLITE_DONE) {
-		rc = rc == SQLITE_ROW ? twh_store_fail(s, "out of memory") :
+	if (rc != TWH_DB_DONE) {
+		rc = rc == TWH_DB_ROW ? twh_store_fail(s, "out of memory") :
 		    twh_store_fail(s, "reading jobs");
-		sqlite3_reset(st);
+		twh_db_reset(st);
 		twh_jobs_free(jobs, *n);
 		*n = 0;
 		*out = NULL;
 		return rc;
 	}
-	sqlite3_reset(st);
+	twh_db_reset(st);
 	*out = jobs;
 	return TWH_STORE_OK;
 }
@@ -215,12 +216,12 @@ read_jobs(struct twh_store *s, sqlite3_stmt *st, struct twh_job **out, size_t *n
 int
 twh_store_jobs_due(struct twh_store *s, double now, size_t max, struct twh_job **jobs, size_t *n)
 {
-	sqlite3_stmt	*st;
+	struct twh_db_stmt	*st;
 
-	if ((st = twh_store_stmt(s, sql_jobs_due)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_jobs_due)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_double(st, 1, now);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	twh_db_bind_real(st, 1, now);
+	twh_db_bind_int(st, 2, max);
 	return read_jobs(s, st, jobs, n);
 }
 
@@ -228,18 +229,18 @@ twh_store_jobs_due(struct twh_store *s, double now, size_t max, struct twh_job *
 int
 twh_store_job_update(struct twh_store *s, const struct twh_job *j)
 {
-	sqlite3_stmt	*st;
+	struct twh_db_stmt	*st;
 
-	if ((st = twh_store_stmt(s, sql_job_update)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_job_update)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_int64(st, 1, j->job_id);
-	sqlite3_bind_text(st, 2, twh_job_state_name(j->state), -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, j->attempts);
-	sqlite3_bind_double(st, 4, j->next_attempt_at);
-	sqlite3_bind_double(st, 5, j->updated_at);
-	sqlite3_bind_int(st, 6, j->last_status);
+	twh_db_bind_int(st, 1, j->job_id);
+	twh_db_bind_text(st, 2, twh_job_state_name(j->state));
+	twh_db_bind_int(st, 3, j->attempts);
+	twh_db_bind_real(st, 4, j->next_attempt_at);
+	twh_db_bind_real(st, 5, j->updated_at);
+	twh_db_bind_int(st, 6, j->last_status);
 	if (j->last_error != NULL)
-		sqlite3_bind_text(st, 7, j->last_error, -1, SQLITE_STATIC);
+		twh_db_bind_text(st, 7, j->last_error);
 	return twh_store_step_done(s, st, "updating a job");
 }
 
@@ -247,14 +248,14 @@ twh_store_job_update(struct twh_store *s, const struct twh_job *j)
 int
 twh_store_jobs_interrupted(struct twh_store *s, double now, int *count)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	struct twh_db_stmt	*st;
+	int			 rc;
 
-	if ((st = twh_store_stmt(s, sql_jobs_interrupted)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_jobs_interrupted)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_double(st, 1, now);
+	twh_db_bind_real(st, 1, now);
 	rc = twh_store_step_done(s, st, "recovering interrupted jobs");
-	*count = rc == TWH_STORE_OK ? sqlite3_changes(sqlite3_db_handle(st)) : 0;
+	*count = rc == TWH_STORE_OK ? twh_db_changes(st) : 0;
 	return rc;
 }
 
@@ -262,18 +263,19 @@ twh_store_jobs_interrupted(struct twh_store *s, double now, int *count)
 int
 twh_store_next_due(struct twh_store *s, double *when)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	struct twh_db_stmt	*st;
+	int			 rc;
 
-	if ((st = twh_store_stmt(s, sql_next_due)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_next_due)) == NULL)
 		return TWH_STORE_ERROR;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		*when = sqlite3_column_double(st, 0);
+	rc = twh_db_step(st);
+	if (rc == TWH_DB_ROW && !twh_db_column_null(st, 0)) {
+		*when = twh_db_column_real(st, 0);
 		rc = TWH_STORE_OK;
 	} else
-		rc = rc == SQLITE_ROW ? TWH_STORE_NOT_FOUND : twh_store_fail(s, "reading the outbox");
-	sqlite3_reset(st);
+		rc = rc == TWH_DB_ROW ? TWH_STORE_NOT_FOUND :
+		    twh_store_fail(s, "reading the outbox");
+	twh_db_reset(st);
 	return rc;
 }
 
@@ -282,13 +284,13 @@ int
 twh_store_jobs_list(struct twh_store *s, const char *state, size_t limit, struct twh_job **jobs,
     size_t *n)
 {
-	sqlite3_stmt	*st;
+	struct twh_db_stmt	*st;
 
-	if ((st = twh_store_stmt(s, sql_jobs_list)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_jobs_list)) == NULL)
 		return TWH_STORE_ERROR;
 	if (state != NULL)
-		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+		twh_db_bind_text(st, 1, state);
+	twh_db_bind_int(st, 2, limit);
 	return read_jobs(s, st, jobs, n);
 }
 
@@ -296,16 +298,16 @@ twh_store_jobs_list(struct twh_store *s, const char *state, size_t limit, struct
 int
 twh_store_prune(struct twh_store *s, double claims_before, double jobs_before)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	struct twh_db_stmt	*st;
+	int			 rc;
 
-	if ((st = twh_store_stmt(s, sql_prune_claims)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_prune_claims)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_double(st, 1, claims_before);
+	twh_db_bind_real(st, 1, claims_before);
 	if ((rc = twh_store_step_done(s, st, "pruning claims")) != TWH_STORE_OK)
 		return rc;
-	if ((st = twh_store_stmt(s, sql_prune_jobs)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_prune_jobs)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_double(st, 1, jobs_before);
+	twh_db_bind_real(st, 1, jobs_before);
 	return twh_store_step_done(s, st, "pruning jobs");
 }

@@ -11,7 +11,7 @@
 #include "twh_store_internal.h"
 
 /* A repeat (same token, or same interaction and leg statuses) conflicts and adds nothing. */
-static const char sql_interaction_insert[] =
+static const struct twh_sql sql_interaction_insert = {
     "INSERT INTO proxy_interactions (interaction_sid, session_sid, service_sid, account_sid, "
     "type, data, date_created, date_updated, "
     "inbound_participant_sid, inbound_resource_sid, inbound_resource_status, "
@@ -19,48 +19,48 @@ static const char sql_interaction_insert[] =
     "outbound_participant_sid, outbound_resource_sid, outbound_resource_status, "
     "outbound_resource_type, outbound_resource_url, idempotency_token) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-    "?19) ON CONFLICT DO NOTHING";
-static const char sql_participant_put[] =
+    "?19) ON CONFLICT DO NOTHING" };
+static const struct twh_sql sql_participant_put = {
     "INSERT INTO proxy_participants (participant_sid, identifier, session_sid) "
     "VALUES (?1, ?2, ?3) ON CONFLICT (participant_sid) DO UPDATE SET "
     "identifier = excluded.identifier, session_sid = ifnull(excluded.session_sid, session_sid), "
     "updated_at = (julianday('now') - 2440587.5) * 86400.0 "
-    "WHERE identifier IS NOT excluded.identifier";
-static const char sql_participant_identifier[] =
-    "SELECT trim(identifier) FROM proxy_participants WHERE participant_sid = ?1";
-static const char sql_rule_find[] =
+    "WHERE identifier IS NOT excluded.identifier" };
+static const struct twh_sql sql_participant_identifier = {
+    "SELECT trim(identifier) FROM proxy_participants WHERE participant_sid = ?1" };
+static const struct twh_sql sql_rule_find = {
     "SELECT rowid, kind, pattern FROM intercept_rules WHERE kind = ?1 AND pattern = ?2 "
-    "ORDER BY rowid LIMIT 1";
-static const char sql_rules_version[] =
-    "SELECT version FROM intercept_rules_version";
-static const char sql_keyword_rules[] =
-    "SELECT rowid, pattern FROM intercept_rules WHERE kind = 'keyword' ORDER BY rowid";
-static const char sql_intercept_insert[] =
+    "ORDER BY rowid LIMIT 1" };
+static const struct twh_sql sql_rules_version = {
+    "SELECT version FROM intercept_rules_version" };
+static const struct twh_sql sql_keyword_rules = {
+    "SELECT rowid, pattern FROM intercept_rules WHERE kind = 'keyword' ORDER BY rowid" };
+static const struct twh_sql sql_intercept_insert = {
     "INSERT INTO proxy_intercepts (interaction_sid, session_sid, participant_sid, identifier, "
     "verdict, rule_rowid, rule_kind, rule_pattern, note, idempotency_token) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING";
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING" };
 /* An operator's edit may leave a blocked row without its rule: it still reads as blocked. */
-static const char sql_intercept_decided[] =
+static const struct twh_sql sql_intercept_decided = {
     "SELECT verdict = 'blocked', ifnull(rule_rowid, 0), ifnull(rule_kind, 'unrecorded'), "
     "ifnull(rule_pattern, '') FROM proxy_intercepts "
-    "WHERE interaction_sid = ?1 OR idempotency_token = ?2 ORDER BY intercept_id LIMIT 1";
+    "WHERE interaction_sid = ?1 OR idempotency_token = ?2 ORDER BY intercept_id LIMIT 1" };
 /*
  * The number's oldest row, else the oldest '*' row: two index lookups.  (An ORDER BY that put
  * the number first sorted, and the sort's memory cost more than the rest of the request.)
  */
-static const char sql_out_of_session[] =
+static const struct twh_sql sql_out_of_session = {
     "SELECT message, say, dial, nullif(trim(participant), ''), session_mode, "
     "ifnull(session_ttl, -1) FROM out_of_session WHERE rowid = ifnull("
     "(SELECT min(rowid) FROM out_of_session WHERE proxy_identifier = ?1), "
-    "(SELECT min(rowid) FROM out_of_session WHERE proxy_identifier = '*'))";
+    "(SELECT min(rowid) FROM out_of_session WHERE proxy_identifier = '*'))" };
 
 static void
-bind_texts(sqlite3_stmt *st, int first, const char *const *values, size_t n)
+bind_texts(struct twh_db_stmt *st, int first, const char *const *values, size_t n)
 {
 	size_t	 i;
 
 	for (i = 0; i < n; i++)
-		sqlite3_bind_text(st, first + (int)i, values[i], -1, SQLITE_STATIC);
+		twh_db_bind_text(st, first + (int)i, values[i]);
 }
 
 static int
@@ -75,14 +75,14 @@ insert_interaction(struct twh_store *s, const struct twh_interaction *in, bool *
 		in->outbound.resource_status, in->outbound.resource_type,
 		in->outbound.resource_url, in->idempotency_token
 	};
-	sqlite3_stmt	*st;
+	struct twh_db_stmt	*st;
 
-	if ((st = twh_store_stmt(s, sql_interaction_insert)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_interaction_insert)) == NULL)
 		return TWH_STORE_ERROR;
 	bind_texts(st, 1, values, sizeof(values) / sizeof(values[0]));
 	if (twh_store_step_done(s, st, "recording the interaction") != TWH_STORE_OK)
 		return TWH_STORE_ERROR;
-	*recorded = sqlite3_changes(sqlite3_db_handle(st)) > 0;
+	*recorded = twh_db_changes(st) > 0;
 	return TWH_STORE_OK;
 }
 
@@ -91,12 +91,13 @@ static int
 put_participant(struct twh_store *s, const struct twh_interaction_leg *leg,
     const char *session_sid)
 {
-	const char	*values[] = { leg->participant_sid, leg->participant_identifier, session_sid };
-	sqlite3_stmt	*st;
+	const char		*values[] = { leg->participant_sid,
+				    leg->participant_identifier, session_sid };
+	struct twh_db_stmt	*st;
 
 	if (leg->participant_sid == NULL || leg->participant_identifier == NULL)
 		return TWH_STORE_OK;
-	if ((st = twh_store_stmt(s, sql_participant_put)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_participant_put)) == NULL)
 		return TWH_STORE_ERROR;
 	bind_texts(st, 1, values, 3);
 	return twh_store_step_done(s, st, "recording a participant's number");
@@ -129,12 +130,12 @@ int
 twh_store_participant_identifier(struct twh_store *s, const char *participant_sid,
     char **identifier)
 {
-	sqlite3_stmt	*st;
+	struct twh_db_stmt	*st;
 
 	*identifier = NULL;
-	if ((st = twh_store_stmt(s, sql_participant_identifier)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_participant_identifier)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, participant_sid, -1, SQLITE_STATIC);
+	twh_db_bind_text(st, 1, participant_sid);
 	return twh_store_text_row(s, st, "reading a participant's number", identifier);
 }
 
@@ -151,18 +152,18 @@ twh_intercept_rule_free(struct twh_intercept_rule *r)
  * kind and pattern.  TWH_STORE_NOT_FOUND when it has no row; the caller resets ST.
  */
 static int
-step_rule(struct twh_store *s, sqlite3_stmt *st, const char *what, int first,
+step_rule(struct twh_store *s, struct twh_db_stmt *st, const char *what, int first,
     struct twh_intercept_rule *rule)
 {
 	int	 rc;
 
-	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+	if ((rc = twh_db_step(st)) == TWH_DB_DONE)
 		return TWH_STORE_NOT_FOUND;
-	if (rc != SQLITE_ROW)
+	if (rc != TWH_DB_ROW)
 		return twh_store_fail(s, what);
-	rule->rowid = sqlite3_column_int64(st, first);
-	rule->kind = twh_store_column_text(st, first + 1);
-	rule->pattern = twh_store_column_text(st, first + 2);
+	rule->rowid = twh_db_column_int(st, first);
+	rule->kind = twh_db_column_text(st, first + 1);
+	rule->pattern = twh_db_column_text(st, first + 2);
 	if (rule->kind == NULL || rule->pattern == NULL) {
 		twh_intercept_rule_free(rule);
 		return twh_store_fail(s, "out of memory");
@@ -175,16 +176,16 @@ int
 twh_store_intercept_rule(struct twh_store *s, const char *kind, const char *value,
     struct twh_intercept_rule *rule)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	struct twh_db_stmt	*st;
+	int			 rc;
 
 	memset(rule, 0, sizeof(*rule));
-	if ((st = twh_store_stmt(s, sql_rule_find)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_rule_find)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	twh_db_bind_text(st, 1, kind);
+	twh_db_bind_text(st, 2, value);
 	rc = step_rule(s, st, "reading the intercept rules", 0, rule);
-	sqlite3_reset(st);
+	twh_db_reset(st);
 	return rc;
 }
 
@@ -197,18 +198,18 @@ int
 twh_store_intercept_decided(struct twh_store *s, const char *interaction_sid,
     const char *token, enum twh_verdict *verdict, struct twh_intercept_rule *rule)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	struct twh_db_stmt	*st;
+	int			 rc;
 
 	memset(rule, 0, sizeof(*rule));
-	if ((st = twh_store_stmt(s, sql_intercept_decided)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_intercept_decided)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, interaction_sid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
+	twh_db_bind_text(st, 1, interaction_sid);
+	twh_db_bind_text(st, 2, token);
 	rc = step_rule(s, st, "reading the intercept decisions", 1, rule);
 	if (rc == TWH_STORE_OK)
-		*verdict = sqlite3_column_int(st, 0) ? TWH_BLOCKED : TWH_ALLOWED;
-	sqlite3_reset(st);
+		*verdict = twh_db_column_int(st, 0) != 0 ? TWH_BLOCKED : TWH_ALLOWED;
+	twh_db_reset(st);
 	return rc;
 }
 
@@ -216,17 +217,17 @@ twh_store_intercept_decided(struct twh_store *s, const char *interaction_sid,
 int
 twh_store_intercept_version(struct twh_store *s, long long *version)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	struct twh_db_stmt	*st;
+	int			 rc;
 
-	if ((st = twh_store_stmt(s, sql_rules_version)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_rules_version)) == NULL)
 		return TWH_STORE_ERROR;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*version = sqlite3_column_int64(st, 0);
+	if ((rc = twh_db_step(st)) == TWH_DB_ROW) {
+		*version = twh_db_column_int(st, 0);
 		rc = TWH_STORE_OK;
 	} else
 		rc = twh_store_fail(s, "reading the intercept rules' version");
-	sqlite3_reset(st);
+	twh_db_reset(st);
 	return rc;
 }
 
@@ -236,12 +237,11 @@ struct keyword_rows {
 };
 
 static int
-keyword_row(sqlite3_stmt *st, void *arg)
+keyword_row(struct twh_db_stmt *st, void *arg)
 {
 	struct keyword_rows	*k = arg;
 
-	return k->each(k->arg, sqlite3_column_int64(st, 0),
-	    (const char *)sqlite3_column_text(st, 1));
+	return k->each(k->arg, twh_db_column_int(st, 0), twh_db_column_view(st, 1));
 }
 
 /* Calls EACH with every keyword rule, oldest first. */
@@ -250,9 +250,9 @@ twh_store_keyword_rules(struct twh_store *s, int (*each)(void *, long long, cons
     void *arg)
 {
 	struct keyword_rows	 k = { each, arg };
-	sqlite3_stmt		*st;
+	struct twh_db_stmt	*st;
 
-	if ((st = twh_store_stmt(s, sql_keyword_rules)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_keyword_rules)) == NULL)
 		return TWH_STORE_ERROR;
 	return twh_store_each_row(s, st, "reading the keyword rules", keyword_row, &k);
 }
@@ -265,26 +265,26 @@ insert_intercept(struct twh_store *s, const struct twh_intercept *d, bool *recor
 		d->interaction_sid, d->session_sid, d->participant_sid, d->identifier,
 		d->verdict == TWH_BLOCKED ? "blocked" : "allowed",
 	};
-	sqlite3_stmt			*st;
+	struct twh_db_stmt			*st;
 
 	*recorded = false;
-	if ((st = twh_store_stmt(s, sql_intercept_insert)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_intercept_insert)) == NULL)
 		return TWH_STORE_ERROR;
 	bind_texts(st, 1, values, 5);
 	if (r != NULL) {
-		sqlite3_bind_int64(st, 6, r->rowid);
-		sqlite3_bind_text(st, 7, r->kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 8, r->pattern, -1, SQLITE_STATIC);
+		twh_db_bind_int(st, 6, r->rowid);
+		twh_db_bind_text(st, 7, r->kind);
+		twh_db_bind_text(st, 8, r->pattern);
 	} else {
-		sqlite3_bind_null(st, 6);
-		sqlite3_bind_null(st, 7);
-		sqlite3_bind_null(st, 8);
+		twh_db_bind_text(st, 6, NULL);
+		twh_db_bind_text(st, 7, NULL);
+		twh_db_bind_text(st, 8, NULL);
 	}
-	sqlite3_bind_text(st, 9, d->note, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, d->idempotency_token, -1, SQLITE_STATIC);
+	twh_db_bind_text(st, 9, d->note);
+	twh_db_bind_text(st, 10, d->idempotency_token);
 	if (twh_store_step_done(s, st, "recording the intercept decision") != TWH_STORE_OK)
 		return TWH_STORE_ERROR;
-	*recorded = sqlite3_changes(sqlite3_db_handle(st)) > 0;
+	*recorded = twh_db_changes(st) > 0;
 	return TWH_STORE_OK;
 }
 
@@ -324,27 +324,27 @@ twh_out_of_session_free(struct twh_out_of_session *o)
 int
 twh_store_out_of_session(struct twh_store *s, const char *number, struct twh_out_of_session *o)
 {
-	sqlite3_stmt	*st;
-	int		 rc, i;
-	char		**texts[] = { &o->message, &o->say, &o->dial, &o->participant,
+	struct twh_db_stmt	*st;
+	int			 rc, i;
+	char			**texts[] = { &o->message, &o->say, &o->dial, &o->participant,
 			    &o->session_mode };
 
 	memset(o, 0, sizeof(*o));
 	o->session_ttl = -1;
-	if ((st = twh_store_stmt(s, sql_out_of_session)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_out_of_session)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	twh_db_bind_text(st, 1, number);
+	if ((rc = twh_db_step(st)) == TWH_DB_ROW) {
 		rc = TWH_STORE_OK;
 		for (i = 0; i < 5; i++)
-			if (sqlite3_column_type(st, i) != SQLITE_NULL &&
-			    (*texts[i] = twh_store_column_text(st, i)) == NULL)
+			if (!twh_db_column_null(st, i) &&
+			    (*texts[i] = twh_db_column_text(st, i)) == NULL)
 				rc = twh_store_fail(s, "out of memory");
-		o->session_ttl = sqlite3_column_int64(st, 5);
+		o->session_ttl = twh_db_column_int(st, 5);
 	} else
-		rc = rc == SQLITE_DONE ? TWH_STORE_NOT_FOUND :
+		rc = rc == TWH_DB_DONE ? TWH_STORE_NOT_FOUND :
 		    twh_store_fail(s, "reading the out-of-session answers");
-	sqlite3_reset(st);
+	twh_db_reset(st);
 	if (rc == TWH_STORE_ERROR)
 		twh_out_of_session_free(o);
 	return rc;

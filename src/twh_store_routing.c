@@ -8,61 +8,52 @@
 
 #include "twh_store_internal.h"
 
-static const char sql_last_worker[] =
-    "SELECT value FROM routing_state WHERE name = 'last_pool_worker'";
+static const struct twh_sql sql_last_worker = {
+    "SELECT value FROM routing_state WHERE name = 'last_pool_worker'" };
 /* Two lookups in the primary key, however many workers there are. */
-static const char sql_next_worker[] =
+static const struct twh_sql sql_next_worker = {
     "SELECT ifnull((SELECT min(identity) FROM workers WHERE identity > ifnull(?1, '')), "
-    "(SELECT min(identity) FROM workers))";
-static const char sql_set_last_worker[] =
+    "(SELECT min(identity) FROM workers))" };
+static const struct twh_sql sql_set_last_worker = {
     "INSERT INTO routing_state (name, value) VALUES ('last_pool_worker', ?1) "
-    "ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+    "ON CONFLICT (name) DO UPDATE SET value = excluded.value" };
 
 /* A single text column of ST's first row into *OUT; NOT_FOUND for no row, or NULL. */
 static int
-first_text(struct twh_store *s, sqlite3_stmt *st, char **out, const char *what)
+first_text(struct twh_store *s, struct twh_db_stmt *st, char **out, const char *what)
 {
-	int	 rc = sqlite3_step(st);
+	int	 rc = twh_store_text_row(s, st, what, out);
 
-	*out = NULL;
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_NULL)
-		rc = TWH_STORE_NOT_FOUND;
-	else if (rc == SQLITE_ROW) {
-		*out = twh_store_column_text(st, 0);
-		rc = *out != NULL ? TWH_STORE_OK : twh_store_fail(s, "out of memory");
-	} else if (rc != TWH_STORE_NOT_FOUND)
-		rc = rc == SQLITE_DONE ? TWH_STORE_NOT_FOUND : twh_store_fail(s, what);
-	sqlite3_reset(st);
-	return rc;
+	return rc == TWH_STORE_OK && *out == NULL ? TWH_STORE_NOT_FOUND : rc;
 }
 
 /* The next pool worker in turn, recorded as the last one chosen; NOT_FOUND for an empty pool. */
 int
 twh_store_next_pool_worker(struct twh_store *s, char **identity)
 {
-	sqlite3_stmt	*st;
-	char		*last = NULL;
-	int		 rc;
+	struct twh_db_stmt	*st;
+	char			*last = NULL;
+	int			 rc;
 
 	*identity = NULL;
-	if ((st = twh_store_stmt(s, sql_last_worker)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_last_worker)) == NULL)
 		return TWH_STORE_ERROR;
 	rc = first_text(s, st, &last, "reading the routing rotation");
 	if (rc == TWH_STORE_ERROR)
 		return rc;
-	if ((st = twh_store_stmt(s, sql_next_worker)) == NULL) {
+	if ((st = twh_store_stmt(s, &sql_next_worker)) == NULL) {
 		free(last);
 		return TWH_STORE_ERROR;
 	}
 	if (last != NULL)
-		sqlite3_bind_text(st, 1, last, -1, SQLITE_STATIC);
+		twh_db_bind_text(st, 1, last);
 	rc = first_text(s, st, identity, "choosing a pool worker");
 	free(last);
 	if (rc != TWH_STORE_OK)
 		return rc;
-	if ((st = twh_store_stmt(s, sql_set_last_worker)) == NULL)
+	if ((st = twh_store_stmt(s, &sql_set_last_worker)) == NULL)
 		return TWH_STORE_ERROR;
-	sqlite3_bind_text(st, 1, *identity, -1, SQLITE_STATIC);
+	twh_db_bind_text(st, 1, *identity);
 	rc = twh_store_step_done(s, st, "recording the routing rotation");
 	if (rc != TWH_STORE_OK) {
 		free(*identity);
