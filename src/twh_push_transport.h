@@ -5,7 +5,8 @@
 #ifndef TWH_PUSH_TRANSPORT_H
 #define TWH_PUSH_TRANSPORT_H
 
-#include "twh_outbox.h"
+#include "twh_delivery.h"
+#include "twh_http_client.h"
 #include "twh_push.h"
 
 /* One push job, unpacked. */
