@@ -7,6 +7,9 @@
  * change there (a WAL write, which can come before its commit is visible, say from the sqlite3
  * shell) brings a look at once and another RECHECK_S later.  The only timers are the next retry
  * and an idle look every IDLE_WAKE_S.  --once delivers what is due now and exits.
+ *
+ * The endpoints queue the jobs (twh_outbox.c); the delivery code (twh_deliver.c, twh_push.c,
+ * the transports, the HTTP client) is libtwhook_dispatch.a, which only this tool links.
  */
 #include <errno.h>
 #include <fcntl.h>
