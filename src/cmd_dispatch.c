@@ -1,12 +1,15 @@
 /*
  * cmd_dispatch.c: `twhook dispatch [--once]` delivers the outbox.  One dispatcher runs per store
  * (an flock on STORE.dispatch.lock), so a job found mid-attempt at start was interrupted by a
- * crash and is retried; the REST calls are safe to repeat (see twh_outbox.c).  Between jobs it
+ * crash and is retried; the REST calls are safe to repeat (see twh_deliver.c).  Between jobs it
  * sleeps in poll(2) on an inotify watch of the store's directory: endpoints touch STORE.wake
  * after committing work, so a new job is picked up at once without polling the disk.  Any other
  * change there (a WAL write, which can come before its commit is visible, say from the sqlite3
  * shell) brings a look at once and another RECHECK_S later.  The only timers are the next retry
  * and an idle look every IDLE_WAKE_S.  --once delivers what is due now and exits.
+ *
+ * The endpoints queue the jobs (twh_outbox.c); the delivery code (twh_deliver.c, twh_push.c,
+ * the transports, the HTTP client) is libtwhook_dispatch.a, which only this tool links.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +25,9 @@
 #include <unistd.h>
 
 #include "twh_clock.h"
+#include "twh_deliver.h"
 #include "twh_diag.h"
-#include "twh_outbox.h"
+#include "twh_http_client.h"
 #include "twh_push.h"
 #include "twhook.h"
 
@@ -146,7 +150,7 @@ deliver_due(struct twh_store *store, struct twh_delivery *d)
 			jobs[i].updated_at = started;
 			if (twh_store_job_update(store, &jobs[i]) != TWH_STORE_OK)
 				break;
-			twh_outbox_deliver(d, &jobs[i]);
+			twh_deliver_job(d, &jobs[i]);
 			if (twh_store_job_update(store, &jobs[i]) != TWH_STORE_OK)
 				break;
 			log_outcome(&jobs[i], started);

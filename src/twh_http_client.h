@@ -1,4 +1,7 @@
-/* twh_http_client.h: outbound HTTP through libcurl, for `twhook dispatch` only (never while Twilio waits). */
+/*
+ * twh_http_client.h: outbound HTTP through libcurl, for `twhook dispatch` only (never while
+ * Twilio waits).  It is part of libtwhook_dispatch.a, which no endpoint links.
+ */
 #ifndef TWH_HTTP_CLIENT_H
 #define TWH_HTTP_CLIENT_H
 

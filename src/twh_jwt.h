@@ -1,6 +1,7 @@
 /*
  * twh_jwt.h: JSON Web Tokens signed with a private key (RFC 7515 compact form), and the PEM
  * keys that sign them: RS256 for Google's OAuth assertion, ES256 for APNs provider tokens.
+ * Used by the push transports of `twhook dispatch` (libtwhook_dispatch.a).
  */
 #ifndef TWH_JWT_H
 #define TWH_JWT_H

@@ -1,15 +1,15 @@
 /*
- * twh_outbox.h: outbound work.  Endpoints queue jobs (inside their request's transaction);
- * `twhook dispatch` delivers them, one job kind at a time, and says what became of each.
+ * twh_outbox.h: queueing outbound work.  The writing endpoints (twhook-routing,
+ * twhook-conversations, twhook-call-notify) add jobs inside their request's transaction;
+ * `twhook dispatch` delivers them later (twh_deliver.h), never while Twilio waits.  Nothing
+ * here makes an HTTP call, so an endpoint links no HTTP client.
  */
 #ifndef TWH_OUTBOX_H
 #define TWH_OUTBOX_H
 
-#include <json-c/json.h>
+#include <stddef.h>
 
-#include "twh_buf.h"
 #include "twh_conf.h"
-#include "twh_http_client.h"
 #include "twh_store.h"
 
 int	 twh_outbox_routed(struct twh_store *, const char *conversation_sid);
@@ -22,23 +22,5 @@ int	 twh_outbox_push(struct twh_store *, const struct twh_conf *, const char *me
 	    const struct twh_binding *, const char *body, size_t body_len);
 int	 twh_outbox_unroutable(struct twh_store *, const char *conversation_sid,
 	    const char *why);
-
-struct twh_push;
-
-struct twh_delivery {
-	const struct twh_conf	*conf;
-	struct twh_http_client	*http;
-	struct twh_store	*store;	/* where a device that is gone loses its binding */
-	struct twh_push		*push;	/* FCM and APNs credentials and tokens (twh_push.h) */
-};
-
-/* What became of an attempt. */
-enum twh_outcome {
-	TWH_OUTCOME_DONE,
-	TWH_OUTCOME_RETRY,
-	TWH_OUTCOME_DEAD
-};
-
-void	 twh_outbox_deliver(struct twh_delivery *, struct twh_job *);
 
 #endif

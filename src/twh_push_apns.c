@@ -12,6 +12,10 @@
  * 410 (Unregistered) and 400 BadDeviceToken mean the device is gone: the binding is removed.
  * ExpiredProviderToken makes a new token and tries again; no answer, 429 and 5xx are tried
  * again; any other error ends the job.
+ *
+ * For `twhook dispatch` only: twh_push.c picks this transport per job (twh_push_transport.h);
+ * what it shares with the other transports (the call within the job's time limit, the removal
+ * of a binding, key files) is twh_push_common.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +25,7 @@
 #include "twh_http_client.h"
 #include "twh_json.h"
 #include "twh_jwt.h"
+#include "twh_push_common.h"
 #include "twh_push_transport.h"
 
 #define APNS_DEFAULT_URL	"https://api.push.apple.com"

@@ -1,25 +1,23 @@
 /*
- * twh_push_transport.h: what the push transports (twh_push_webhook.c, twh_push_fcm.c,
- * twh_push_apns.c) share with twh_push.c, which picks one per job.  Not for other users.
+ * twh_push_transport.h: the push transports (twh_push_webhook.c, twh_push_fcm.c,
+ * twh_push_apns.c) as twh_push.c sees them: each one's state, opened when the dispatcher
+ * starts, and its attempt at one push job.  twh_push.c picks one per job; the transports share
+ * their helpers through twh_push_common.h and never call back into twh_push.c.
  */
 #ifndef TWH_PUSH_TRANSPORT_H
 #define TWH_PUSH_TRANSPORT_H
 
-#include "twh_outbox.h"
-#include "twh_push.h"
+#include <stddef.h>
 
-/* One push job, unpacked. */
-struct push {
-	struct twh_job	*job;
-	const char	*binding_id;
-	const char	*address;	/* relay URL, FCM registration token or APNs device token */
-	const char	*body;		/* the webhook's body, byte for byte */
-	size_t		 body_len;
-};
+#include "twh_buf.h"
+#include "twh_conf.h"
+#include "twh_delivery.h"
+#include "twh_push_common.h"
 
 struct twh_fcm;
 struct twh_apns;
 
+/* The dispatcher's push state: one member per transport that has credentials. */
 struct twh_push {
 	struct twh_fcm	*fcm;	/* NULL: fcm_service_account is not set */
 	struct twh_apns	*apns;	/* NULL: apns_key is not set */
@@ -36,14 +34,5 @@ enum twh_outcome	 twh_push_fcm(struct twh_delivery *, const struct push *,
 			    struct twh_buf *why);
 enum twh_outcome	 twh_push_apns(struct twh_delivery *, const struct push *,
 			    struct twh_buf *why);
-
-/* Helpers the transports share. */
-int			 twh_push_call(struct twh_delivery *, const struct push *,
-			    struct twh_http_call *, struct twh_http_answer *, struct twh_buf *why);
-enum twh_outcome	 twh_push_gone(struct twh_delivery *, const struct push *,
-			    const char *transport, struct twh_buf *why);
-int			 twh_push_read_key_file(const char *path, struct twh_buf *text,
-			    char *err, size_t errlen);
-void			 twh_push_wipe(struct twh_buf *);
 
 #endif

@@ -8,6 +8,10 @@
  *
  * 2xx is delivered; 410 means the device is gone (the binding is removed); no answer, 429 and
  * 5xx are tried again; any other status ends the job.
+ *
+ * For `twhook dispatch` only: twh_push.c picks this transport per job (twh_push_transport.h);
+ * what it shares with the other transports (the call within the job's time limit, the removal
+ * of a binding, key files) is twh_push_common.c's.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +21,7 @@
 #include <openssl/hmac.h>
 
 #include "twh_base64.h"
+#include "twh_push_common.h"
 #include "twh_push_transport.h"
 
 /* The signature header of P's body at TIMESTAMP into LINE; -1 on failure. */
