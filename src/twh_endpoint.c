@@ -413,34 +413,6 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 	return rc == 0 ? 0 : 1;
 }
 
-/* The value of the required parameter NAME, or NULL with a 400 in RES. */
-const char *
-twh_require_param(const struct twh_request *req, struct twh_response *res, const char *name)
-{
-	const char	*v = twh_request_param(req, name);
-	char		 msg[128];
-
-	if (v != NULL && *v != '\0')
-		return v;
-	snprintf(msg, sizeof(msg), "the parameter %s is missing", name);
-	twh_response_error(res, 400, msg);
-	return NULL;
-}
-
-/* The required parameter NAME, which must be a SID (it may end up in a REST path). */
-const char *
-twh_require_sid(const struct twh_request *req, struct twh_response *res, const char *name)
-{
-	const char	*v = twh_require_param(req, res, name);
-	char		 msg[128];
-
-	if (v == NULL || twh_sid_valid(v))
-		return v;
-	snprintf(msg, sizeof(msg), "the parameter %s is not a Twilio SID", name);
-	twh_response_error(res, 400, msg);
-	return NULL;
-}
-
 /* Answers 503 for a store error: busy (another writer held it too long) or broken. */
 void
 twh_store_unavailable(struct twh_ctx *ctx, struct twh_response *res)

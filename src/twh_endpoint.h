@@ -70,10 +70,6 @@ struct twh_ctx {
 };
 
 int		 twh_endpoint_main(const struct twh_endpoint *, int argc, char *argv[]);
-const char	*twh_require_param(const struct twh_request *, struct twh_response *,
-		    const char *name);
-const char	*twh_require_sid(const struct twh_request *, struct twh_response *,
-		    const char *name);
 void		 twh_store_unavailable(struct twh_ctx *, struct twh_response *);
 
 #endif
