@@ -16,6 +16,7 @@
 #include "twh_endpoint.h"
 #include "twh_json.h"
 #include "twh_outbox.h"
+#include "twh_store_answer.h"
 
 /* Only onParticipantAdded queues work: every other event is answered from a read. */
 static bool
@@ -69,7 +70,7 @@ conversation_add(struct twh_ctx *ctx, const struct twh_request *req, struct twh_
 		break;
 	default:
 		json_object_put(answer);
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 		return;
 	}
 	twh_response_json(res, 200, answer);
@@ -102,7 +103,7 @@ participant_added(struct twh_ctx *ctx, const struct twh_request *req, struct twh
 		rc = TWH_STORE_OK;
 	}
 	if (rc != TWH_STORE_OK) {
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 		return;
 	}
 	twh_response_json(res, 200, json_object_new_object());

@@ -14,6 +14,7 @@
 
 #include "twh_endpoint.h"
 #include "twh_json.h"
+#include "twh_store_answer.h"
 
 /* The channel types the proxy_addresses table may hold (its CHECK constraint). */
 static const char *const channel_types[] = { "sms", "whatsapp", "chat", NULL };
@@ -69,7 +70,7 @@ proxy_address(struct twh_ctx *ctx, const struct twh_request *req, struct twh_res
 		no_address(res, channel_type);
 		return;
 	default:
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 		return;
 	}
 	if ((answer = json_object_new_object()) != NULL)

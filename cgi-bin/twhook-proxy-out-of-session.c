@@ -13,6 +13,7 @@
 
 #include "twh_endpoint.h"
 #include "twh_json.h"
+#include "twh_store_answer.h"
 #include "twh_twiml.h"
 
 #define DEFAULT_SESSION_MODE	"voice-and-message"
@@ -74,7 +75,7 @@ out_of_session(struct twh_ctx *ctx, const struct twh_request *req, struct twh_re
 		twh_response_twiml(res, 200, NULL, 0);
 		break;
 	default:
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 	}
 }
 

@@ -16,6 +16,7 @@
 #include "twh_endpoint.h"
 #include "twh_frontline.h"
 #include "twh_json.h"
+#include "twh_store_answer.h"
 
 /* 64 KiB, less room for the status line and headers. */
 #define ANSWER_MAX	(64 * 1024 - 512)
@@ -181,7 +182,7 @@ templates(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respons
 		twh_response_json(res, 200, answer_json(&all, customer.display_name, worker));
 		twh_templates_free(&all);
 	} else
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 	twh_customer_free(&customer);
 }
 

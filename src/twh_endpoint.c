@@ -21,6 +21,7 @@
 #include "twh_json.h"
 #include "twh_serve.h"
 #include "twh_sig.h"
+#include "twh_store_answer.h"
 
 /* Fills REQ->media_type: CONTENT_TYPE up to any ';', trimmed and in lower case. */
 static void
@@ -190,8 +191,7 @@ open_store(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respon
 	if (just_failed || connect_store(ctx, err, sizeof(err)) == -1) {
 		if (!just_failed)
 			twh_err("%s", err);
-		twh_response_error(res, 503, "the store is unavailable");
-		twh_response_header(res, "Retry-After", "1");
+		twh_store_answer_unopened(res);
 		store_down(ctx, req, res);
 		return 503;
 	}
@@ -227,7 +227,7 @@ static void
 handle_reading(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
 {
 	if (twh_store_begin_read(ctx->store) != TWH_STORE_OK) {
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 		return;
 	}
 	run_handler(ctx, req, res);
@@ -255,7 +255,7 @@ handle_in_transaction(struct twh_ctx *ctx, const struct twh_request *req,
 	    TWH_STORE_OK) || twh_store_commit(ctx->store) != TWH_STORE_OK) {
 		twh_store_rollback(ctx->store);
 		twh_buf_reset(&res->headers);
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 	} else
 		twh_store_notify(ctx->store);
 }
@@ -272,7 +272,7 @@ handle_once(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respo
 	twh_buf_init(&key);
 	keyed = delivery_key(ctx, req, &key) == 0;
 	if (twh_store_begin(ctx->store) != TWH_STORE_OK) {
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 		store_down(ctx, req, res);
 		twh_buf_free(&key);
 		return;
@@ -293,7 +293,7 @@ handle_once(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respo
 		handle_in_transaction(ctx, req, res, keyed ? key.data : NULL);
 	else {
 		twh_store_rollback(ctx->store);
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 	}
 	twh_buf_free(&key);
 }
@@ -411,14 +411,4 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 	twh_store_close(ctx.store);
 	twh_conf_free(&ctx.conf);
 	return rc == 0 ? 0 : 1;
-}
-
-/* Answers 503 for a store error: busy (another writer held it too long) or broken. */
-void
-twh_store_unavailable(struct twh_ctx *ctx, struct twh_response *res)
-{
-	twh_err("%s: %s", ctx->conf.database, twh_store_error(ctx->store));
-	twh_response_error(res, 503, twh_store_busy(ctx->store) ?
-	    "the store is busy; try again" : "the store is unavailable");
-	twh_response_header(res, "Retry-After", "1");
 }

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "twh_conf.h"
+#include "twh_ctx.h"
 #include "twh_http.h"
 #include "twh_store.h"
 
@@ -17,8 +17,6 @@ enum twh_body_kind {
 	TWH_BODY_FORM,	/* application/x-www-form-urlencoded */
 	TWH_BODY_JSON	/* application/json, signed with bodySHA256 */
 };
-
-struct twh_ctx;
 
 typedef void twh_handler(struct twh_ctx *, const struct twh_request *, struct twh_response *);
 
@@ -60,16 +58,6 @@ struct twh_endpoint {
 							   own (one-row writes need none) */
 };
 
-struct twh_ctx {
-	const struct twh_endpoint	*endpoint;
-	struct twh_conf			 conf;
-	struct twh_store		*store;
-	struct twh_deliverylog		*deliverylog;	/* NULL: no delivery log */
-	double				 store_failed_ms;	/* when opening it at start
-							   failed (twh_monotonic_ms; 0: it did not) */
-};
-
 int		 twh_endpoint_main(const struct twh_endpoint *, int argc, char *argv[]);
-void		 twh_store_unavailable(struct twh_ctx *, struct twh_response *);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "twh_frontline.h"
 #include "twh_json.h"
+#include "twh_store_answer.h"
 
 static const char v1_advice[] = "this is a Frontline V1 callback; twhook answers V2 callbacks "
     "only: in the Twilio console open Frontline > Manage > Callbacks and switch to V2";
@@ -82,7 +83,7 @@ twh_frontline_customer(struct twh_ctx *ctx, const struct twh_request *req,
 		twh_response_error(res, 404, "no customer with that CustomerId for this Worker");
 		return -1;
 	default:
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 		return -1;
 	}
 }
