@@ -181,6 +181,7 @@ main(int argc, char *argv[])
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-crm",
 		.body = TWH_BODY_FORM,
+		.screen = twh_frontline_v1,
 		.locations = locations,
 	};
 

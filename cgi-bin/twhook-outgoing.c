@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "twh_endpoint.h"
+#include "twh_frontline.h"
 #include "twh_json.h"
 #include "twh_store_answer.h"
 
@@ -90,6 +91,7 @@ main(int argc, char *argv[])
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-outgoing",
 		.body = TWH_BODY_FORM,
+		.screen = twh_frontline_v1,
 		.locations = locations,
 	};
 

@@ -197,6 +197,7 @@ main(int argc, char *argv[])
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-templates",
 		.body = TWH_BODY_FORM,
+		.screen = twh_frontline_v1,
 		.locations = locations,
 	};
 

@@ -1,10 +1,10 @@
 /*
  * twh_endpoint.c: the request pipeline every endpoint shares.  In order: 405 for a method other
- * than POST, (Frontline) 400 for a V1 callback, 415 for the wrong content type, 411 without a
- * Content-Length, 413 over max_body, 400 for a body that does not parse, 403 for a missing or
- * wrong signature, 503 when the store cannot be opened; then the endpoint's handler.  Each
- * refusal is a short JSON error and an info line in the log; nothing is written before the
- * handler runs.
+ * than POST, the endpoint's screen (Frontline's: 400 for a V1 callback), 415 for the wrong
+ * content type, 411 without a Content-Length, 413 over max_body, 400 for a body that does not
+ * parse, 403 for a missing or wrong signature, 503 when the store cannot be opened; then the
+ * endpoint's handler.  Each refusal is a short JSON error and an info line in the log; nothing
+ * is written before the handler runs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -311,7 +311,7 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 		twh_response_header(res, "Allow", "POST");
 		return;
 	}
-	if (ctx->endpoint->locations != NULL && twh_frontline_v1(req, res))
+	if (ctx->endpoint->screen != NULL && ctx->endpoint->screen(req, res))
 		return;
 	if (req->media_type == NULL || strcmp(req->media_type, want) != 0) {
 		twh_response_error(res, 415, ctx->endpoint->body == TWH_BODY_JSON ?

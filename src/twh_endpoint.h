@@ -27,6 +27,12 @@ typedef void twh_handler(struct twh_ctx *, const struct twh_request *, struct tw
  */
 typedef int twh_natural_key(const struct twh_request *, struct twh_buf *);
 
+/*
+ * An endpoint's own look at a request before its body is read (its method, headers, query and
+ * content type are known): true, with the refusal in the response, to refuse it.
+ */
+typedef bool twh_screen(const struct twh_request *, struct twh_response *);
+
 /* A Frontline callback answers one operation per Location. */
 struct twh_location {
 	const char	*name;
@@ -40,6 +46,8 @@ struct twh_location {
 struct twh_endpoint {
 	const char			*name;
 	enum twh_body_kind		 body;
+	twh_screen			*screen;	/* after the method, before the
+							   content type; may be NULL */
 	const struct twh_location	*locations;	/* ended by a NULL name */
 	twh_handler			*handle;
 	bool				 writes;
