@@ -123,12 +123,12 @@ main(int argc, char *argv[])
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-call-notify",
 		.body = TWH_BODY_JSON,
-		.handle = notify,
-		.writes = true,
-		.natural_key = notification_key,
-		/* Its jobs are worthless once the call has stopped ringing (push_give_up):
-		   a power cut would outlast them anyway. */
-		.perishable = true,
+		.routes = {
+			/* Its jobs are worthless once the call has stopped ringing
+			   (push_give_up): a power cut would outlast them anyway. */
+			{ NULL, notify, TWH_WRITES_ONCE_UNSYNCED,
+			    .natural_key = notification_key },
+		},
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

@@ -169,12 +169,6 @@ customers_list(struct twh_ctx *ctx, const struct twh_request *req, struct twh_re
 	twh_page_free(&page);
 }
 
-static const struct twh_location locations[] = {
-	{ "GetCustomerDetailsByCustomerId", customer_details },
-	{ "GetCustomersList", customers_list },
-	{ NULL, NULL }
-};
-
 int
 main(int argc, char *argv[])
 {
@@ -182,7 +176,11 @@ main(int argc, char *argv[])
 		.name = "twhook-crm",
 		.body = TWH_BODY_FORM,
 		.screen = twh_frontline_v1,
-		.locations = locations,
+		.dispatch = "Location",
+		.routes = {
+			{ "GetCustomerDetailsByCustomerId", customer_details, TWH_READS_SNAPSHOT },
+			{ "GetCustomersList", customers_list, TWH_READS_SNAPSHOT },
+		},
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

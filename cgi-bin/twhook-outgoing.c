@@ -80,11 +80,6 @@ proxy_address(struct twh_ctx *ctx, const struct twh_request *req, struct twh_res
 	twh_response_json(res, 200, answer);
 }
 
-static const struct twh_location locations[] = {
-	{ "GetProxyAddress", proxy_address },
-	{ NULL, NULL }
-};
-
 int
 main(int argc, char *argv[])
 {
@@ -92,7 +87,10 @@ main(int argc, char *argv[])
 		.name = "twhook-outgoing",
 		.body = TWH_BODY_FORM,
 		.screen = twh_frontline_v1,
-		.locations = locations,
+		.dispatch = "Location",
+		.routes = {
+			{ "GetProxyAddress", proxy_address, TWH_READS_SNAPSHOT },
+		},
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

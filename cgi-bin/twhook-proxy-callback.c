@@ -77,8 +77,10 @@ main(int argc, char *argv[])
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-proxy-callback",
 		.body = TWH_BODY_FORM,
-		.handle = callback,
-		.own_transactions = true,
+		.routes = {
+			/* Records in a transaction of its own, which knows a repeat. */
+			{ NULL, callback, TWH_OWN_TRANSACTIONS },
+		},
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

@@ -85,7 +85,9 @@ main(int argc, char *argv[])
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-proxy-out-of-session",
 		.body = TWH_BODY_FORM,
-		.handle = out_of_session,
+		.routes = {
+			{ NULL, out_of_session, TWH_READS_SNAPSHOT },
+		},
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

@@ -90,9 +90,9 @@ main(int argc, char *argv[])
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-routing",
 		.body = TWH_BODY_FORM,
-		.writes = true,
-		.natural_key = conversation_key,
-		.handle = routing,
+		.routes = {
+			{ NULL, routing, TWH_WRITES_ONCE, .natural_key = conversation_key },
+		},
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

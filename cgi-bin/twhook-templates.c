@@ -186,11 +186,6 @@ templates(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respons
 	twh_customer_free(&customer);
 }
 
-static const struct twh_location locations[] = {
-	{ "GetTemplatesByCustomerId", templates },
-	{ NULL, NULL }
-};
-
 int
 main(int argc, char *argv[])
 {
@@ -198,7 +193,10 @@ main(int argc, char *argv[])
 		.name = "twhook-templates",
 		.body = TWH_BODY_FORM,
 		.screen = twh_frontline_v1,
-		.locations = locations,
+		.dispatch = "Location",
+		.routes = {
+			{ "GetTemplatesByCustomerId", templates, TWH_READS_SNAPSHOT },
+		},
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);
