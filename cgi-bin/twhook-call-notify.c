@@ -19,6 +19,7 @@
 #include "twh_endpoint.h"
 #include "twh_json.h"
 #include "twh_outbox.h"
+#include "twh_store_answer.h"
 
 /*
  * The string member KEY of the request's JSON object (the pipeline accepts only an object),
@@ -98,7 +99,7 @@ notify(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *
 		return;
 	}
 	if (twh_store_bindings_of(ctx->store, identity, account, &bindings, &n) != TWH_STORE_OK) {
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 		return;
 	}
 	for (i = 0; i < n && rc == TWH_STORE_OK; i++)
@@ -106,7 +107,7 @@ notify(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *
 		    req->body.data, req->body.len);
 	twh_bindings_free(bindings, n);
 	if (rc != TWH_STORE_OK)
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 	else if (n == 0)
 		twh_response_error(res, 404, "no client binding for that identity and account");
 	else {
@@ -122,12 +123,12 @@ main(int argc, char *argv[])
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-call-notify",
 		.body = TWH_BODY_JSON,
-		.handle = notify,
-		.writes = true,
-		.natural_key = notification_key,
-		/* Its jobs are worthless once the call has stopped ringing (push_give_up):
-		   a power cut would outlast them anyway. */
-		.perishable = true,
+		.routes = {
+			/* Its jobs are worthless once the call has stopped ringing
+			   (push_give_up): a power cut would outlast them anyway. */
+			{ NULL, notify, TWH_WRITES_ONCE_UNSYNCED,
+			    .natural_key = notification_key },
+		},
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

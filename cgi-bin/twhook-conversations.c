@@ -10,21 +10,11 @@
  *        its attributes customer_id, display_name and avatar (values already set win)
  *   any other EventType -> 200 {}
  */
-#include <string.h>
-
 #include "twh_diag.h"
 #include "twh_endpoint.h"
 #include "twh_json.h"
 #include "twh_outbox.h"
-
-/* Only onParticipantAdded queues work: every other event is answered from a read. */
-static bool
-event_reads_only(const struct twh_request *req)
-{
-	const char	*event = twh_request_param(req, "EventType");
-
-	return event == NULL || strcmp(event, "onParticipantAdded") != 0;
-}
+#include "twh_store_answer.h"
 
 /* Without an idempotency token, each event of each participant (or conversation) counts once. */
 static int
@@ -69,7 +59,7 @@ conversation_add(struct twh_ctx *ctx, const struct twh_request *req, struct twh_
 		break;
 	default:
 		json_object_put(answer);
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 		return;
 	}
 	twh_response_json(res, 200, answer);
@@ -102,7 +92,7 @@ participant_added(struct twh_ctx *ctx, const struct twh_request *req, struct twh
 		rc = TWH_STORE_OK;
 	}
 	if (rc != TWH_STORE_OK) {
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 		return;
 	}
 	twh_response_json(res, 200, json_object_new_object());
@@ -114,34 +104,24 @@ participant_added(struct twh_ctx *ctx, const struct twh_request *req, struct twh
  * Post-events cannot be rejected; they keep their 503.
  */
 static void
-conversations_without_store(struct twh_ctx *ctx, const struct twh_request *req,
+conversation_add_without_store(struct twh_ctx *ctx, const struct twh_request *req,
     struct twh_response *res)
 {
-	const char		*event = twh_request_param(req, "EventType");
 	const char		*address = twh_request_param(req, "MessagingBinding.Address");
-	struct json_object	*answer;
+	struct json_object	*answer = json_object_new_object();
 
 	(void)ctx;
-	if (event == NULL || strcmp(event, "onConversationAdd") != 0)
-		return;
-	answer = json_object_new_object();
 	twh_json_add_string(answer, "friendly_name", address);
 	twh_response_json(res, 200, answer);
 }
 
+/* Any other event: nothing to say or do. */
 static void
-conversations(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
+other_event(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
 {
-	const char	*event = twh_require_param(req, res, "EventType");
-
-	if (event == NULL)
-		return;
-	if (strcmp(event, "onConversationAdd") == 0)
-		conversation_add(ctx, req, res);
-	else if (strcmp(event, "onParticipantAdded") == 0)
-		participant_added(ctx, req, res);
-	else
-		twh_response_json(res, 200, json_object_new_object());
+	(void)ctx;
+	(void)req;
+	twh_response_json(res, 200, json_object_new_object());
 }
 
 int
@@ -150,11 +130,14 @@ main(int argc, char *argv[])
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-conversations",
 		.body = TWH_BODY_FORM,
-		.writes = true,
-		.reads_only = event_reads_only,
-		.natural_key = event_key,
-		.handle = conversations,
-		.store_down = conversations_without_store,
+		.dispatch = "EventType",
+		.routes = {
+			{ "onConversationAdd", conversation_add, TWH_READS_SNAPSHOT,
+			    .store_down = conversation_add_without_store },
+			{ "onParticipantAdded", participant_added, TWH_WRITES_ONCE,
+			    .natural_key = event_key },
+			{ NULL, other_event, TWH_READS_SNAPSHOT },	/* any other EventType */
+		},
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

@@ -17,6 +17,7 @@
 #include "twh_frontline.h"
 #include "twh_json.h"
 #include "twh_page_token.h"
+#include "twh_store_answer.h"
 
 #define PAGE_SIZE_DEFAULT	30
 #define PAGE_SIZE_MAX		100
@@ -101,7 +102,7 @@ page_start(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respon
 		twh_response_error(res, 400, "Anchor names no customer of this Worker");
 		return -1;
 	default:
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 		return -1;
 	}
 }
@@ -161,18 +162,12 @@ customers_list(struct twh_ctx *ctx, const struct twh_request *req, struct twh_re
 	if (have_after)
 		twh_page_key_free(&after);
 	if (rc != TWH_STORE_OK) {
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 		return;
 	}
 	answer_objects(res, page_object(&page));
 	twh_page_free(&page);
 }
-
-static const struct twh_location locations[] = {
-	{ "GetCustomerDetailsByCustomerId", customer_details },
-	{ "GetCustomersList", customers_list },
-	{ NULL, NULL }
-};
 
 int
 main(int argc, char *argv[])
@@ -180,7 +175,12 @@ main(int argc, char *argv[])
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-crm",
 		.body = TWH_BODY_FORM,
-		.locations = locations,
+		.screen = twh_frontline_v1,
+		.dispatch = "Location",
+		.routes = {
+			{ "GetCustomerDetailsByCustomerId", customer_details, TWH_READS_SNAPSHOT },
+			{ "GetCustomersList", customers_list, TWH_READS_SNAPSHOT },
+		},
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

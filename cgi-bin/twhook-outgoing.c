@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "twh_endpoint.h"
+#include "twh_frontline.h"
 #include "twh_json.h"
+#include "twh_store_answer.h"
 
 /* The channel types the proxy_addresses table may hold (its CHECK constraint). */
 static const char *const channel_types[] = { "sms", "whatsapp", "chat", NULL };
@@ -69,7 +71,7 @@ proxy_address(struct twh_ctx *ctx, const struct twh_request *req, struct twh_res
 		no_address(res, channel_type);
 		return;
 	default:
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 		return;
 	}
 	if ((answer = json_object_new_object()) != NULL)
@@ -78,18 +80,17 @@ proxy_address(struct twh_ctx *ctx, const struct twh_request *req, struct twh_res
 	twh_response_json(res, 200, answer);
 }
 
-static const struct twh_location locations[] = {
-	{ "GetProxyAddress", proxy_address },
-	{ NULL, NULL }
-};
-
 int
 main(int argc, char *argv[])
 {
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-outgoing",
 		.body = TWH_BODY_FORM,
-		.locations = locations,
+		.screen = twh_frontline_v1,
+		.dispatch = "Location",
+		.routes = {
+			{ "GetProxyAddress", proxy_address, TWH_READS_SNAPSHOT },
+		},
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

@@ -15,6 +15,7 @@
 
 #include "twh_diag.h"
 #include "twh_endpoint.h"
+#include "twh_store_answer.h"
 
 /* The parameter PREFIX NAME: inboundResourceStatus, outboundParticipantSid, ... */
 static const char *
@@ -60,7 +61,7 @@ callback(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response
 		twh_err("interaction %s (inbound %s, outbound %s) NOT recorded", in.interaction_sid,
 		    in.inbound.resource_status != NULL ? in.inbound.resource_status : "-",
 		    in.outbound.resource_status != NULL ? in.outbound.resource_status : "-");
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 		return;
 	}
 	if (!recorded)
@@ -76,8 +77,10 @@ main(int argc, char *argv[])
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-proxy-callback",
 		.body = TWH_BODY_FORM,
-		.handle = callback,
-		.own_transactions = true,
+		.routes = {
+			/* Records in a transaction of its own, which knows a repeat. */
+			{ NULL, callback, TWH_OWN_TRANSACTIONS },
+		},
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

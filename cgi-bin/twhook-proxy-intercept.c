@@ -235,9 +235,11 @@ main(int argc, char *argv[])
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-proxy-intercept",
 		.body = TWH_BODY_FORM,
-		.handle = intercept,
-		.store_down = intercept_without_store,
-		.own_transactions = true,
+		.routes = {
+			/* Decides in a read, then records in a write of its own. */
+			{ NULL, intercept, TWH_OWN_TRANSACTIONS,
+			    .store_down = intercept_without_store },
+		},
 	};
 	int	 rc;
 

@@ -13,6 +13,7 @@
 
 #include "twh_endpoint.h"
 #include "twh_json.h"
+#include "twh_store_answer.h"
 #include "twh_twiml.h"
 
 #define DEFAULT_SESSION_MODE	"voice-and-message"
@@ -74,7 +75,7 @@ out_of_session(struct twh_ctx *ctx, const struct twh_request *req, struct twh_re
 		twh_response_twiml(res, 200, NULL, 0);
 		break;
 	default:
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 	}
 }
 
@@ -84,7 +85,9 @@ main(int argc, char *argv[])
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-proxy-out-of-session",
 		.body = TWH_BODY_FORM,
-		.handle = out_of_session,
+		.routes = {
+			{ NULL, out_of_session, TWH_READS_SNAPSHOT },
+		},
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

@@ -14,6 +14,7 @@
 #include "twh_diag.h"
 #include "twh_endpoint.h"
 #include "twh_outbox.h"
+#include "twh_store_answer.h"
 
 /* Without an idempotency token, one conversation is routed once. */
 static int
@@ -63,7 +64,7 @@ routing(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response 
 		if (rc == TWH_STORE_OK)
 			twh_response_json(res, 200, json_object_new_object());
 		else
-			twh_store_unavailable(ctx, res);
+			twh_store_answer_error(ctx, res);
 		return;
 	}
 	rc = choose_worker(ctx->store, address, &worker);
@@ -77,7 +78,7 @@ routing(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response 
 	}
 	free(worker);
 	if (rc != TWH_STORE_OK) {
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 		return;
 	}
 	twh_response_json(res, 200, json_object_new_object());
@@ -89,9 +90,9 @@ main(int argc, char *argv[])
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-routing",
 		.body = TWH_BODY_FORM,
-		.writes = true,
-		.natural_key = conversation_key,
-		.handle = routing,
+		.routes = {
+			{ NULL, routing, TWH_WRITES_ONCE, .natural_key = conversation_key },
+		},
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

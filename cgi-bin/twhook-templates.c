@@ -16,6 +16,7 @@
 #include "twh_endpoint.h"
 #include "twh_frontline.h"
 #include "twh_json.h"
+#include "twh_store_answer.h"
 
 /* 64 KiB, less room for the status line and headers. */
 #define ANSWER_MAX	(64 * 1024 - 512)
@@ -181,14 +182,9 @@ templates(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respons
 		twh_response_json(res, 200, answer_json(&all, customer.display_name, worker));
 		twh_templates_free(&all);
 	} else
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 	twh_customer_free(&customer);
 }
-
-static const struct twh_location locations[] = {
-	{ "GetTemplatesByCustomerId", templates },
-	{ NULL, NULL }
-};
 
 int
 main(int argc, char *argv[])
@@ -196,7 +192,11 @@ main(int argc, char *argv[])
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-templates",
 		.body = TWH_BODY_FORM,
-		.locations = locations,
+		.screen = twh_frontline_v1,
+		.dispatch = "Location",
+		.routes = {
+			{ "GetTemplatesByCustomerId", templates, TWH_READS_SNAPSHOT },
+		},
 	};
 
 	return twh_endpoint_main(&endpoint, argc, argv);

@@ -1,10 +1,12 @@
 /*
  * twh_endpoint.c: the request pipeline every endpoint shares.  In order: 405 for a method other
- * than POST, (Frontline) 400 for a V1 callback, 415 for the wrong content type, 411 without a
- * Content-Length, 413 over max_body, 400 for a body that does not parse, 403 for a missing or
- * wrong signature, 503 when the store cannot be opened; then the endpoint's handler.  Each
- * refusal is a short JSON error and an info line in the log; nothing is written before the
- * handler runs.
+ * than POST, the endpoint's screen (Frontline's: 400 for a V1 callback), 415 for the wrong
+ * content type, 411 without a Content-Length, 413 over max_body, 400 for a body that does not
+ * parse, 403 for a missing or wrong signature; the route for the dispatch parameter's value;
+ * 503 when the store cannot be opened (unless the route's store_down answers); then, in the
+ * transaction the route's store use says, 400 for a missing dispatch parameter, 422 for an
+ * unknown value, or the route's handler.  Each refusal is a short JSON error and an info line
+ * in the log; nothing is written before the handler runs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +19,10 @@
 #include "twh_diag.h"
 #include "twh_endpoint.h"
 #include "twh_form.h"
-#include "twh_frontline.h"
 #include "twh_json.h"
 #include "twh_serve.h"
 #include "twh_sig.h"
+#include "twh_store_answer.h"
 
 /* Fills REQ->media_type: CONTENT_TYPE up to any ';', trimmed and in lower case. */
 static void
@@ -146,19 +148,32 @@ check_signature(struct twh_ctx *ctx, struct twh_request *req, struct twh_respons
 
 /*
  * The store could not be opened or locked: RES holds a 503 with Retry-After, which stays
- * unless the endpoint's STORE_DOWN answers otherwise (a pre-event webhook that would reject
+ * unless the route's STORE_DOWN answers otherwise (a pre-event webhook that would reject
  * the customer's conversation with a 503); then Retry-After goes.
  */
 static void
-store_down(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
+store_down(struct twh_ctx *ctx, const struct twh_route *route, const struct twh_request *req,
+    struct twh_response *res)
 {
-	if (ctx->endpoint->store_down == NULL)
+	if (route->store_down == NULL)
 		return;
-	ctx->endpoint->store_down(ctx, req, res);
+	route->store_down(ctx, req, res);
 	if (res->status != 503) {
 		twh_warn("answering without the store (failing open)");
 		twh_buf_reset(&res->headers);
 	}
+}
+
+/* Whether a route of ENDPOINT writes unsynced, which is set on the whole connection. */
+static bool
+unsynced(const struct twh_endpoint *endpoint)
+{
+	size_t	 i;
+
+	for (i = 0; i < TWH_ROUTES_MAX && endpoint->routes[i].handle != NULL; i++)
+		if (endpoint->routes[i].store == TWH_WRITES_ONCE_UNSYNCED)
+			return true;
+	return false;
 }
 
 /* Opens the store for CTX's endpoint: 0, or -1 with why in ERR. */
@@ -167,7 +182,7 @@ connect_store(struct twh_ctx *ctx, char *err, size_t errlen)
 {
 	if (twh_store_open(ctx->conf.database, &ctx->store, err, errlen) == -1)
 		return -1;
-	if (ctx->endpoint->perishable && twh_store_set_synchronous(ctx->store, false) !=
+	if (unsynced(ctx->endpoint) && twh_store_set_synchronous(ctx->store, false) !=
 	    TWH_STORE_OK) {
 		snprintf(err, errlen, "%s: %s", ctx->conf.database, twh_store_error(ctx->store));
 		twh_store_close(ctx->store);
@@ -178,7 +193,8 @@ connect_store(struct twh_ctx *ctx, char *err, size_t errlen)
 }
 
 static int
-open_store(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
+open_store(struct twh_ctx *ctx, const struct twh_route *route, const struct twh_request *req,
+    struct twh_response *res)
 {
 	char	 err[512];
 	bool	 just_failed;
@@ -191,9 +207,8 @@ open_store(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respon
 	if (just_failed || connect_store(ctx, err, sizeof(err)) == -1) {
 		if (!just_failed)
 			twh_err("%s", err);
-		twh_response_error(res, 503, "the store is unavailable");
-		twh_response_header(res, "Retry-After", "1");
-		store_down(ctx, req, res);
+		twh_store_answer_unopened(res);
+		store_down(ctx, route, req, res);
 		return 503;
 	}
 	return 0;
@@ -201,37 +216,62 @@ open_store(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respon
 
 /* The delivery's idempotency key into KEY; -1 when it has none. */
 static int
-delivery_key(struct twh_ctx *ctx, const struct twh_request *req, struct twh_buf *key)
+delivery_key(const struct twh_route *route, const struct twh_request *req, struct twh_buf *key)
 {
 	const char	*token = twh_request_token(req);
 
 	if (token != NULL)
 		return twh_buf_printf(key, "token:%s", token);
-	if (ctx->endpoint->natural_key != NULL && twh_buf_adds(key, "natural:") == 0 &&
-	    ctx->endpoint->natural_key(req, key) == 0)
+	if (route->natural_key != NULL && twh_buf_adds(key, "natural:") == 0 &&
+	    route->natural_key(req, key) == 0)
 		return 0;
 	return -1;
 }
 
-/* The endpoint's own work: its handler, or its handler for the request's Location. */
+/* The refusal of a request no route takes: its dispatch parameter is missing or unknown. */
 static void
-run_handler(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
+refuse_unrouted(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
 {
-	if (ctx->endpoint->locations != NULL)
-		twh_frontline_dispatch(ctx->endpoint->locations, ctx, req, res);
-	else
-		ctx->endpoint->handle(ctx, req, res);
+	const char	*value = twh_require_param(req, res, ctx->endpoint->dispatch);
+	char		 msg[160];
+
+	if (value == NULL)
+		return;
+	snprintf(msg, sizeof(msg), "unknown %s '%.80s'", ctx->endpoint->dispatch, value);
+	twh_response_error(res, 422, msg);
+}
+
+/* Refused where a handler would run: after the store is had, in a read transaction. */
+static const struct twh_route unrouted = { .handle = refuse_unrouted,
+    .store = TWH_READS_SNAPSHOT };
+
+/* The route that takes REQ: by the value of the endpoint's dispatch parameter. */
+static const struct twh_route *
+find_route(const struct twh_endpoint *endpoint, const struct twh_request *req)
+{
+	const struct twh_route	*route;
+	const char		*value = NULL;
+
+	if (endpoint->dispatch != NULL &&
+	    (value = twh_request_value(req, endpoint->dispatch)) == NULL)
+		return &unrouted;
+	for (route = endpoint->routes; route < endpoint->routes + TWH_ROUTES_MAX &&
+	    route->handle != NULL; route++)
+		if (route->value == NULL || (value != NULL && strcmp(value, route->value) == 0))
+			return route;
+	return &unrouted;
 }
 
 /* Runs a reading handler in one read transaction: one snapshot for all its queries. */
 static void
-handle_reading(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
+handle_reading(struct twh_ctx *ctx, const struct twh_route *route, const struct twh_request *req,
+    struct twh_response *res)
 {
 	if (twh_store_begin_read(ctx->store) != TWH_STORE_OK) {
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 		return;
 	}
-	run_handler(ctx, req, res);
+	route->handle(ctx, req, res);
 	/* Nothing was written, so ending the transaction either way loses nothing. */
 	if (twh_store_commit(ctx->store) != TWH_STORE_OK)
 		twh_store_rollback(ctx->store);
@@ -239,12 +279,12 @@ handle_reading(struct twh_ctx *ctx, const struct twh_request *req, struct twh_re
 
 /* Runs the handler inside the open transaction; commits a 2xx answer with its claim. */
 static void
-handle_in_transaction(struct twh_ctx *ctx, const struct twh_request *req,
-    struct twh_response *res, const char *key)
+handle_in_transaction(struct twh_ctx *ctx, const struct twh_route *route,
+    const struct twh_request *req, struct twh_response *res, const char *key)
 {
 	struct twh_claim	 claim;
 
-	run_handler(ctx, req, res);
+	route->handle(ctx, req, res);
 	if (res->status < 200 || res->status > 299) {
 		twh_store_rollback(ctx->store);
 		return;
@@ -256,14 +296,15 @@ handle_in_transaction(struct twh_ctx *ctx, const struct twh_request *req,
 	    TWH_STORE_OK) || twh_store_commit(ctx->store) != TWH_STORE_OK) {
 		twh_store_rollback(ctx->store);
 		twh_buf_reset(&res->headers);
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 	} else
 		twh_store_notify(ctx->store);
 }
 
 /* Runs a writing handler in one transaction, at most once per delivery. */
 static void
-handle_once(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
+handle_once(struct twh_ctx *ctx, const struct twh_route *route, const struct twh_request *req,
+    struct twh_response *res)
 {
 	struct twh_claim	 claim;
 	struct twh_buf		 key;
@@ -271,10 +312,10 @@ handle_once(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respo
 	int			 rc;
 
 	twh_buf_init(&key);
-	keyed = delivery_key(ctx, req, &key) == 0;
+	keyed = delivery_key(route, req, &key) == 0;
 	if (twh_store_begin(ctx->store) != TWH_STORE_OK) {
-		twh_store_unavailable(ctx, res);
-		store_down(ctx, req, res);
+		twh_store_answer_error(ctx, res);
+		store_down(ctx, route, req, res);
 		twh_buf_free(&key);
 		return;
 	}
@@ -291,10 +332,10 @@ handle_once(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respo
 		    key.data);
 		twh_claim_free(&claim);
 	} else if (rc == TWH_STORE_NOT_FOUND)
-		handle_in_transaction(ctx, req, res, keyed ? key.data : NULL);
+		handle_in_transaction(ctx, route, req, res, keyed ? key.data : NULL);
 	else {
 		twh_store_rollback(ctx->store);
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 	}
 	twh_buf_free(&key);
 }
@@ -302,8 +343,9 @@ handle_once(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respo
 static void
 run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *res)
 {
-	const char	*want = ctx->endpoint->body == TWH_BODY_JSON ? "application/json" :
-			    "application/x-www-form-urlencoded";
+	const char		*want = ctx->endpoint->body == TWH_BODY_JSON ?
+				    "application/json" : "application/x-www-form-urlencoded";
+	const struct twh_route	*route;
 
 	req->method = twh_request_env(req, "REQUEST_METHOD");
 	parse_media_type(req);
@@ -312,7 +354,7 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 		twh_response_header(res, "Allow", "POST");
 		return;
 	}
-	if (ctx->endpoint->locations != NULL && twh_frontline_v1(req, res))
+	if (ctx->endpoint->screen != NULL && ctx->endpoint->screen(req, res))
 		return;
 	if (req->media_type == NULL || strcmp(req->media_type, want) != 0) {
 		twh_response_error(res, 415, ctx->endpoint->body == TWH_BODY_JSON ?
@@ -321,15 +363,23 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 		return;
 	}
 	if (read_body(ctx, req, res) != 0 || parse_body(ctx, req, res) != 0 ||
-	    check_signature(ctx, req, res) != 0 || open_store(ctx, req, res) != 0)
+	    check_signature(ctx, req, res) != 0)
 		return;
-	if (ctx->endpoint->own_transactions)
-		run_handler(ctx, req, res);
-	else if (ctx->endpoint->writes &&
-	    (ctx->endpoint->reads_only == NULL || !ctx->endpoint->reads_only(req)))
-		handle_once(ctx, req, res);
-	else
-		handle_reading(ctx, req, res);
+	route = find_route(ctx->endpoint, req);
+	if (open_store(ctx, route, req, res) != 0)
+		return;
+	switch (route->store) {
+	case TWH_READS_SNAPSHOT:
+		handle_reading(ctx, route, req, res);
+		break;
+	case TWH_WRITES_ONCE:
+	case TWH_WRITES_ONCE_UNSYNCED:
+		handle_once(ctx, route, req, res);
+		break;
+	case TWH_OWN_TRANSACTIONS:
+		route->handle(ctx, req, res);
+		break;
+	}
 }
 
 static void
@@ -412,42 +462,4 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 	twh_store_close(ctx.store);
 	twh_conf_free(&ctx.conf);
 	return rc == 0 ? 0 : 1;
-}
-
-/* The value of the required parameter NAME, or NULL with a 400 in RES. */
-const char *
-twh_require_param(const struct twh_request *req, struct twh_response *res, const char *name)
-{
-	const char	*v = twh_request_param(req, name);
-	char		 msg[128];
-
-	if (v != NULL && *v != '\0')
-		return v;
-	snprintf(msg, sizeof(msg), "the parameter %s is missing", name);
-	twh_response_error(res, 400, msg);
-	return NULL;
-}
-
-/* The required parameter NAME, which must be a SID (it may end up in a REST path). */
-const char *
-twh_require_sid(const struct twh_request *req, struct twh_response *res, const char *name)
-{
-	const char	*v = twh_require_param(req, res, name);
-	char		 msg[128];
-
-	if (v == NULL || twh_sid_valid(v))
-		return v;
-	snprintf(msg, sizeof(msg), "the parameter %s is not a Twilio SID", name);
-	twh_response_error(res, 400, msg);
-	return NULL;
-}
-
-/* Answers 503 for a store error: busy (another writer held it too long) or broken. */
-void
-twh_store_unavailable(struct twh_ctx *ctx, struct twh_response *res)
-{
-	twh_err("%s: %s", ctx->conf.database, twh_store_error(ctx->store));
-	twh_response_error(res, 503, twh_store_busy(ctx->store) ?
-	    "the store is busy; try again" : "the store is unavailable");
-	twh_response_header(res, "Retry-After", "1");
 }

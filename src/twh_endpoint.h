@@ -1,7 +1,9 @@
 /*
- * twh_endpoint.h: what an endpoint is: a name, the body type it takes and a handler.  The shared
- * pipeline does everything before the handler (method, content type, length, parsing, signature,
- * store) and after it (writing, logging), identically for every endpoint.
+ * twh_endpoint.h: what an endpoint is: a name, the body type it takes, an optional early screen
+ * and its routes: the handlers, each with what it does to the store, chosen by the value of one
+ * parameter (dispatch) or, without one, the single handler.  The shared pipeline does
+ * everything before the handler (method, content type, length, parsing, signature, store,
+ * transaction) and after it (writing, logging), identically for every endpoint.
  */
 #ifndef TWH_ENDPOINT_H
 #define TWH_ENDPOINT_H
@@ -9,7 +11,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "twh_conf.h"
+#include "twh_ctx.h"
 #include "twh_http.h"
 #include "twh_store.h"
 
@@ -18,62 +20,76 @@ enum twh_body_kind {
 	TWH_BODY_JSON	/* application/json, signed with bodySHA256 */
 };
 
-struct twh_ctx;
-
 typedef void twh_handler(struct twh_ctx *, const struct twh_request *, struct twh_response *);
 
 /*
- * An endpoint that writes (WRITES) runs its handler inside one write transaction, claimed by
- * the delivery's I-Twilio-Idempotency-Token, or else by the key NATURAL_KEY makes of the
- * request: a repeated delivery is answered from the claim and changes nothing.
+ * An endpoint's own look at a request before its body is read (its method, headers, query and
+ * content type are known): true, with the refusal in the response, to refuse it.
  */
+typedef bool twh_screen(const struct twh_request *, struct twh_response *);
+
+/* The key of a delivery without an idempotency token (see TWH_WRITES_ONCE): 0, or -1: none. */
 typedef int twh_natural_key(const struct twh_request *, struct twh_buf *);
 
-/* A Frontline callback answers one operation per Location. */
-struct twh_location {
-	const char	*name;
-	twh_handler	*handle;
+/* What a handler does to the store: the pipeline wraps it in the transaction this says. */
+enum twh_store_use {
+	/*
+	 * Reads only, in one read transaction: all its queries see the same snapshot, and a
+	 * writer holding the lock does not stop it.  Nothing it does is kept.
+	 */
+	TWH_READS_SNAPSHOT,
+	/*
+	 * Writes in one write transaction, at most once per delivery: the delivery is claimed by
+	 * its I-Twilio-Idempotency-Token, or else by the route's natural key, in the same
+	 * commit, and only a 2xx answer commits.  A repeated delivery gets the first answer
+	 * again from the claim and changes nothing.
+	 */
+	TWH_WRITES_ONCE,
+	/*
+	 * As TWH_WRITES_ONCE, but the commits do not wait for the disk: for writes worthless
+	 * once a minute has passed, which a power cut would outlast anyway.  It is set on the
+	 * process's connection (twh_store_set_synchronous), so every commit of the endpoint
+	 * is unsynced: its other routes should only read.
+	 */
+	TWH_WRITES_ONCE_UNSYNCED,
+	/*
+	 * No transaction from the pipeline: the handler begins and ends its own, or makes do
+	 * with one-statement writes; it answers repeated deliveries itself.
+	 */
+	TWH_OWN_TRANSACTIONS
 };
 
 /*
- * An endpoint has either LOCATIONS (a Frontline callback: V1 callbacks are refused with advice,
- * 422 for an unknown Location) or one HANDLE.
+ * One handler of an endpoint, for one value of its dispatch parameter; a NULL value takes
+ * every value the routes before it do not (the last route), or every request of an endpoint
+ * without dispatch (its only route).
  */
-struct twh_endpoint {
-	const char			*name;
-	enum twh_body_kind		 body;
-	const struct twh_location	*locations;	/* ended by a NULL name */
-	twh_handler			*handle;
-	bool				 writes;
-	bool				(*reads_only)(const struct twh_request *);
-							/* a writing endpoint's request
-							   that changes nothing; may be NULL */
-	twh_natural_key			*natural_key;	/* may be NULL */
-	twh_handler			*store_down;	/* answers instead of 503 when the
-							   store cannot be had; may be NULL */
-	bool				 perishable;	/* its writes are worthless
-							   once a minute has passed, so its
-							   commits do not wait for the disk
-							   (twh_store_set_synchronous) */
-	bool				 own_transactions;
-							/* the handler begins and ends its
-							   own (one-row writes need none) */
+struct twh_route {
+	const char		*value;
+	twh_handler		*handle;
+	enum twh_store_use	 store;
+	twh_natural_key		*natural_key;	/* TWH_WRITES_ONCE*: may be NULL */
+	twh_handler		*store_down;	/* answers instead of 503 when the store
+						   cannot be had; may be NULL */
 };
 
-struct twh_ctx {
-	const struct twh_endpoint	*endpoint;
-	struct twh_conf			 conf;
-	struct twh_store		*store;
-	struct twh_deliverylog		*deliverylog;	/* NULL: no delivery log */
-	double				 store_failed_ms;	/* when opening it at start
-							   failed (twh_monotonic_ms; 0: it did not) */
+#define TWH_ROUTES_MAX	4
+
+/*
+ * A request whose dispatch parameter is missing is refused with a 400, one whose value no
+ * route takes with a 422 ("unknown Location '...'"), both once the store is had, as the
+ * handler would be.
+ */
+struct twh_endpoint {
+	const char		*name;
+	enum twh_body_kind	 body;
+	twh_screen		*screen;	/* after the method, before the content
+						   type; may be NULL */
+	const char		*dispatch;	/* the form parameter that chooses the
+						   route; NULL: one route */
+	struct twh_route	 routes[TWH_ROUTES_MAX];	/* unused: a NULL handle */
 };
 
 int		 twh_endpoint_main(const struct twh_endpoint *, int argc, char *argv[]);
-const char	*twh_require_param(const struct twh_request *, struct twh_response *,
-		    const char *name);
-const char	*twh_require_sid(const struct twh_request *, struct twh_response *,
-		    const char *name);
-void		 twh_store_unavailable(struct twh_ctx *, struct twh_response *);
 
 #endif

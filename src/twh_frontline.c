@@ -1,15 +1,17 @@
 /*
- * twh_frontline.c: Frontline callbacks.  V1 callbacks (JSON bodies, a "location" query
- * parameter, an X-Twilio-Token header) are refused with a 400 that says how to switch the
- * account to V2; V2 callbacks are dispatched on their Location parameter, 422 when unknown.
- * Callbacks about a customer find it as the requesting worker may see it, and the CRM
- * callback answers it in Frontline's customer format.
+ * twh_frontline.c: what Frontline callbacks share.  V1 callbacks (JSON bodies, a "location"
+ * query parameter, an X-Twilio-Token header) are refused with a 400 that says how to switch
+ * the account to V2: twh_frontline_v1 is the screen of every Frontline endpoint, whose routes
+ * dispatch V2 callbacks on their Location parameter.  Callbacks about a customer find it as
+ * the requesting worker may see it, and the CRM callback answers it in Frontline's customer
+ * format.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "twh_frontline.h"
 #include "twh_json.h"
+#include "twh_store_answer.h"
 
 static const char v1_advice[] = "this is a Frontline V1 callback; twhook answers V2 callbacks "
     "only: in the Twilio console open Frontline > Manage > Callbacks and switch to V2";
@@ -40,24 +42,6 @@ twh_frontline_v1(const struct twh_request *req, struct twh_response *res)
 	return false;
 }
 
-void
-twh_frontline_dispatch(const struct twh_location *table, struct twh_ctx *ctx,
-    const struct twh_request *req, struct twh_response *res)
-{
-	const char	*location = twh_require_param(req, res, "Location");
-	char		 msg[160];
-
-	if (location == NULL)
-		return;
-	for (; table->name != NULL; table++)
-		if (strcmp(location, table->name) == 0) {
-			table->handle(ctx, req, res);
-			return;
-		}
-	snprintf(msg, sizeof(msg), "unknown Location '%.80s'", location);
-	twh_response_error(res, 422, msg);
-}
-
 /*
  * The customer named by CustomerId as the requesting Worker may see it (see
  * twh_store_customer_find), with its channels and links when WHOLE: 0 with *WORKER and
@@ -82,7 +66,7 @@ twh_frontline_customer(struct twh_ctx *ctx, const struct twh_request *req,
 		twh_response_error(res, 404, "no customer with that CustomerId for this Worker");
 		return -1;
 	default:
-		twh_store_unavailable(ctx, res);
+		twh_store_answer_error(ctx, res);
 		return -1;
 	}
 }

@@ -1,5 +1,5 @@
 /*
- * twh_frontline.h: what Frontline callbacks share: V1 refusal, dispatch on Location, the
+ * twh_frontline.h: what Frontline callbacks share: the screen that refuses V1 callbacks, the
  * customer asked about and its JSON.
  */
 #ifndef TWH_FRONTLINE_H
@@ -9,11 +9,11 @@
 
 #include <json-c/json.h>
 
-#include "twh_endpoint.h"
+#include "twh_ctx.h"
+#include "twh_http.h"
+#include "twh_store.h"
 
 bool	 twh_frontline_v1(const struct twh_request *, struct twh_response *);
-void	 twh_frontline_dispatch(const struct twh_location *, struct twh_ctx *,
-	    const struct twh_request *, struct twh_response *);
 int	 twh_frontline_customer(struct twh_ctx *, const struct twh_request *,
 	    struct twh_response *, bool whole, const char **worker, struct twh_customer *);
 struct json_object

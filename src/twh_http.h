@@ -54,6 +54,11 @@ const char	*twh_request_header(const struct twh_request *, const char *name);
 const char	*twh_request_param(const struct twh_request *, const char *name);
 const char	*twh_request_value(const struct twh_request *, const char *name);
 const char	*twh_request_token(const struct twh_request *);
+/* A parameter a handler cannot do without: its value, or NULL with a 400 in the response. */
+const char	*twh_require_param(const struct twh_request *, struct twh_response *,
+		    const char *name);
+const char	*twh_require_sid(const struct twh_request *, struct twh_response *,
+		    const char *name);
 
 void		 twh_response_init(struct twh_response *);
 void		 twh_response_free(struct twh_response *);

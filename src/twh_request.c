@@ -1,4 +1,7 @@
-/* twh_request.c: reading a request's environment, headers and decoded parameters by name. */
+/*
+ * twh_request.c: reading a request's environment, headers and decoded parameters by name, and
+ * requiring a parameter: a 400 in the response when it is missing or not a SID.
+ */
 #include <ctype.h>
 #include <stdio.h>
 
@@ -46,4 +49,32 @@ twh_request_token(const struct twh_request *req)
 	const char	*token = twh_request_header(req, "I-Twilio-Idempotency-Token");
 
 	return token != NULL && *token != '\0' ? token : NULL;
+}
+
+/* The value of the required parameter NAME, or NULL with a 400 in RES. */
+const char *
+twh_require_param(const struct twh_request *req, struct twh_response *res, const char *name)
+{
+	const char	*v = twh_request_param(req, name);
+	char		 msg[128];
+
+	if (v != NULL && *v != '\0')
+		return v;
+	snprintf(msg, sizeof(msg), "the parameter %s is missing", name);
+	twh_response_error(res, 400, msg);
+	return NULL;
+}
+
+/* The required parameter NAME, which must be a SID (it may end up in a REST path). */
+const char *
+twh_require_sid(const struct twh_request *req, struct twh_response *res, const char *name)
+{
+	const char	*v = twh_require_param(req, res, name);
+	char		 msg[128];
+
+	if (v == NULL || twh_sid_valid(v))
+		return v;
+	snprintf(msg, sizeof(msg), "the parameter %s is not a Twilio SID", name);
+	twh_response_error(res, 400, msg);
+	return NULL;
 }
