@@ -15,19 +15,24 @@
 
 static const struct twh_sql sql_customer = {
     "SELECT customer_id, display_name, worker, avatar, details_title, details_content "
-    "FROM customers WHERE customer_id = ?1 AND (worker = ?2 OR worker IS NULL)" };
+    "FROM customers WHERE customer_id = ?1 AND (worker = ?2 OR worker IS NULL)"
+};
 static const struct twh_sql sql_by_address = {
     "SELECT c.customer_id, c.display_name, c.worker, c.avatar, c.details_title, "
     "c.details_content FROM customer_channels AS ch "
     "JOIN customers AS c ON c.customer_id = ch.customer_id WHERE ch.value = ?1 "
-    "ORDER BY c.customer_id LIMIT 1" };
+    "ORDER BY c.customer_id LIMIT 1"
+};
 static const struct twh_sql sql_channels = {
-    "SELECT type, value FROM customer_channels WHERE customer_id = ?1 ORDER BY rowid" };
+    "SELECT type, value FROM customer_channels WHERE customer_id = ?1 ORDER BY rowid"
+};
 static const struct twh_sql sql_links = {
     "SELECT type, value, display_name FROM customer_links WHERE customer_id = ?1 "
-    "ORDER BY position, rowid" };
+    "ORDER BY position, rowid"
+};
 static const struct twh_sql sql_key = {
-    "SELECT display_name, customer_id FROM customers WHERE customer_id = ?1 AND worker = ?2" };
+    "SELECT display_name, customer_id FROM customers WHERE customer_id = ?1 AND worker = ?2"
+};
 /*
  * Keyset pages: (name, id) > (?2, ?3), with the collation on the right-hand side, is a range of
  * customers_by_worker, so a deep page costs what the first does.  (With COLLATE on the left,
@@ -36,7 +41,8 @@ static const struct twh_sql sql_key = {
 static const struct twh_sql sql_page = {
     "SELECT customer_id, display_name, avatar FROM customers "
     "WHERE worker = ?1 AND (display_name, customer_id) > (?2 COLLATE NOCASE, ?3) "
-    "ORDER BY display_name COLLATE NOCASE, customer_id LIMIT ?4" };
+    "ORDER BY display_name COLLATE NOCASE, customer_id LIMIT ?4"
+};
 /*
  * A search starts from the full-text index (CROSS JOIN fixes the join order), whose words all
  * carry the worker's code: only that worker's matches come out, however large the store.  Left
@@ -48,22 +54,28 @@ static const struct twh_sql sql_search = {
     "WHERE customers_search MATCH ?5 AND i.search_id = s.rowid "
     "AND c.customer_id = i.customer_id AND c.worker = ?1 "
     "AND (c.display_name, c.customer_id) > (?2 COLLATE NOCASE, ?3) "
-    "ORDER BY c.display_name COLLATE NOCASE, c.customer_id LIMIT ?4" };
+    "ORDER BY c.display_name COLLATE NOCASE, c.customer_id LIMIT ?4"
+};
 static const struct twh_sql sql_upsert = {
     "INSERT INTO customers (customer_id, display_name, worker, avatar, details_title, "
     "details_content) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (customer_id) DO UPDATE SET "
     "display_name = excluded.display_name, worker = excluded.worker, avatar = excluded.avatar, "
-    "details_title = excluded.details_title, details_content = excluded.details_content" };
+    "details_title = excluded.details_title, details_content = excluded.details_content"
+};
 static const struct twh_sql sql_clear_channels = {
-    "DELETE FROM customer_channels WHERE customer_id = ?1" };
+    "DELETE FROM customer_channels WHERE customer_id = ?1"
+};
 static const struct twh_sql sql_clear_links = {
-    "DELETE FROM customer_links WHERE customer_id = ?1" };
+    "DELETE FROM customer_links WHERE customer_id = ?1"
+};
 static const struct twh_sql sql_add_channel = {
     "INSERT INTO customer_channels (customer_id, type, value) VALUES (?1, ?2, ?3) "
-    "ON CONFLICT DO NOTHING" };
+    "ON CONFLICT DO NOTHING"
+};
 static const struct twh_sql sql_add_link = {
     "INSERT INTO customer_links (customer_id, type, value, display_name, position) "
-    "VALUES (?1, ?2, ?3, ?4, ?5)" };
+    "VALUES (?1, ?2, ?3, ?4, ?5)"
+};
 
 static void
 free_items(struct twh_customer_item *v, size_t n)
@@ -247,7 +259,8 @@ twh_store_customer_key(struct twh_store *s, const char *customer_id, const char 
 }
 
 static const struct twh_sql sql_worker_code = {
-    "SELECT code FROM search_workers WHERE worker = ?1" };
+    "SELECT code FROM search_workers WHERE worker = ?1"
+};
 
 struct search_terms {
 	struct twh_buf	*out;

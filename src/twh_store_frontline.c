@@ -13,13 +13,15 @@
 static const struct twh_sql sql_proxy_address = {
     "SELECT trim(address) FROM proxy_addresses "
     "WHERE channel_type = ?1 AND (worker = ?2 OR worker IS NULL) "
-    "ORDER BY worker IS NULL LIMIT 1" };
+    "ORDER BY worker IS NULL LIMIT 1"
+};
 /* Categories in the order of their first template, then by name; templates by position. */
 static const struct twh_sql sql_templates = {
     "SELECT t.category, t.content, t.whatsapp_approved FROM templates AS t "
     "JOIN (SELECT category, min(position) AS first FROM templates GROUP BY category) AS c "
     "ON c.category = t.category "
-    "ORDER BY c.first, t.category, t.position, t.rowid" };
+    "ORDER BY c.first, t.category, t.position, t.rowid"
+};
 
 /*
  * The address WORKER's conversations on CHANNEL_TYPE are sent from: the worker's own, else the

@@ -11,35 +11,47 @@
 #include "twh_store_internal.h"
 
 static const struct twh_sql sql_claim_find = {
-    "SELECT status, content_type, body FROM idempotency_claims WHERE token = ?1" };
+    "SELECT status, content_type, body FROM idempotency_claims WHERE token = ?1"
+};
 static const struct twh_sql sql_claim_add = {
     "INSERT INTO idempotency_claims (token, endpoint, status, content_type, body) "
-    "VALUES (?1, ?2, ?3, ?4, ?5)" };
-static const struct twh_sql sql_job_exists = { "SELECT 1 FROM outbox WHERE idempotency_key = ?1" };
+    "VALUES (?1, ?2, ?3, ?4, ?5)"
+};
+static const struct twh_sql sql_job_exists = {
+    "SELECT 1 FROM outbox WHERE idempotency_key = ?1"
+};
 static const struct twh_sql sql_job_add = {
     "INSERT INTO outbox (kind, idempotency_key, payload, state, next_attempt_at, give_up_at, "
     "updated_at, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7) "
-    "ON CONFLICT (idempotency_key) DO NOTHING" };
+    "ON CONFLICT (idempotency_key) DO NOTHING"
+};
 #define JOB_COLUMNS "job_id, kind, idempotency_key, payload, state, attempts, created_at, " \
     "next_attempt_at, give_up_at, ifnull(updated_at, created_at), ifnull(last_status, 0), last_error"
 static const struct twh_sql sql_jobs_due = {
     "SELECT " JOB_COLUMNS " FROM outbox WHERE state IN ('queued', 'retrying') "
-    "AND next_attempt_at <= ?1 ORDER BY kind <> 'push', next_attempt_at LIMIT ?2" };
+    "AND next_attempt_at <= ?1 ORDER BY kind <> 'push', next_attempt_at LIMIT ?2"
+};
 static const struct twh_sql sql_job_update = {
     "UPDATE outbox SET state = ?2, attempts = ?3, next_attempt_at = ?4, updated_at = ?5, "
-    "last_status = nullif(?6, 0), last_error = ?7 WHERE job_id = ?1" };
+    "last_status = nullif(?6, 0), last_error = ?7 WHERE job_id = ?1"
+};
 static const struct twh_sql sql_jobs_interrupted = {
     "UPDATE outbox SET state = 'retrying', next_attempt_at = ?1, updated_at = ?1, "
-    "last_error = 'the dispatcher stopped during an attempt' WHERE state = 'delivering'" };
+    "last_error = 'the dispatcher stopped during an attempt' WHERE state = 'delivering'"
+};
 static const struct twh_sql sql_next_due = {
-    "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('queued', 'retrying')" };
+    "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('queued', 'retrying')"
+};
 static const struct twh_sql sql_jobs_list = {
     "SELECT " JOB_COLUMNS " FROM outbox WHERE ?1 IS NULL OR state = ?1 "
-    "ORDER BY job_id DESC LIMIT ?2" };
+    "ORDER BY job_id DESC LIMIT ?2"
+};
 static const struct twh_sql sql_prune_claims = {
-    "DELETE FROM idempotency_claims WHERE created_at < ?1" };
+    "DELETE FROM idempotency_claims WHERE created_at < ?1"
+};
 static const struct twh_sql sql_prune_jobs = {
-    "DELETE FROM outbox WHERE state IN ('done', 'dead') AND updated_at < ?1" };
+    "DELETE FROM outbox WHERE state IN ('done', 'dead') AND updated_at < ?1"
+};
 
 static const char *const state_names[] = { "queued", "retrying", "delivering", "done", "dead" };
 

@@ -19,31 +19,39 @@ static const struct twh_sql sql_interaction_insert = {
     "outbound_participant_sid, outbound_resource_sid, outbound_resource_status, "
     "outbound_resource_type, outbound_resource_url, idempotency_token) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-    "?19) ON CONFLICT DO NOTHING" };
+    "?19) ON CONFLICT DO NOTHING"
+};
 static const struct twh_sql sql_participant_put = {
     "INSERT INTO proxy_participants (participant_sid, identifier, session_sid) "
     "VALUES (?1, ?2, ?3) ON CONFLICT (participant_sid) DO UPDATE SET "
     "identifier = excluded.identifier, session_sid = ifnull(excluded.session_sid, session_sid), "
     "updated_at = (julianday('now') - 2440587.5) * 86400.0 "
-    "WHERE identifier IS NOT excluded.identifier" };
+    "WHERE identifier IS NOT excluded.identifier"
+};
 static const struct twh_sql sql_participant_identifier = {
-    "SELECT trim(identifier) FROM proxy_participants WHERE participant_sid = ?1" };
+    "SELECT trim(identifier) FROM proxy_participants WHERE participant_sid = ?1"
+};
 static const struct twh_sql sql_rule_find = {
     "SELECT rowid, kind, pattern FROM intercept_rules WHERE kind = ?1 AND pattern = ?2 "
-    "ORDER BY rowid LIMIT 1" };
+    "ORDER BY rowid LIMIT 1"
+};
 static const struct twh_sql sql_rules_version = {
-    "SELECT version FROM intercept_rules_version" };
+    "SELECT version FROM intercept_rules_version"
+};
 static const struct twh_sql sql_keyword_rules = {
-    "SELECT rowid, pattern FROM intercept_rules WHERE kind = 'keyword' ORDER BY rowid" };
+    "SELECT rowid, pattern FROM intercept_rules WHERE kind = 'keyword' ORDER BY rowid"
+};
 static const struct twh_sql sql_intercept_insert = {
     "INSERT INTO proxy_intercepts (interaction_sid, session_sid, participant_sid, identifier, "
     "verdict, rule_rowid, rule_kind, rule_pattern, note, idempotency_token) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING" };
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING"
+};
 /* An operator's edit may leave a blocked row without its rule: it still reads as blocked. */
 static const struct twh_sql sql_intercept_decided = {
     "SELECT verdict = 'blocked', ifnull(rule_rowid, 0), ifnull(rule_kind, 'unrecorded'), "
     "ifnull(rule_pattern, '') FROM proxy_intercepts "
-    "WHERE interaction_sid = ?1 OR idempotency_token = ?2 ORDER BY intercept_id LIMIT 1" };
+    "WHERE interaction_sid = ?1 OR idempotency_token = ?2 ORDER BY intercept_id LIMIT 1"
+};
 /*
  * The number's oldest row, else the oldest '*' row: two index lookups.  (An ORDER BY that put
  * the number first sorted, and the sort's memory cost more than the rest of the request.)
@@ -52,7 +60,8 @@ static const struct twh_sql sql_out_of_session = {
     "SELECT message, say, dial, nullif(trim(participant), ''), session_mode, "
     "ifnull(session_ttl, -1) FROM out_of_session WHERE rowid = ifnull("
     "(SELECT min(rowid) FROM out_of_session WHERE proxy_identifier = ?1), "
-    "(SELECT min(rowid) FROM out_of_session WHERE proxy_identifier = '*'))" };
+    "(SELECT min(rowid) FROM out_of_session WHERE proxy_identifier = '*'))"
+};
 
 static void
 bind_texts(struct twh_db_stmt *st, int first, const char *const *values, size_t n)

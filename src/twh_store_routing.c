@@ -9,14 +9,17 @@
 #include "twh_store_internal.h"
 
 static const struct twh_sql sql_last_worker = {
-    "SELECT value FROM routing_state WHERE name = 'last_pool_worker'" };
+    "SELECT value FROM routing_state WHERE name = 'last_pool_worker'"
+};
 /* Two lookups in the primary key, however many workers there are. */
 static const struct twh_sql sql_next_worker = {
     "SELECT ifnull((SELECT min(identity) FROM workers WHERE identity > ifnull(?1, '')), "
-    "(SELECT min(identity) FROM workers))" };
+    "(SELECT min(identity) FROM workers))"
+};
 static const struct twh_sql sql_set_last_worker = {
     "INSERT INTO routing_state (name, value) VALUES ('last_pool_worker', ?1) "
-    "ON CONFLICT (name) DO UPDATE SET value = excluded.value" };
+    "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+};
 
 /* A single text column of ST's first row into *OUT; NOT_FOUND for no row, or NULL. */
 static int
