@@ -85,32 +85,18 @@ twh_frontline_customer_summary(const struct twh_customer *c)
 	return o;
 }
 
+/* A customer's channels or links as an array: type, value and (a link's) display_name. */
 static struct json_object *
-channels(const struct twh_customer *c)
+items_json(const struct twh_customer_item *v, size_t n)
 {
 	struct json_object	*a = json_object_new_array(), *o;
 	size_t			 i;
 
-	for (i = 0; a != NULL && i < c->n_channels; i++) {
+	for (i = 0; a != NULL && i < n; i++) {
 		o = json_object_new_object();
-		twh_json_add_string(o, "type", c->channels[i].type);
-		twh_json_add_string(o, "value", c->channels[i].value);
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
-static struct json_object *
-links(const struct twh_customer *c)
-{
-	struct json_object	*a = json_object_new_array(), *o;
-	size_t			 i;
-
-	for (i = 0; a != NULL && i < c->n_links; i++) {
-		o = json_object_new_object();
-		twh_json_add_string(o, "type", c->links[i].type);
-		twh_json_add_string(o, "value", c->links[i].value);
-		twh_json_add_string(o, "display_name", c->links[i].display_name);
+		twh_json_add_string(o, "type", v[i].type);
+		twh_json_add_string(o, "value", v[i].value);
+		twh_json_add_string(o, "display_name", v[i].display_name);
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -124,8 +110,8 @@ twh_frontline_customer_json(const struct twh_customer *c)
 
 	if (o == NULL)
 		return NULL;
-	json_object_object_add(o, "channels", channels(c));
-	json_object_object_add(o, "links", links(c));
+	json_object_object_add(o, "channels", items_json(c->channels, c->n_channels));
+	json_object_object_add(o, "links", items_json(c->links, c->n_links));
 	if ((c->details_title != NULL && *c->details_title != '\0') ||
 	    (c->details_content != NULL && *c->details_content != '\0')) {
 		details = json_object_new_object();
