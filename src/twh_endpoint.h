@@ -9,7 +9,6 @@
 #define TWH_ENDPOINT_H
 
 #include <stdbool.h>
-#include <time.h>
 
 #include "twh_ctx.h"
 #include "twh_http.h"
