@@ -1,14 +1,15 @@
 -- sample.sql: demo data for the quick start and the tests.  Load it into a store made by
 -- `twhook init` with:  sqlite3 STORE < sample.sql
 -- Two workers (the identities they sign in to Frontline with) and their customers.
-PRAGMA foreign_keys = ON;
 BEGIN;
 
 INSERT INTO workers (identity) VALUES ('alice@example.com'), ('bob@example.com');
 
 INSERT INTO customers (customer_id, display_name, worker, avatar, details_title, details_content) VALUES
   ('1', 'Bobby Shaftoe', 'alice@example.com', 'https://example.com/avatars/bobby.png',
-   'Information', 'Status: Active' || char(10) || char(10) || 'Customer since: 2018'),
+   'Information', 'Status: Active
+
+Customer since: 2018'),
   ('2', 'Dave Fader', 'alice@example.com', 'https://example.com/avatars/dave.png',
    'Information', 'Status: Prospect'),
   ('3', 'Vincent Vega', 'bob@example.com', NULL, NULL, NULL),

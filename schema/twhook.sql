@@ -295,3 +295,11 @@ CREATE TABLE proxy_intercepts (
 );
 CREATE INDEX proxy_intercepts_by_time ON proxy_intercepts (decided_at);
 CREATE INDEX proxy_intercepts_by_session ON proxy_intercepts (session_sid);
+
+-- version 4
+-- Leases: `twhook dispatch` takes a job by writing its name (host:pid) and an expiry, and
+-- commits that before the attempt; only the lease's owner writes the outcome, and a job whose
+-- lease expired (its dispatcher died mid-attempt) is attempted again.  With SQLite one
+-- dispatcher runs per store; with PostgreSQL one runs on each machine.
+ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+ALTER TABLE outbox ADD COLUMN lease_expires_at REAL;

@@ -1,11 +1,17 @@
 /*
- * cmd_dispatch.c: `twhook dispatch [--once]` delivers the outbox.  One dispatcher runs per store
- * (an flock on STORE.dispatch.lock), so a job found mid-attempt at start was interrupted by a
- * crash and is retried; the REST calls are safe to repeat (see twh_deliver.c).  Between jobs it
- * sleeps in poll(2) on an inotify watch of the store's directory: endpoints touch STORE.wake
- * after committing work, so a new job is picked up at once without polling the disk.  Any other
- * change there (a WAL write, which can come before its commit is visible, say from the sqlite3
- * shell) brings a look at once and another RECHECK_S later.  The only timers are the next retry
+ * cmd_dispatch.c: `twhook dispatch [--once]` delivers the outbox.  It leases a job (its name
+ * and an expiry, committed before the attempt), attempts it, and writes the outcome if the
+ * lease is still its own; a job whose lease expired, its dispatcher dead mid-attempt, is
+ * attempted again, and the REST calls and pushes are safe to repeat (see twh_deliver.c).
+ * With SQLite one dispatcher runs per store (an flock on STORE.dispatch.lock), so a job found
+ * mid-attempt at start was its predecessor's and is retried at once; with PostgreSQL one runs
+ * on each machine, and leases keep them apart.
+ *
+ * Between jobs it sleeps in poll(2) on the store's watch (twh_store_watch): with SQLite an
+ * inotify watch of the store's directory, where endpoints touch STORE.wake after committing
+ * work, and where any other change (a WAL write, which can come before its commit is visible,
+ * say from the sqlite3 shell) brings a look at once and another RECHECK_S later; with
+ * PostgreSQL a LISTEN that the outbox's trigger NOTIFYs.  The only timers are the next retry
  * and an idle look every IDLE_WAKE_S.  --once delivers what is due now and exits.
  *
  * The endpoints queue the jobs (twh_outbox.c); the delivery code (twh_deliver.c, twh_push.c,
@@ -14,14 +20,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/inotify.h>
 #include <unistd.h>
 
 #include "twh_clock.h"
@@ -31,8 +35,8 @@
 #include "twh_push.h"
 #include "twhook.h"
 
-#define BATCH		16
 #define REST_TIMEOUT_MS	20000
+#define LEASE_S		(REST_TIMEOUT_MS / 1000.0 + 10.0)
 #define IDLE_WAKE_S	60.0
 #define BUSY_PAUSE_S	1.0
 #define RECHECK_S	0.02
@@ -70,45 +74,23 @@ lock_store(const char *database)
 	return fd;
 }
 
-/* An inotify descriptor watching the store's directory, or -1 (then we wake by timer only). */
-static int
-watch_store(const char *database)
-{
-	char	*copy = strdup(database);
-	int	 fd = -1;
-
-	if (copy != NULL && (fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) != -1 &&
-	    inotify_add_watch(fd, dirname(copy), IN_ATTRIB | IN_MODIFY | IN_CREATE | IN_MOVED_TO) ==
-	    -1) {
-		close(fd);
-		fd = -1;
-	}
-	if (fd == -1)
-		twh_warn("cannot watch %s for new jobs: %s; checking once a second", database,
-		    strerror(errno));
-	free(copy);
-	return fd;
-}
-
-/* Sleeps until the store changes, SECONDS pass, or a signal arrives; true for a change. */
+/*
+ * Sleeps until the store may have new work (STORE null: no watch), SECONDS pass, or a signal
+ * arrives; true for a wake.  Without a watch it looks again within a second.
+ */
 static bool
-wait_for_work(int inotify_fd, double seconds)
+wait_for_work(struct twh_store *store, double seconds)
 {
-	struct pollfd	 pfd = { inotify_fd, POLLIN, 0 };
-	char		 events[4096];
-	bool		 changed = false;
+	struct pollfd	 pfd = { store != NULL ? twh_store_watch(store) : -1, POLLIN, 0 };
 	int		 ms = seconds <= 0 ? 0 : seconds > IDLE_WAKE_S ? (int)(IDLE_WAKE_S * 1000) :
 			    (int)(seconds * 1000) + 1;
 
-	if (inotify_fd == -1) {
-		pfd.fd = -1;
-		if (ms > 1000)
-			ms = 1000;
-	}
-	if (poll(&pfd, 1, ms) > 0)
-		while (read(inotify_fd, events, sizeof(events)) > 0)
-			changed = true;
-	return changed;
+	if (pfd.fd == -1 && ms > 1000)
+		ms = 1000;
+	if (poll(&pfd, 1, ms) <= 0)
+		return false;
+	twh_store_watch_drain(store);
+	return true;
 }
 
 static void
@@ -133,33 +115,51 @@ log_outcome(const struct twh_job *job, double started)
 	}
 }
 
-/* Delivers the jobs due now, a batch at a time; -1 when the store failed. */
+/*
+ * Delivers the jobs due now, one lease at a time (a lease outlives the longest attempt, so it
+ * covers one job, not a batch); -1 when the store failed.
+ */
 static int
-deliver_due(struct twh_store *store, struct twh_delivery *d)
+deliver_due(struct twh_store *store, struct twh_delivery *d, const char *owner)
 {
-	struct twh_job	*jobs;
-	size_t		 n, i;
+	struct twh_job	*job;
+	size_t		 n;
 	double		 started;
+	int		 rc = TWH_STORE_OK;
 
-	do {
-		if (twh_store_jobs_due(store, twh_now(), BATCH, &jobs, &n) != TWH_STORE_OK)
+	while (!stopping) {
+		started = twh_now();
+		if (twh_store_jobs_lease(store, owner, started, LEASE_S, 1, &job, &n) !=
+		    TWH_STORE_OK)
 			return -1;
-		for (i = 0; i < n && !stopping; i++) {
-			started = twh_now();
-			jobs[i].state = TWH_JOB_DELIVERING;
-			jobs[i].updated_at = started;
-			if (twh_store_job_update(store, &jobs[i]) != TWH_STORE_OK)
-				break;
-			twh_deliver_job(d, &jobs[i]);
-			if (twh_store_job_update(store, &jobs[i]) != TWH_STORE_OK)
-				break;
-			log_outcome(&jobs[i], started);
-		}
-		twh_jobs_free(jobs, n);
-		if (i < n && !stopping)
+		if (n == 0)
+			break;
+		twh_deliver_job(d, job);
+		if ((rc = twh_store_job_update(store, owner, job)) == TWH_STORE_NOT_FOUND)
+			twh_warn("job %lld %s: its lease expired during the attempt, so another "
+			    "dispatcher may repeat it", job->job_id, job->kind);
+		else if (rc == TWH_STORE_OK)
+			log_outcome(job, started);
+		twh_jobs_free(job, n);
+		if (rc == TWH_STORE_ERROR)
 			return -1;
-	} while (n == BATCH && !stopping);
+	}
 	return 0;
+}
+
+/*
+ * This dispatcher's name in the leases it holds: the machine and the process.  Dispatchers on
+ * other machines must not take a job this one is attempting, nor write its outcome.
+ */
+static void
+lease_owner(char *owner, size_t len)
+{
+	char	 host[256];
+
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(owner, len, "%s:%ld", host, (long)getpid());
 }
 
 static int
@@ -168,8 +168,8 @@ run(struct twh_conf *conf, struct twh_store *store, bool once)
 	struct twh_delivery	 d = { conf, NULL, store, NULL };
 	double			 next, wait_s, last_prune = 0;
 	bool			 recheck = false;
-	int			 inotify_fd = -1, interrupted, rc, failed = 0;
-	char			 err[512];
+	int			 interrupted, rc, failed = 0;
+	char			 err[512], owner[300];
 
 	if ((d.push = twh_push_open(conf, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "twhook: %s\n", err);
@@ -180,21 +180,29 @@ run(struct twh_conf *conf, struct twh_store *store, bool once)
 		twh_push_close(d.push);
 		return 1;
 	}
-	if (twh_store_jobs_interrupted(store, twh_now(), &interrupted) == TWH_STORE_OK &&
+	lease_owner(owner, sizeof(owner));
+	/*
+	 * With SQLite this is the store's only dispatcher (its lock says so): a job left
+	 * mid-attempt was its predecessor's, retried at once.  With PostgreSQL others may be
+	 * attempting theirs: a dead dispatcher's lease expires instead.
+	 */
+	if (!twh_store_is_postgres(store) &&
+	    twh_store_jobs_interrupted(store, NULL, twh_now(), &interrupted) == TWH_STORE_OK &&
 	    interrupted > 0)
 		twh_warn("%d job(s) were interrupted by a dispatcher that stopped: retrying them",
 		    interrupted);
-	if (!once)
-		inotify_fd = watch_store(conf->database);
+	if (!once && twh_store_watch(store) == -1)
+		twh_warn("cannot watch the store for new jobs (%s); checking once a second",
+		    strerror(errno));
 	while (!stopping) {
-		if (deliver_due(store, &d) == -1) {
+		if (deliver_due(store, &d, owner) == -1) {
 			failed = 1;
-			twh_err("%s: %s", conf->database, twh_store_error(store));
+			twh_err("%s", twh_store_error(store));
 			if (once)
 				break;
-			wait_for_work(-1, BUSY_PAUSE_S);
+			wait_for_work(NULL, BUSY_PAUSE_S);
 			/* A job whose outcome could not be written goes back in line. */
-			twh_store_jobs_interrupted(store, twh_now(), &interrupted);
+			twh_store_jobs_interrupted(store, owner, twh_now(), &interrupted);
 			continue;
 		}
 		if (twh_now() - last_prune > PRUNE_EVERY_S) {
@@ -209,10 +217,8 @@ run(struct twh_conf *conf, struct twh_store *store, bool once)
 		wait_s = rc == TWH_STORE_OK ? next - twh_now() : IDLE_WAKE_S;
 		if (recheck && wait_s > RECHECK_S)
 			wait_s = RECHECK_S;
-		recheck = wait_for_work(inotify_fd, wait_s);
+		recheck = wait_for_work(store, wait_s);
 	}
-	if (inotify_fd != -1)
-		close(inotify_fd);
 	twh_http_client_free(d.http);
 	twh_push_close(d.push);
 	return once && failed ? 1 : 0;
@@ -229,7 +235,7 @@ cmd_dispatch(struct twh_conf *conf, int argc, char *argv[])
 	struct twh_store	*store;
 	char			 err[512];
 	bool			 once = false;
-	int			 ch, lock, rc;
+	int			 ch, lock = -1, rc;
 
 	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1)
 		if (ch == 'o')
@@ -245,7 +251,7 @@ cmd_dispatch(struct twh_conf *conf, int argc, char *argv[])
 		fprintf(stderr, "twhook: %s\n", err);
 		return 1;
 	}
-	if ((lock = lock_store(conf->database)) == -1) {
+	if (!twh_store_is_postgres(store) && (lock = lock_store(conf->database)) == -1) {
 		twh_store_close(store);
 		return 1;
 	}
@@ -257,6 +263,7 @@ cmd_dispatch(struct twh_conf *conf, int argc, char *argv[])
 	srandom((unsigned)getpid() ^ (unsigned)twh_now());
 	rc = run(conf, store, once);
 	twh_store_close(store);
-	close(lock);
+	if (lock != -1)
+		close(lock);
 	return rc;
 }

@@ -20,6 +20,7 @@
 
 #include "twh_buf.h"
 #include "twh_conf.h"
+#include "twh_db.h"
 #include "twh_url.h"
 
 #ifndef SYSCONFDIR
@@ -398,7 +399,15 @@ conf_check(struct conf_cursor *c)
 
 	c->key = NULL;
 	if (conf->database == NULL) {
-		snprintf(c->err, c->errlen, "%s: no 'database' key: name the SQLite store", c->path);
+		snprintf(c->err, c->errlen, "%s: no 'database' key: name the SQLite store or the "
+		    "PostgreSQL database (postgresql://...)", c->path);
+		return -1;
+	}
+	/* A database has no directory beside it: each machine keeps its own log. */
+	if (conf->delivery_log == NULL && twh_db_is_postgres(conf->database) &&
+	    conf->delivery_log_days > 0) {
+		snprintf(c->err, c->errlen, "%s: the database is PostgreSQL: set delivery_log to a "
+		    "directory on this machine (or delivery_log_days = 0)", c->path);
 		return -1;
 	}
 	if (conf->delivery_log == NULL && default_delivery_log(conf) == -1) {

@@ -1,10 +1,12 @@
 /*
- * twh_db.h: the store's database driver, the only code that speaks to an engine.  The store's
+ * twh_db.h: the store's database drivers, the only code that speaks to an engine.  The store's
  * modules (twh_store*.c) prepare statements, bind parameters by number (?1, ?2, ...), step
- * through rows and read columns through these calls, and never name the engine's own API; the
- * driver maps the engine's errors to two kinds, "try again" (another writer held a lock too
- * long) and the rest.  SQLite is the engine (twh_db_sqlite.c); statements carry their text per
- * dialect so that a second engine can sit under the same store logic.
+ * through rows and read columns through these calls, and never name an engine's own API; each
+ * driver maps its engine's errors to two kinds, "try again" (a lock held too long, a lost
+ * connection, no primary reachable) and the rest.  The target names the engine: a libpq URI
+ * (postgresql://, postgres://) is PostgreSQL (twh_db_postgres.c), anything else the path of a
+ * SQLite file (twh_db_sqlite.c).  A statement carries its SQLite text and, where the dialects
+ * differ, its PostgreSQL text; twh_db.c sends each call to the connection's driver.
  */
 #ifndef TWH_DB_H
 #define TWH_DB_H
@@ -17,10 +19,18 @@ struct twh_db_stmt;
 
 /*
  * One SQL statement.  Statements are static and compared by address: the driver prepares each
- * once per connection and keeps it.
+ * once per connection and keeps it.  TEXT is SQLite's; POSTGRES is PostgreSQL's where it
+ * differs, and when it is NULL PostgreSQL runs TEXT with ?N read as $N.
  */
 struct twh_sql {
 	const char	*text;
+	const char	*postgres;
+};
+
+/* Which SQL a connection speaks, for the few things the store writes differently. */
+enum twh_db_dialect {
+	TWH_DB_SQLITE,
+	TWH_DB_POSTGRES
 };
 
 /* What stepping a statement gave. */
@@ -36,12 +46,18 @@ enum twh_db_open {
 	TWH_DB_CREATE		/* create it when missing (twhook init) */
 };
 
+/* True when TARGET names a PostgreSQL database (a libpq URI) rather than a SQLite file. */
+bool			 twh_db_is_postgres(const char *target);
+/* TARGET as messages show it: a password in a URI becomes "***". */
+void			 twh_db_display(const char *target, char *out, size_t len);
+
 int			 twh_db_open(const char *target, enum twh_db_open, int patience_ms,
 			    struct twh_db **, char *err, size_t errlen);
 void			 twh_db_close(struct twh_db *);
 const char		*twh_db_error(const struct twh_db *);
 bool			 twh_db_retryable(const struct twh_db *);
 void			 twh_db_set_patience(struct twh_db *, int ms);
+enum twh_db_dialect	 twh_db_dialect(const struct twh_db *);
 
 /* Statements. */
 struct twh_db_stmt	*twh_db_prepare(struct twh_db *, const struct twh_sql *);
@@ -62,10 +78,33 @@ int			 twh_db_begin(struct twh_db *, bool write);
 int			 twh_db_commit(struct twh_db *);
 void			 twh_db_rollback(struct twh_db *);
 int			 twh_db_set_synchronous(struct twh_db *, bool full);
+/*
+ * Makes writers of KEY take turns until the transaction ends.  SQLite's write transaction is
+ * one writer at a time already; PostgreSQL takes an advisory lock on KEY.
+ */
+int			 twh_db_lock(struct twh_db *, const char *key);
 
-/* The schema: its version, and a migration step (many statements) in one transaction. */
+/*
+ * Telling a dispatcher that work was committed: twh_db_watch gives a descriptor that becomes
+ * readable when it may have been (-1: none, look by timer), twh_db_watch_drain empties it.
+ * SQLite watches the store's directory (inotify; writers touch STORE.wake with twh_db_wake);
+ * PostgreSQL LISTENs, and the outbox's own trigger NOTIFYs, so twh_db_wake does nothing.
+ */
+int			 twh_db_watch(struct twh_db *);
+void			 twh_db_watch_drain(struct twh_db *);
+void			 twh_db_wake(struct twh_db *);
+
+/*
+ * The schema: the engine's schema file (sections "-- version N"), the store's version, and a
+ * migration step (many statements) applied in one transaction unless the store is at VERSION.
+ */
+const char		*twh_db_schema_sql(const struct twh_db *);
 int			 twh_db_schema_version(struct twh_db *, int *);
 int			 twh_db_migrate_step(struct twh_db *, int version, const char *sql);
+
+/* The engines' schema files (schema/twhook.sql, schema/twhook-postgres.sql), compiled in. */
+extern const char	 twh_schema_sql[];
+extern const char	 twh_schema_postgres_sql[];
 
 /* The search index's tokenizer: TOKEN is called for each token of TEXT. */
 int			 twh_db_tokenize(struct twh_db *, const char *text,

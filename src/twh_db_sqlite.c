@@ -1,19 +1,25 @@
 /*
- * twh_db_sqlite.c: the SQLite driver (twh_db.h).  A connection waits for another writer in
- * short steps up to its patience, enforces foreign keys, and keeps each statement prepared
- * once; a store it creates is in WAL mode, so readers never wait for a writer.  The schema's
- * version is PRAGMA user_version.  The search index's tokenizer is FTS5's unicode61, taken
- * from the connection, so that the words of a search are the words the index holds.
+ * twh_db_sqlite.c: the SQLite driver (twh_db_driver.h).  A connection waits for another
+ * writer in short steps up to its patience, enforces foreign keys, and keeps each statement
+ * prepared once; a store it creates is in WAL mode, so readers never wait for a writer.  The
+ * schema's version is PRAGMA user_version.  The search index's tokenizer is FTS5's unicode61,
+ * taken from the connection, so that the words of a search are the words the index holds.
+ * Writers wake a dispatcher by touching STORE.wake, which it watches with inotify.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "twh_clock.h"
-#include "twh_db.h"
+#include "twh_db_driver.h"
 
 #define STMT_CACHE	32
 
@@ -26,14 +32,19 @@
  */
 #define BUSY_STEP_US	250
 
-struct twh_db_stmt {
+struct sqlite_stmt {
+	struct twh_db_stmt	 base;
 	const struct twh_sql	*sql;	/* compared by address */
 	sqlite3_stmt		*stmt;
 };
 
-struct twh_db {
+struct sqlite_db {
+	struct twh_db		 base;
 	sqlite3			*handle;
-	struct twh_db_stmt	 cache[STMT_CACHE];
+	char			*path;
+	int			 wake_fd;	/* STORE.wake, opened on first use; -1 until then */
+	int			 watch_fd;	/* inotify on the store's directory; -1 until asked */
+	struct sqlite_stmt	 cache[STMT_CACHE];
 	size_t			 n_cached;
 	const char		*fault;		/* an error the engine does not report */
 	char			 message[512];	/* a copy of an engine message, for FAULT */
@@ -43,11 +54,15 @@ struct twh_db {
 	Fts5Tokenizer		*tokenizer;	/* created on the first use */
 };
 
+#define DB(db)		((struct sqlite_db *)(db))
+#define CDB(db)		((const struct sqlite_db *)(db))
+#define STMT(st)	(((struct sqlite_stmt *)(st))->stmt)
+
 /* The clock, not the count of tries: each try and each sleep takes longer than it says. */
 static int
 busy_wait(void *arg, int tries)
 {
-	struct twh_db	*db = arg;
+	struct sqlite_db	*db = arg;
 
 	if (tries == 0)
 		db->busy_since = twh_monotonic_ms();
@@ -58,14 +73,16 @@ busy_wait(void *arg, int tries)
 }
 
 /* How long statements wait for another writer from now on. */
-void
-twh_db_set_patience(struct twh_db *db, int ms)
+static void
+sqlite_set_patience(struct twh_db *db, int ms)
 {
-	db->patience_ms = ms;
+	DB(db)->patience_ms = ms;
 }
 
+static void	sqlite_close(struct twh_db *);
+
 static int
-configure(struct twh_db *db, enum twh_db_open how)
+configure(struct sqlite_db *db, enum twh_db_open how)
 {
 	sqlite3_busy_handler(db->handle, busy_wait, db);
 	if (sqlite3_exec(db->handle, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
@@ -79,18 +96,21 @@ configure(struct twh_db *db, enum twh_db_open how)
  * Opens the SQLite file PATH, whose statements wait up to PATIENCE_MS for another writer; on
  * failure ERR says why in SQLite's words.
  */
-int
-twh_db_open(const char *path, enum twh_db_open how, int patience_ms, struct twh_db **out,
+static int
+sqlite_open(const char *path, enum twh_db_open how, int patience_ms, struct twh_db **out,
     char *err, size_t errlen)
 {
-	struct twh_db	*db;
-	int		 flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	struct sqlite_db	*db;
+	int			 flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
 	*out = NULL;
-	if ((db = calloc(1, sizeof(*db))) == NULL) {
+	if ((db = calloc(1, sizeof(*db))) == NULL || (db->path = strdup(path)) == NULL) {
+		free(db);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	db->base.driver = &twh_db_sqlite_driver;
+	db->wake_fd = db->watch_fd = -1;
 	db->patience_ms = patience_ms;
 	if (how == TWH_DB_CREATE)
 		flags |= SQLITE_OPEN_CREATE;
@@ -98,59 +118,67 @@ twh_db_open(const char *path, enum twh_db_open how, int patience_ms, struct twh_
 	    configure(db, how) == -1) {
 		snprintf(err, errlen, "%s", db->handle != NULL ? sqlite3_errmsg(db->handle) :
 		    "out of memory");
-		twh_db_close(db);
+		sqlite_close(&db->base);
 		return -1;
 	}
-	*out = db;
+	*out = &db->base;
 	return 0;
 }
 
-void
-twh_db_close(struct twh_db *db)
+static void
+sqlite_close(struct twh_db *base)
 {
-	size_t	 i;
+	struct sqlite_db	*db = DB(base);
+	size_t			 i;
 
-	if (db == NULL)
-		return;
 	for (i = 0; i < db->n_cached; i++)
 		sqlite3_finalize(db->cache[i].stmt);
 	if (db->tokenizer != NULL)
 		db->tokenizer_api.xDelete(db->tokenizer);
+	if (db->wake_fd != -1)
+		close(db->wake_fd);
+	if (db->watch_fd != -1)
+		close(db->watch_fd);
 	sqlite3_close(db->handle);
+	free(db->path);
 	free(db);
 }
 
 /* Why the last call failed, or NULL when the engine reports no error. */
-const char *
-twh_db_error(const struct twh_db *db)
+static const char *
+sqlite_error(const struct twh_db *base)
 {
+	const struct sqlite_db	*db = CDB(base);
+
 	if (db->fault != NULL)
 		return db->fault;
 	return sqlite3_errcode(db->handle) == SQLITE_OK ? NULL : sqlite3_errmsg(db->handle);
 }
 
 /* True when the last failure was another writer holding the store past the patience. */
-bool
-twh_db_retryable(const struct twh_db *db)
+static bool
+sqlite_retryable(const struct twh_db *base)
 {
-	int	 code = sqlite3_errcode(db->handle);
+	const struct sqlite_db	*db = CDB(base);
+	int			 code = sqlite3_errcode(db->handle);
 
 	return db->fault == NULL && (code == SQLITE_BUSY || code == SQLITE_LOCKED);
 }
 
 /* The prepared statement for SQL, reset and unbound, prepared on first use. */
-struct twh_db_stmt *
-twh_db_prepare(struct twh_db *db, const struct twh_sql *sql)
+static struct twh_db_stmt *
+sqlite_prepare(struct twh_db *base, const struct twh_sql *sql)
 {
-	sqlite3_stmt	*stmt;
-	size_t		 i;
+	struct sqlite_db	*db = DB(base);
+	sqlite3_stmt		*stmt;
+	size_t			 i;
 
 	db->fault = NULL;
 	for (i = 0; i < db->n_cached; i++)
 		if (db->cache[i].sql == sql) {
 			sqlite3_reset(db->cache[i].stmt);
 			sqlite3_clear_bindings(db->cache[i].stmt);
-			return &db->cache[i];
+			return &db->cache[i].base;
 		}
 	/* Past the cache's size a statement would leak: make that a programming error. */
 	if (db->n_cached == STMT_CACHE) {
@@ -160,34 +188,34 @@ twh_db_prepare(struct twh_db *db, const struct twh_sql *sql)
 	if (sqlite3_prepare_v3(db->handle, sql->text, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
 	    NULL) != SQLITE_OK)
 		return NULL;
+	db->cache[db->n_cached].base.driver = &twh_db_sqlite_driver;
 	db->cache[db->n_cached].sql = sql;
 	db->cache[db->n_cached].stmt = stmt;
-	return &db->cache[db->n_cached++];
+	return &db->cache[db->n_cached++].base;
 }
 
-/* Binds VALUE to parameter I; a NULL VALUE is SQL NULL.  VALUE must outlive the statement's use. */
-void
-twh_db_bind_text(struct twh_db_stmt *st, int i, const char *value)
+static void
+sqlite_bind_text(struct twh_db_stmt *st, int i, const char *value)
 {
-	sqlite3_bind_text(st->stmt, i, value, -1, SQLITE_STATIC);
+	sqlite3_bind_text(STMT(st), i, value, -1, SQLITE_STATIC);
 }
 
-void
-twh_db_bind_int(struct twh_db_stmt *st, int i, long long value)
+static void
+sqlite_bind_int(struct twh_db_stmt *st, int i, long long value)
 {
-	sqlite3_bind_int64(st->stmt, i, (sqlite3_int64)value);
+	sqlite3_bind_int64(STMT(st), i, (sqlite3_int64)value);
 }
 
-void
-twh_db_bind_real(struct twh_db_stmt *st, int i, double value)
+static void
+sqlite_bind_real(struct twh_db_stmt *st, int i, double value)
 {
-	sqlite3_bind_double(st->stmt, i, value);
+	sqlite3_bind_double(STMT(st), i, value);
 }
 
-enum twh_db_step
-twh_db_step(struct twh_db_stmt *st)
+static enum twh_db_step
+sqlite_step(struct twh_db_stmt *st)
 {
-	switch (sqlite3_step(st->stmt)) {
+	switch (sqlite3_step(STMT(st))) {
 	case SQLITE_ROW:
 		return TWH_DB_ROW;
 	case SQLITE_DONE:
@@ -197,79 +225,56 @@ twh_db_step(struct twh_db_stmt *st)
 	}
 }
 
-/* Ends the statement's run, so that no read transaction stays open to hide later edits. */
-void
-twh_db_reset(struct twh_db_stmt *st)
+static void
+sqlite_reset(struct twh_db_stmt *st)
 {
-	sqlite3_reset(st->stmt);
+	sqlite3_reset(STMT(st));
 }
 
-bool
-twh_db_column_null(struct twh_db_stmt *st, int col)
+static bool
+sqlite_column_null(struct twh_db_stmt *st, int col)
 {
-	return sqlite3_column_type(st->stmt, col) == SQLITE_NULL;
+	return sqlite3_column_type(STMT(st), col) == SQLITE_NULL;
 }
 
-/*
- * A copy of a text column, or NULL for SQL NULL (and on allocation failure).  A NUL that a
- * sqlite3 shell user put inside the text is left out rather than cutting the rest off.
- */
-char *
-twh_db_column_text(struct twh_db_stmt *st, int col)
+static const char *
+sqlite_column_view(struct twh_db_stmt *st, int col, size_t *len)
 {
-	const char	*t = (const char *)sqlite3_column_text(st->stmt, col);
-	size_t		 len, i, n = 0;
-	char		*copy;
+	const char	*t = (const char *)sqlite3_column_text(STMT(st), col);
 
-	if (t == NULL)
-		return NULL;
-	len = (size_t)sqlite3_column_bytes(st->stmt, col);
-	if ((copy = malloc(len + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < len; i++)
-		if (t[i] != '\0')
-			copy[n++] = t[i];
-	copy[n] = '\0';
-	return copy;
+	*len = t != NULL ? (size_t)sqlite3_column_bytes(STMT(st), col) : 0;
+	return t;
 }
 
-/* The text of a column where the driver keeps it, until the next step or reset; NULL for NULL. */
-const char *
-twh_db_column_view(struct twh_db_stmt *st, int col)
+static long long
+sqlite_column_int(struct twh_db_stmt *st, int col)
 {
-	return (const char *)sqlite3_column_text(st->stmt, col);
+	return (long long)sqlite3_column_int64(STMT(st), col);
 }
 
-long long
-twh_db_column_int(struct twh_db_stmt *st, int col)
+static double
+sqlite_column_real(struct twh_db_stmt *st, int col)
 {
-	return (long long)sqlite3_column_int64(st->stmt, col);
+	return sqlite3_column_double(STMT(st), col);
 }
 
-double
-twh_db_column_real(struct twh_db_stmt *st, int col)
+static long long
+sqlite_changes(struct twh_db_stmt *st)
 {
-	return sqlite3_column_double(st->stmt, col);
-}
-
-/* The rows the statement's last run inserted, changed or deleted. */
-long long
-twh_db_changes(struct twh_db_stmt *st)
-{
-	return (long long)sqlite3_changes(sqlite3_db_handle(st->stmt));
+	return (long long)sqlite3_changes(sqlite3_db_handle(STMT(st)));
 }
 
 /* Runs one of the connection's own fixed statements. */
 static int
 run_fixed(struct twh_db *db, const struct twh_sql *sql)
 {
-	struct twh_db_stmt	*st = twh_db_prepare(db, sql);
+	struct twh_db_stmt	*st = sqlite_prepare(db, sql);
 	int			 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = twh_db_step(st) == TWH_DB_DONE ? 0 : -1;
-	twh_db_reset(st);
+	rc = sqlite_step(st) == TWH_DB_DONE ? 0 : -1;
+	sqlite_reset(st);
 	return rc;
 }
 
@@ -278,28 +283,28 @@ run_fixed(struct twh_db *db, const struct twh_sql *sql)
  * another writer: one writer at a time is what makes a claim or the routing rotation safe.
  * A read transaction gives every query until the commit the same snapshot.
  */
-int
-twh_db_begin(struct twh_db *db, bool write)
+static int
+sqlite_begin(struct twh_db *db, bool write)
 {
-	static const struct twh_sql	begin_write = { "BEGIN IMMEDIATE" };
-	static const struct twh_sql	begin_read = { "BEGIN" };
+	static const struct twh_sql	begin_write = { .text = "BEGIN IMMEDIATE" };
+	static const struct twh_sql	begin_read = { .text = "BEGIN" };
 
 	return run_fixed(db, write ? &begin_write : &begin_read);
 }
 
-int
-twh_db_commit(struct twh_db *db)
+static int
+sqlite_commit(struct twh_db *db)
 {
-	static const struct twh_sql	commit = { "COMMIT" };
+	static const struct twh_sql	commit = { .text = "COMMIT" };
 
 	return run_fixed(db, &commit);
 }
 
-void
-twh_db_rollback(struct twh_db *db)
+static void
+sqlite_rollback(struct twh_db *db)
 {
-	if (!sqlite3_get_autocommit(db->handle))
-		sqlite3_exec(db->handle, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(DB(db)->handle))
+		sqlite3_exec(DB(db)->handle, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /*
@@ -307,41 +312,111 @@ twh_db_rollback(struct twh_db *db)
  * WAL mode an unsynced commit survives a crash of any process, and only a power cut or an
  * operating system crash may lose the last ones.
  */
-int
-twh_db_set_synchronous(struct twh_db *db, bool full)
+static int
+sqlite_set_synchronous(struct twh_db *db, bool full)
 {
-	static const struct twh_sql	sync_full = { "PRAGMA synchronous = FULL" };
-	static const struct twh_sql	sync_normal = { "PRAGMA synchronous = NORMAL" };
+	static const struct twh_sql	sync_full = { .text = "PRAGMA synchronous = FULL" };
+	static const struct twh_sql	sync_normal = { .text = "PRAGMA synchronous = NORMAL" };
 
 	return run_fixed(db, full ? &sync_full : &sync_normal);
 }
 
-int
-twh_db_schema_version(struct twh_db *db, int *version)
+/* Writers of any key take turns already: a write transaction is the store's only writer. */
+static int
+sqlite_lock(struct twh_db *db, const char *key)
 {
-	static const struct twh_sql	user_version = { "PRAGMA user_version" };
-	struct twh_db_stmt		*st = twh_db_prepare(db, &user_version);
+	(void)db;
+	(void)key;
+	return 0;
+}
+
+/*
+ * Tells a waiting dispatcher that committed work is there: it watches STORE.wake, whose time
+ * stamp this sets.  (The WAL file's own writes come before the commit is visible.)  A failure
+ * only delays the dispatcher to its next look, so it is not an error.
+ */
+static void
+sqlite_wake(struct twh_db *base)
+{
+	struct sqlite_db	*db = DB(base);
+	char			 path[4096];
+
+	if (db->wake_fd == -1 &&
+	    snprintf(path, sizeof(path), "%s.wake", db->path) < (int)sizeof(path))
+		db->wake_fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+	if (db->wake_fd != -1)
+		futimens(db->wake_fd, NULL);
+}
+
+/*
+ * An inotify descriptor watching the store's directory: STORE.wake, and also the WAL file, whose
+ * writes (from the sqlite3 shell, say) may come before their commit is visible.  -1 when the
+ * directory cannot be watched, with errno set.
+ */
+static int
+sqlite_watch(struct twh_db *base)
+{
+	struct sqlite_db	*db = DB(base);
+	char			*copy;
+	int			 fd;
+
+	if (db->watch_fd != -1)
+		return db->watch_fd;
+	if ((copy = strdup(db->path)) == NULL)
+		return -1;
+	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) != -1 &&
+	    inotify_add_watch(fd, dirname(copy), IN_ATTRIB | IN_MODIFY | IN_CREATE | IN_MOVED_TO) ==
+	    -1) {
+		close(fd);
+		fd = -1;
+	}
+	free(copy);
+	return db->watch_fd = fd;
+}
+
+static void
+sqlite_watch_drain(struct twh_db *base)
+{
+	struct sqlite_db	*db = DB(base);
+	char			 events[4096];
+
+	if (db->watch_fd != -1)
+		while (read(db->watch_fd, events, sizeof(events)) > 0)
+			continue;
+}
+
+static int
+sqlite_schema_version(struct twh_db *db, int *version)
+{
+	static const struct twh_sql	user_version = { .text = "PRAGMA user_version" };
+	struct twh_db_stmt		*st = sqlite_prepare(db, &user_version);
 	int				 rc = -1;
 
 	*version = 0;
-	if (st != NULL && twh_db_step(st) == TWH_DB_ROW) {
-		*version = (int)twh_db_column_int(st, 0);
+	if (st != NULL && sqlite_step(st) == TWH_DB_ROW) {
+		*version = (int)sqlite_column_int(st, 0);
 		rc = 0;
 	}
 	if (st != NULL)
-		twh_db_reset(st);
+		sqlite_reset(st);
 	return rc;
 }
 
-/* Applies SQL, a migration's statements, and records VERSION, all in one write transaction. */
-int
-twh_db_migrate_step(struct twh_db *db, int version, const char *sql)
+/*
+ * Applies SQL, a migration's statements, and records VERSION, all in one write transaction;
+ * nothing when another twhook init got the store there first.
+ */
+static int
+sqlite_migrate_step(struct twh_db *base, int version, const char *sql)
 {
-	char	 pragma[64];
-	int	 rc;
+	struct sqlite_db	*db = DB(base);
+	char			 pragma[64];
+	int			 rc, now = 0;
 
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version);
 	rc = sqlite3_exec(db->handle, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK && sqlite_schema_version(base, &now) == 0 && now >= version)
+		return sqlite3_exec(db->handle, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db->handle, sql, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
@@ -394,10 +469,11 @@ fts5_api_of(sqlite3 *handle)
  * Splits TEXT into the tokens the search index is made of (unicode61: case folded, diacritics
  * removed, punctuation dropped), calling TOKEN for each: 0, or -1 with twh_db_error set.
  */
-int
-twh_db_tokenize(struct twh_db *db, const char *text, int (*token)(void *, const char *, int),
+static int
+sqlite_tokenize(struct twh_db *base, const char *text, int (*token)(void *, const char *, int),
     void *arg)
 {
+	struct sqlite_db	*db = DB(base);
 	struct tokenize_ctx	 ctx = { token, arg };
 	fts5_api		*api;
 	void			*user;
@@ -419,3 +495,35 @@ twh_db_tokenize(struct twh_db *db, const char *text, int (*token)(void *, const 
 	}
 	return 0;
 }
+
+const struct twh_db_driver twh_db_sqlite_driver = {
+	.dialect = TWH_DB_SQLITE,
+	.schema_sql = twh_schema_sql,
+	.open = sqlite_open,
+	.close = sqlite_close,
+	.error = sqlite_error,
+	.retryable = sqlite_retryable,
+	.set_patience = sqlite_set_patience,
+	.prepare = sqlite_prepare,
+	.bind_text = sqlite_bind_text,
+	.bind_int = sqlite_bind_int,
+	.bind_real = sqlite_bind_real,
+	.step = sqlite_step,
+	.reset = sqlite_reset,
+	.column_null = sqlite_column_null,
+	.column_view = sqlite_column_view,
+	.column_int = sqlite_column_int,
+	.column_real = sqlite_column_real,
+	.changes = sqlite_changes,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.set_synchronous = sqlite_set_synchronous,
+	.lock = sqlite_lock,
+	.watch = sqlite_watch,
+	.watch_drain = sqlite_watch_drain,
+	.wake = sqlite_wake,
+	.schema_version = sqlite_schema_version,
+	.migrate_step = sqlite_migrate_step,
+	.tokenize = sqlite_tokenize,
+};

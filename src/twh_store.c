@@ -5,12 +5,9 @@
  * error that tells the operator to run `twhook init`.  There is no cache of data here, so an
  * edit made in the sqlite3 shell shows in the very next request.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "twh_store_internal.h"
 
@@ -18,17 +15,15 @@ struct twh_store {
 	struct twh_db	*db;
 	char		 error[512];
 	bool		 busy;
-	char		*path;
-	int		 wake_fd;	/* STORE.wake, opened on first use; -1 until then */
 };
 
 static const char version_marker[] = "-- version ";
 
-/* The highest "-- version N" section in the embedded schema. */
-int
-twh_store_schema_version(void)
+/* The highest "-- version N" section in SCHEMA. */
+static int
+highest_version(const char *schema)
 {
-	const char	*p = twh_schema_sql;
+	const char	*p = schema;
 	int		 v, max = 0;
 
 	while ((p = strstr(p, version_marker)) != NULL) {
@@ -37,6 +32,13 @@ twh_store_schema_version(void)
 			max = v;
 	}
 	return max;
+}
+
+/* The schema version this twhook needs (each engine's schema file has the same sections). */
+int
+twh_store_schema_version(void)
+{
+	return highest_version(twh_schema_sql);
 }
 
 /*
@@ -59,20 +61,19 @@ db_reason(struct twh_db *db)
 }
 
 int
-twh_store_open(const char *path, struct twh_store **out, char *err, size_t errlen)
+twh_store_open(const char *target, struct twh_store **out, char *err, size_t errlen)
 {
 	struct twh_store	*s;
-	char			 why[256];
+	char			 why[256], path[512];
 	int			 version, want = twh_store_schema_version();
 
 	*out = NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL || (s->path = strdup(path)) == NULL) {
-		free(s);
+	twh_db_display(target, path, sizeof(path));
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
-	s->wake_fd = -1;
-	if (twh_db_open(path, TWH_DB_EXISTING, TWH_STORE_BUSY_TIMEOUT_MS, &s->db, why,
+	if (twh_db_open(target, TWH_DB_EXISTING, TWH_STORE_BUSY_TIMEOUT_MS, &s->db, why,
 	    sizeof(why)) == -1 ||
 	    twh_db_schema_version(s->db, &version) == -1) {
 		snprintf(err, errlen, "%s: cannot open the store: %s (run `twhook init` to create it)",
@@ -95,7 +96,7 @@ twh_store_open(const char *path, struct twh_store **out, char *err, size_t errle
 static int
 migrate(struct twh_db *db, int from, char *err, size_t errlen)
 {
-	const char	*p = twh_schema_sql, *next, *body;
+	const char	*p = twh_db_schema_sql(db), *next, *body;
 	char		*sql;
 	int		 v, rc;
 
@@ -122,16 +123,17 @@ migrate(struct twh_db *db, int from, char *err, size_t errlen)
 	return 0;
 }
 
-/* Creates the store at PATH or brings its schema up to date; FROM and TO are the versions. */
+/* Creates the store TARGET or brings its schema up to date; FROM and TO are the versions. */
 int
-twh_store_migrate(const char *path, int *from, int *to, char *err, size_t errlen)
+twh_store_migrate(const char *target, int *from, int *to, char *err, size_t errlen)
 {
 	struct twh_db	*db = NULL;
-	char		 why[256];
+	char		 why[256], path[512];
 	int		 rc = -1;
 
 	*to = twh_store_schema_version();
-	if (twh_db_open(path, TWH_DB_CREATE, TWH_STORE_BUSY_TIMEOUT_MS, &db, why,
+	twh_db_display(target, path, sizeof(path));
+	if (twh_db_open(target, TWH_DB_CREATE, TWH_STORE_BUSY_TIMEOUT_MS, &db, why,
 	    sizeof(why)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
@@ -152,28 +154,41 @@ twh_store_close(struct twh_store *s)
 {
 	if (s == NULL)
 		return;
-	if (s->wake_fd != -1)
-		close(s->wake_fd);
 	twh_db_close(s->db);
-	free(s->path);
 	free(s);
 }
 
 /*
- * Tells a waiting `twhook dispatch` that committed work is there: it watches STORE.wake, whose
- * time stamp this sets.  (The WAL file's own writes come before the commit is visible.)  A
- * failure only delays the dispatcher to its next look, so it is not an error.
+ * Tells a waiting `twhook dispatch` that committed work is there (twh_db_wake).  A failure only
+ * delays the dispatcher to its next look, so it is not an error.
  */
 void
 twh_store_notify(struct twh_store *s)
 {
-	char	 path[4096];
+	twh_db_wake(s->db);
+}
 
-	if (s->wake_fd == -1 &&
-	    snprintf(path, sizeof(path), "%s.wake", s->path) < (int)sizeof(path))
-		s->wake_fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-	if (s->wake_fd != -1)
-		futimens(s->wake_fd, NULL);
+/*
+ * A descriptor that becomes readable when work may have been committed, for poll(2); -1 when
+ * there is none (look by timer).  twh_store_watch_drain empties it after a wake.
+ */
+int
+twh_store_watch(struct twh_store *s)
+{
+	return twh_db_watch(s->db);
+}
+
+void
+twh_store_watch_drain(struct twh_store *s)
+{
+	twh_db_watch_drain(s->db);
+}
+
+/* True when the store is PostgreSQL rather than a SQLite file. */
+bool
+twh_store_is_postgres(const struct twh_store *s)
+{
+	return twh_db_dialect(s->db) == TWH_DB_POSTGRES;
 }
 
 const char *
@@ -292,6 +307,13 @@ twh_store_begin(struct twh_store *s)
 {
 	return twh_db_begin(s->db, true) == 0 ? TWH_STORE_OK :
 	    twh_store_fail(s, "starting a transaction");
+}
+
+/* Makes writers of KEY take turns until the transaction ends (twh_db_lock). */
+int
+twh_store_lock(struct twh_store *s, const char *key)
+{
+	return twh_db_lock(s->db, key) == 0 ? TWH_STORE_OK : twh_store_fail(s, "taking a lock");
 }
 
 /* A read transaction: every query until twh_store_commit sees the same snapshot. */

@@ -26,6 +26,9 @@ int		 twh_store_migrate(const char *path, int *from, int *to, char *err, size_t 
 int		 twh_store_schema_version(void);
 void		 twh_store_close(struct twh_store *);
 void		 twh_store_notify(struct twh_store *);
+int		 twh_store_watch(struct twh_store *);
+void		 twh_store_watch_drain(struct twh_store *);
+bool		 twh_store_is_postgres(const struct twh_store *);
 const char	*twh_store_error(const struct twh_store *);
 bool		 twh_store_busy(const struct twh_store *);
 void		 twh_store_set_patience(struct twh_store *, int ms);
@@ -128,10 +131,12 @@ int		 twh_store_claim_add(struct twh_store *, const char *token, const char *end
 void		 twh_claim_free(struct twh_claim *);
 int		 twh_store_job_add(struct twh_store *, const struct twh_job *);
 int		 twh_store_job_exists(struct twh_store *, const char *key);
-int		 twh_store_jobs_due(struct twh_store *, double now, size_t max,
-		    struct twh_job **, size_t *);
-int		 twh_store_job_update(struct twh_store *, const struct twh_job *);
-int		 twh_store_jobs_interrupted(struct twh_store *, double now, int *count);
+int		 twh_store_jobs_lease(struct twh_store *, const char *owner, double now,
+		    double lease_s, size_t max, struct twh_job **, size_t *);
+int		 twh_store_job_update(struct twh_store *, const char *owner,
+		    const struct twh_job *);
+int		 twh_store_jobs_interrupted(struct twh_store *, const char *owner, double now,
+		    int *count);
 int		 twh_store_next_due(struct twh_store *, double *when);
 int		 twh_store_jobs_list(struct twh_store *, const char *state, size_t limit,
 		    struct twh_job **, size_t *);

@@ -12,18 +12,18 @@
 #define BINDING_COLUMNS "binding_id, account_sid, identity, transport, address"
 
 static const struct twh_sql sql_bindings_of = {
-    "SELECT " BINDING_COLUMNS " FROM client_bindings WHERE identity = ?1 AND account_sid = ?2 "
+    .text = "SELECT " BINDING_COLUMNS " FROM client_bindings WHERE identity = ?1 AND account_sid = ?2 "
     "ORDER BY binding_id"
 };
 static const struct twh_sql sql_bindings_list = {
-    "SELECT " BINDING_COLUMNS " FROM client_bindings WHERE ?1 IS NULL OR identity = ?1 "
+    .text = "SELECT " BINDING_COLUMNS " FROM client_bindings WHERE ?1 IS NULL OR identity = ?1 "
     "ORDER BY identity, account_sid, binding_id"
 };
 static const struct twh_sql sql_binding_add = {
-    "INSERT INTO client_bindings (" BINDING_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5)"
+    .text = "INSERT INTO client_bindings (" BINDING_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5)"
 };
 static const struct twh_sql sql_binding_remove = {
-    "DELETE FROM client_bindings WHERE binding_id = ?1"
+    .text = "DELETE FROM client_bindings WHERE binding_id = ?1"
 };
 
 void

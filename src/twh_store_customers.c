@@ -14,66 +14,76 @@
 #define SEARCH_MAX_TERMS	8
 
 static const struct twh_sql sql_customer = {
-    "SELECT customer_id, display_name, worker, avatar, details_title, details_content "
+    .text = "SELECT customer_id, display_name, worker, avatar, details_title, details_content "
     "FROM customers WHERE customer_id = ?1 AND (worker = ?2 OR worker IS NULL)"
 };
 static const struct twh_sql sql_by_address = {
-    "SELECT c.customer_id, c.display_name, c.worker, c.avatar, c.details_title, "
+    .text = "SELECT c.customer_id, c.display_name, c.worker, c.avatar, c.details_title, "
     "c.details_content FROM customer_channels AS ch "
     "JOIN customers AS c ON c.customer_id = ch.customer_id WHERE ch.value = ?1 "
     "ORDER BY c.customer_id LIMIT 1"
 };
 static const struct twh_sql sql_channels = {
-    "SELECT type, value FROM customer_channels WHERE customer_id = ?1 ORDER BY rowid"
+    .text = "SELECT type, value FROM customer_channels WHERE customer_id = ?1 ORDER BY rowid"
 };
 static const struct twh_sql sql_links = {
-    "SELECT type, value, display_name FROM customer_links WHERE customer_id = ?1 "
+    .text = "SELECT type, value, display_name FROM customer_links WHERE customer_id = ?1 "
     "ORDER BY position, rowid"
 };
 static const struct twh_sql sql_key = {
-    "SELECT display_name, customer_id FROM customers WHERE customer_id = ?1 AND worker = ?2"
+    .text = "SELECT display_name, customer_id FROM customers WHERE customer_id = ?1 AND worker = ?2"
 };
 /*
  * Keyset pages: (name, id) > (?2, ?3), with the collation on the right-hand side, is a range of
  * customers_by_worker, so a deep page costs what the first does.  (With COLLATE on the left,
- * SQLite scanned the worker's whole list from the top instead.)
+ * SQLite scanned the worker's whole list from the top instead.)  PostgreSQL's nocase() is
+ * SQLite's NOCASE, ASCII letters folded and bytes compared, so pages come in the same order.
  */
 static const struct twh_sql sql_page = {
-    "SELECT customer_id, display_name, avatar FROM customers "
+    .text = "SELECT customer_id, display_name, avatar FROM customers "
     "WHERE worker = ?1 AND (display_name, customer_id) > (?2 COLLATE NOCASE, ?3) "
-    "ORDER BY display_name COLLATE NOCASE, customer_id LIMIT ?4"
+    "ORDER BY display_name COLLATE NOCASE, customer_id LIMIT ?4",
+    .postgres = "SELECT customer_id, display_name, avatar FROM customers "
+    "WHERE worker = $1 AND (nocase(display_name), customer_id) > (nocase($2), $3) "
+    "ORDER BY nocase(display_name), customer_id LIMIT $4"
 };
 /*
  * A search starts from the full-text index (CROSS JOIN fixes the join order), whose words all
  * carry the worker's code: only that worker's matches come out, however large the store.  Left
  * to itself the planner walked the worker's list and ran the full-text query per customer.
+ * PostgreSQL's index is a tsvector of the same words under GIN, and ?5 a tsquery of them.
  */
 static const struct twh_sql sql_search = {
-    "SELECT c.customer_id, c.display_name, c.avatar FROM customers_search AS s "
+    .text = "SELECT c.customer_id, c.display_name, c.avatar FROM customers_search AS s "
     "CROSS JOIN customers_search_ids AS i CROSS JOIN customers AS c "
     "WHERE customers_search MATCH ?5 AND i.search_id = s.rowid "
     "AND c.customer_id = i.customer_id AND c.worker = ?1 "
     "AND (c.display_name, c.customer_id) > (?2 COLLATE NOCASE, ?3) "
-    "ORDER BY c.display_name COLLATE NOCASE, c.customer_id LIMIT ?4"
+    "ORDER BY c.display_name COLLATE NOCASE, c.customer_id LIMIT ?4",
+    .postgres = "SELECT c.customer_id, c.display_name, c.avatar FROM customers_search AS s "
+    "JOIN customers AS c ON c.customer_id = s.customer_id "
+    "WHERE s.words @@ $5::tsquery AND c.worker = $1 "
+    "AND (nocase(c.display_name), c.customer_id) > (nocase($2), $3) "
+    "ORDER BY nocase(c.display_name), c.customer_id LIMIT $4"
 };
 static const struct twh_sql sql_upsert = {
-    "INSERT INTO customers (customer_id, display_name, worker, avatar, details_title, "
+    .text = "INSERT INTO customers (customer_id, display_name, worker, avatar, details_title, "
     "details_content) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (customer_id) DO UPDATE SET "
     "display_name = excluded.display_name, worker = excluded.worker, avatar = excluded.avatar, "
     "details_title = excluded.details_title, details_content = excluded.details_content"
 };
 static const struct twh_sql sql_clear_channels = {
-    "DELETE FROM customer_channels WHERE customer_id = ?1"
+    .text = "DELETE FROM customer_channels WHERE customer_id = ?1"
 };
 static const struct twh_sql sql_clear_links = {
-    "DELETE FROM customer_links WHERE customer_id = ?1"
+    .text = "DELETE FROM customer_links WHERE customer_id = ?1"
 };
 static const struct twh_sql sql_add_channel = {
-    "INSERT INTO customer_channels (customer_id, type, value) VALUES (?1, ?2, ?3) "
+    .text = "INSERT INTO customer_channels (customer_id, type, value) VALUES (?1, ?2, ?3) "
     "ON CONFLICT DO NOTHING"
 };
 static const struct twh_sql sql_add_link = {
-    "INSERT INTO customer_links (customer_id, type, value, display_name, position) "
+    .text = "INSERT INTO customer_links (customer_id, type, value, display_name, position) "
     "VALUES (?1, ?2, ?3, ?4, ?5)"
 };
 
@@ -259,31 +269,48 @@ twh_store_customer_key(struct twh_store *s, const char *customer_id, const char 
 }
 
 static const struct twh_sql sql_worker_code = {
-    "SELECT code FROM search_workers WHERE worker = ?1"
+    .text = "SELECT code FROM search_workers WHERE worker = ?1"
 };
 
+/*
+ * How a search's words are written: an FTS5 expression ("w17xmar"* AND "w17xlo"*) or a
+ * tsquery ('w17xmar':* & 'w17xlo':*), each word quoted, its quote characters doubled.
+ */
+struct search_syntax {
+	const char	*and;
+	char		 quote;
+	const char	*prefix_end;
+};
+
+static const struct search_syntax fts5_syntax = { " AND ", '"', "\"*" };
+static const struct search_syntax tsquery_syntax = { " & ", '\'', "':*" };
+
 struct search_terms {
-	struct twh_buf	*out;
-	long long	 code;
-	size_t		 n;
+	struct twh_buf			*out;
+	const struct search_syntax	*syntax;
+	long long			 code;
+	size_t				 n;
 };
 
 static int
 add_search_term(void *arg, const char *token, int len)
 {
 	struct search_terms	*t = arg;
+	char			 q = t->syntax->quote;
 	int			 i;
 
 	if (t->n == SEARCH_MAX_TERMS)
 		return 0;
-	if (twh_buf_printf(t->out, "%s\"w%lldx", t->n > 0 ? " AND " : "", (long long)t->code) == -1)
+	if (twh_buf_printf(t->out, "%s%cw%lldx", t->n > 0 ? t->syntax->and : "", q,
+	    (long long)t->code) == -1)
 		return -1;
 	for (i = 0; i < len; i++)
-		if ((token[i] == '"' ? twh_buf_adds(t->out, "\"\"") :
-		    twh_buf_addc(t->out, token[i])) == -1)
+		if ((token[i] == q ? twh_buf_addc(t->out, q) : 0) == -1 ||
+		    (token[i] == '\\' && q == '\'' ? twh_buf_addc(t->out, '\\') : 0) == -1 ||
+		    twh_buf_addc(t->out, token[i]) == -1)
 			return -1;
 	t->n++;
-	return twh_buf_adds(t->out, "\"*");
+	return twh_buf_adds(t->out, t->syntax->prefix_end);
 }
 
 /*
@@ -297,7 +324,8 @@ static int
 search_expression(struct twh_store *s, const char *worker, const char *query,
     struct twh_buf *out, size_t *terms)
 {
-	struct search_terms	 t = { out, 0, 0 };
+	struct search_terms	 t = { out, twh_store_is_postgres(s) ? &tsquery_syntax :
+				    &fts5_syntax, 0, 0 };
 	struct twh_db_stmt	*st;
 	enum twh_db_step	 step;
 	int			 rc;

@@ -11,13 +11,13 @@
 
 /* The worker's own row sorts first (worker IS NULL is 0 for it), the default second. */
 static const struct twh_sql sql_proxy_address = {
-    "SELECT trim(address) FROM proxy_addresses "
+    .text = "SELECT trim(address) FROM proxy_addresses "
     "WHERE channel_type = ?1 AND (worker = ?2 OR worker IS NULL) "
     "ORDER BY worker IS NULL LIMIT 1"
 };
 /* Categories in the order of their first template, then by name; templates by position. */
 static const struct twh_sql sql_templates = {
-    "SELECT t.category, t.content, t.whatsapp_approved FROM templates AS t "
+    .text = "SELECT t.category, t.content, t.whatsapp_approved FROM templates AS t "
     "JOIN (SELECT category, min(position) AS first FROM templates GROUP BY category) AS c "
     "ON c.category = t.category "
     "ORDER BY c.first, t.category, t.position, t.rowid"

@@ -11,46 +11,60 @@
 #include "twh_store_internal.h"
 
 static const struct twh_sql sql_claim_find = {
-    "SELECT status, content_type, body FROM idempotency_claims WHERE token = ?1"
+    .text = "SELECT status, content_type, body FROM idempotency_claims WHERE token = ?1"
 };
 static const struct twh_sql sql_claim_add = {
-    "INSERT INTO idempotency_claims (token, endpoint, status, content_type, body) "
+    .text = "INSERT INTO idempotency_claims (token, endpoint, status, content_type, body) "
     "VALUES (?1, ?2, ?3, ?4, ?5)"
 };
 static const struct twh_sql sql_job_exists = {
-    "SELECT 1 FROM outbox WHERE idempotency_key = ?1"
+    .text = "SELECT 1 FROM outbox WHERE idempotency_key = ?1"
 };
 static const struct twh_sql sql_job_add = {
-    "INSERT INTO outbox (kind, idempotency_key, payload, state, next_attempt_at, give_up_at, "
+    .text = "INSERT INTO outbox (kind, idempotency_key, payload, state, next_attempt_at, give_up_at, "
     "updated_at, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7) "
     "ON CONFLICT (idempotency_key) DO NOTHING"
 };
 #define JOB_COLUMNS "job_id, kind, idempotency_key, payload, state, attempts, created_at, " \
-    "next_attempt_at, give_up_at, ifnull(updated_at, created_at), ifnull(last_status, 0), last_error"
-static const struct twh_sql sql_jobs_due = {
-    "SELECT " JOB_COLUMNS " FROM outbox WHERE state IN ('queued', 'retrying') "
-    "AND next_attempt_at <= ?1 ORDER BY kind <> 'push', next_attempt_at LIMIT ?2"
+    "next_attempt_at, give_up_at, coalesce(updated_at, created_at), coalesce(last_status, 0), " \
+    "last_error"
+/*
+ * A lease: the jobs due at ?1 (and those whose lease expired, their dispatcher gone) become
+ * ?3's until ?4.  Dispatchers on other machines skip the rows one of them is leasing.
+ */
+#define LEASE_DUE "UPDATE outbox SET state = 'delivering', lease_owner = ?3, " \
+    "lease_expires_at = ?4, updated_at = ?1 WHERE job_id IN (SELECT job_id FROM outbox " \
+    "WHERE (state IN ('queued', 'retrying') AND next_attempt_at <= ?1) " \
+    "OR (state = 'delivering' AND lease_expires_at < ?1) " \
+    "ORDER BY kind <> 'push', next_attempt_at LIMIT ?2"
+static const struct twh_sql sql_jobs_lease = {
+    .text = LEASE_DUE ") RETURNING " JOB_COLUMNS,
+    .postgres = LEASE_DUE " FOR UPDATE SKIP LOCKED) RETURNING " JOB_COLUMNS
 };
+/* An outcome is written by the lease's owner only: a lease that expired was taken over. */
 static const struct twh_sql sql_job_update = {
-    "UPDATE outbox SET state = ?2, attempts = ?3, next_attempt_at = ?4, updated_at = ?5, "
-    "last_status = nullif(?6, 0), last_error = ?7 WHERE job_id = ?1"
+    .text = "UPDATE outbox SET state = ?2, attempts = ?3, next_attempt_at = ?4, updated_at = ?5, "
+    "last_status = nullif(?6, 0), last_error = ?7, lease_owner = NULL, lease_expires_at = NULL "
+    "WHERE job_id = ?1 AND lease_owner = ?8"
 };
 static const struct twh_sql sql_jobs_interrupted = {
-    "UPDATE outbox SET state = 'retrying', next_attempt_at = ?1, updated_at = ?1, "
-    "last_error = 'the dispatcher stopped during an attempt' WHERE state = 'delivering'"
+    .text = "UPDATE outbox SET state = 'retrying', next_attempt_at = ?1, updated_at = ?1, "
+    "lease_owner = NULL, lease_expires_at = NULL, "
+    "last_error = 'the dispatcher stopped during an attempt' "
+    "WHERE state = 'delivering' AND (?2 IS NULL OR lease_owner = ?2)"
 };
 static const struct twh_sql sql_next_due = {
-    "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('queued', 'retrying')"
+    .text = "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('queued', 'retrying')"
 };
 static const struct twh_sql sql_jobs_list = {
-    "SELECT " JOB_COLUMNS " FROM outbox WHERE ?1 IS NULL OR state = ?1 "
+    .text = "SELECT " JOB_COLUMNS " FROM outbox WHERE ?1 IS NULL OR state = ?1 "
     "ORDER BY job_id DESC LIMIT ?2"
 };
 static const struct twh_sql sql_prune_claims = {
-    "DELETE FROM idempotency_claims WHERE created_at < ?1"
+    .text = "DELETE FROM idempotency_claims WHERE created_at < ?1"
 };
 static const struct twh_sql sql_prune_jobs = {
-    "DELETE FROM outbox WHERE state IN ('done', 'dead') AND updated_at < ?1"
+    .text = "DELETE FROM outbox WHERE state IN ('done', 'dead') AND updated_at < ?1"
 };
 
 static const char *const state_names[] = { "queued", "retrying", "delivering", "done", "dead" };
@@ -110,6 +124,9 @@ twh_store_claim_find(struct twh_store *s, const char *token, struct twh_claim *c
 	int			 rc;
 
 	memset(c, 0, sizeof(*c));
+	/* A second delivery of TOKEN waits here until the first commits, then finds its claim. */
+	if (twh_store_lock(s, token) != TWH_STORE_OK)
+		return TWH_STORE_ERROR;
 	if ((st = twh_store_stmt(s, &sql_claim_find)) == NULL)
 		return TWH_STORE_ERROR;
 	twh_db_bind_text(st, 1, token);
@@ -224,24 +241,48 @@ read_jobs(struct twh_store *s, struct twh_db_stmt *st, struct twh_job **out, siz
 	return TWH_STORE_OK;
 }
 
-/* Up to MAX jobs whose next attempt is due at NOW, oldest first. */
+/*
+ * Leases up to MAX jobs due at NOW to OWNER until NOW + LEASE_S, committed before the caller
+ * attempts them: the jobs come back in state delivering.
+ */
 int
-twh_store_jobs_due(struct twh_store *s, double now, size_t max, struct twh_job **jobs, size_t *n)
+twh_store_jobs_lease(struct twh_store *s, const char *owner, double now, double lease_s,
+    size_t max, struct twh_job **jobs, size_t *n)
 {
 	struct twh_db_stmt	*st;
+	int			 rc;
 
-	if ((st = twh_store_stmt(s, &sql_jobs_due)) == NULL)
+	*jobs = NULL;
+	*n = 0;
+	if (twh_store_begin(s) != TWH_STORE_OK)
 		return TWH_STORE_ERROR;
+	if ((st = twh_store_stmt(s, &sql_jobs_lease)) == NULL) {
+		twh_store_rollback(s);
+		return TWH_STORE_ERROR;
+	}
 	twh_db_bind_real(st, 1, now);
 	twh_db_bind_int(st, 2, max);
-	return read_jobs(s, st, jobs, n);
+	twh_db_bind_text(st, 3, owner);
+	twh_db_bind_real(st, 4, now + lease_s);
+	if ((rc = read_jobs(s, st, jobs, n)) != TWH_STORE_OK ||
+	    (rc = twh_store_commit(s)) != TWH_STORE_OK) {
+		twh_store_rollback(s);
+		twh_jobs_free(*jobs, *n);
+		*jobs = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
-/* Writes J's state, attempts, next attempt, status and error back. */
+/*
+ * Writes J's state, attempts, next attempt, status and error back, and ends OWNER's lease:
+ * TWH_STORE_NOT_FOUND when the lease was no longer OWNER's (it expired, another took the job).
+ */
 int
-twh_store_job_update(struct twh_store *s, const struct twh_job *j)
+twh_store_job_update(struct twh_store *s, const char *owner, const struct twh_job *j)
 {
 	struct twh_db_stmt	*st;
+	int			 rc;
 
 	if ((st = twh_store_stmt(s, &sql_job_update)) == NULL)
 		return TWH_STORE_ERROR;
@@ -253,12 +294,18 @@ twh_store_job_update(struct twh_store *s, const struct twh_job *j)
 	twh_db_bind_int(st, 6, j->last_status);
 	if (j->last_error != NULL)
 		twh_db_bind_text(st, 7, j->last_error);
-	return twh_store_step_done(s, st, "updating a job");
+	twh_db_bind_text(st, 8, owner);
+	if ((rc = twh_store_step_done(s, st, "updating a job")) != TWH_STORE_OK)
+		return rc;
+	return twh_db_changes(st) > 0 ? TWH_STORE_OK : TWH_STORE_NOT_FOUND;
 }
 
-/* Puts jobs left mid-attempt by a dispatcher that died back in line; COUNT says how many. */
+/*
+ * Puts jobs left mid-attempt back in line: OWNER's, or every dispatcher's when OWNER is NULL
+ * (only when no other dispatcher can be running); COUNT says how many.
+ */
 int
-twh_store_jobs_interrupted(struct twh_store *s, double now, int *count)
+twh_store_jobs_interrupted(struct twh_store *s, const char *owner, double now, int *count)
 {
 	struct twh_db_stmt	*st;
 	int			 rc;
@@ -266,6 +313,7 @@ twh_store_jobs_interrupted(struct twh_store *s, double now, int *count)
 	if ((st = twh_store_stmt(s, &sql_jobs_interrupted)) == NULL)
 		return TWH_STORE_ERROR;
 	twh_db_bind_real(st, 1, now);
+	twh_db_bind_text(st, 2, owner);
 	rc = twh_store_step_done(s, st, "recovering interrupted jobs");
 	*count = rc == TWH_STORE_OK ? twh_db_changes(st) : 0;
 	return rc;

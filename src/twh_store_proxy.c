@@ -12,7 +12,7 @@
 
 /* A repeat (same token, or same interaction and leg statuses) conflicts and adds nothing. */
 static const struct twh_sql sql_interaction_insert = {
-    "INSERT INTO proxy_interactions (interaction_sid, session_sid, service_sid, account_sid, "
+    .text = "INSERT INTO proxy_interactions (interaction_sid, session_sid, service_sid, account_sid, "
     "type, data, date_created, date_updated, "
     "inbound_participant_sid, inbound_resource_sid, inbound_resource_status, "
     "inbound_resource_type, inbound_resource_url, "
@@ -22,34 +22,42 @@ static const struct twh_sql sql_interaction_insert = {
     "?19) ON CONFLICT DO NOTHING"
 };
 static const struct twh_sql sql_participant_put = {
-    "INSERT INTO proxy_participants (participant_sid, identifier, session_sid) "
+    .text = "INSERT INTO proxy_participants (participant_sid, identifier, session_sid) "
     "VALUES (?1, ?2, ?3) ON CONFLICT (participant_sid) DO UPDATE SET "
-    "identifier = excluded.identifier, session_sid = ifnull(excluded.session_sid, session_sid), "
+    "identifier = excluded.identifier, "
+    "session_sid = coalesce(excluded.session_sid, proxy_participants.session_sid), "
     "updated_at = (julianday('now') - 2440587.5) * 86400.0 "
-    "WHERE identifier IS NOT excluded.identifier"
+    "WHERE proxy_participants.identifier IS NOT excluded.identifier",
+    /* PostgreSQL: its clock, and IS DISTINCT FROM for SQLite's IS NOT. */
+    .postgres = "INSERT INTO proxy_participants (participant_sid, identifier, session_sid) "
+    "VALUES ($1, $2, $3) ON CONFLICT (participant_sid) DO UPDATE SET "
+    "identifier = excluded.identifier, "
+    "session_sid = coalesce(excluded.session_sid, proxy_participants.session_sid), "
+    "updated_at = epoch_now() "
+    "WHERE proxy_participants.identifier IS DISTINCT FROM excluded.identifier"
 };
 static const struct twh_sql sql_participant_identifier = {
-    "SELECT trim(identifier) FROM proxy_participants WHERE participant_sid = ?1"
+    .text = "SELECT trim(identifier) FROM proxy_participants WHERE participant_sid = ?1"
 };
 static const struct twh_sql sql_rule_find = {
-    "SELECT rowid, kind, pattern FROM intercept_rules WHERE kind = ?1 AND pattern = ?2 "
+    .text = "SELECT rowid, kind, pattern FROM intercept_rules WHERE kind = ?1 AND pattern = ?2 "
     "ORDER BY rowid LIMIT 1"
 };
 static const struct twh_sql sql_rules_version = {
-    "SELECT version FROM intercept_rules_version"
+    .text = "SELECT version FROM intercept_rules_version"
 };
 static const struct twh_sql sql_keyword_rules = {
-    "SELECT rowid, pattern FROM intercept_rules WHERE kind = 'keyword' ORDER BY rowid"
+    .text = "SELECT rowid, pattern FROM intercept_rules WHERE kind = 'keyword' ORDER BY rowid"
 };
 static const struct twh_sql sql_intercept_insert = {
-    "INSERT INTO proxy_intercepts (interaction_sid, session_sid, participant_sid, identifier, "
+    .text = "INSERT INTO proxy_intercepts (interaction_sid, session_sid, participant_sid, identifier, "
     "verdict, rule_rowid, rule_kind, rule_pattern, note, idempotency_token) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING"
 };
 /* An operator's edit may leave a blocked row without its rule: it still reads as blocked. */
 static const struct twh_sql sql_intercept_decided = {
-    "SELECT verdict = 'blocked', ifnull(rule_rowid, 0), ifnull(rule_kind, 'unrecorded'), "
-    "ifnull(rule_pattern, '') FROM proxy_intercepts "
+    .text = "SELECT verdict = 'blocked', coalesce(rule_rowid, 0), coalesce(rule_kind, 'unrecorded'), "
+    "coalesce(rule_pattern, '') FROM proxy_intercepts "
     "WHERE interaction_sid = ?1 OR idempotency_token = ?2 ORDER BY intercept_id LIMIT 1"
 };
 /*
@@ -57,8 +65,8 @@ static const struct twh_sql sql_intercept_decided = {
  * the number first sorted, and the sort's memory cost more than the rest of the request.)
  */
 static const struct twh_sql sql_out_of_session = {
-    "SELECT message, say, dial, nullif(trim(participant), ''), session_mode, "
-    "ifnull(session_ttl, -1) FROM out_of_session WHERE rowid = ifnull("
+    .text = "SELECT message, say, dial, nullif(trim(participant), ''), session_mode, "
+    "coalesce(session_ttl, -1) FROM out_of_session WHERE rowid = coalesce("
     "(SELECT min(rowid) FROM out_of_session WHERE proxy_identifier = ?1), "
     "(SELECT min(rowid) FROM out_of_session WHERE proxy_identifier = '*'))"
 };

@@ -9,15 +9,15 @@
 #include "twh_store_internal.h"
 
 static const struct twh_sql sql_last_worker = {
-    "SELECT value FROM routing_state WHERE name = 'last_pool_worker'"
+    .text = "SELECT value FROM routing_state WHERE name = 'last_pool_worker'"
 };
 /* Two lookups in the primary key, however many workers there are. */
 static const struct twh_sql sql_next_worker = {
-    "SELECT ifnull((SELECT min(identity) FROM workers WHERE identity > ifnull(?1, '')), "
+    .text = "SELECT coalesce((SELECT min(identity) FROM workers WHERE identity > coalesce(?1, '')), "
     "(SELECT min(identity) FROM workers))"
 };
 static const struct twh_sql sql_set_last_worker = {
-    "INSERT INTO routing_state (name, value) VALUES ('last_pool_worker', ?1) "
+    .text = "INSERT INTO routing_state (name, value) VALUES ('last_pool_worker', ?1) "
     "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
 };
 
@@ -39,6 +39,9 @@ twh_store_next_pool_worker(struct twh_store *s, char **identity)
 	int			 rc;
 
 	*identity = NULL;
+	/* Two routings at once must not both read the same last worker. */
+	if (twh_store_lock(s, "routing rotation") != TWH_STORE_OK)
+		return TWH_STORE_ERROR;
 	if ((st = twh_store_stmt(s, &sql_last_worker)) == NULL)
 		return TWH_STORE_ERROR;
 	rc = first_text(s, st, &last, "reading the routing rotation");

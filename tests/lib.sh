@@ -5,6 +5,11 @@
 # with $status and $ctype set.  With TWHOOK_VALGRIND=1 every program run is under valgrind.
 # done_testing adds one last assertion: no program run crashed, exited non-zero after answering,
 # or drew a report from the sanitizers or valgrind.
+#
+# With TWHOOK_STORE=postgres the store is a PostgreSQL database instead of a SQLite file: each
+# test starts its own server (tests/pg.sh) on a loopback port in its scratch directory, and sql,
+# store_dump and hold_write_lock speak to it with psql.  Tests that check something only one
+# engine has ask on_postgres.
 set -u
 LC_ALL=C
 export LC_ALL
@@ -24,6 +29,9 @@ unhealthy_first=
 CONF=$T/twhook.conf
 DB=$T/store.db
 HOST=hooks.test
+STORE_ENGINE=${TWHOOK_STORE:-sqlite}
+on_postgres() { [ "$STORE_ENGINE" = postgres ]; }
+! on_postgres || . "$top_srcdir/tests/pg.sh"
 tap_n=0
 tap_failed=0
 cleanup_pids=
@@ -32,6 +40,7 @@ cleanup_pids=
 cleanup() {
 	for pid in $cleanup_pids; do kill "$pid" 2>/dev/null; done
 	for pid in $cleanup_pids; do wait "$pid" 2>/dev/null; done
+	! on_postgres || pg_stop
 	if [ -n "${KEEP_T:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
@@ -87,7 +96,8 @@ done_testing() {
 	[ "$tap_failed" -eq 0 ]
 }
 
-# write_conf [EXTRA LINES]: the test configuration, two auth tokens for key rotation.
+# write_conf [EXTRA LINES]: the test configuration, two auth tokens for key rotation.  (With
+# PostgreSQL the delivery log has no store file to sit beside: it goes where SQLite's would.)
 write_conf() {
 	cat > "$CONF" <<-CONF
 	# written by tests/lib.sh
@@ -95,20 +105,40 @@ write_conf() {
 	auth_token = test-primary-token
 	auth_token = test-secondary-token
 	CONF
+	! on_postgres || echo "delivery_log = $T/store.db-deliveries" >> "$CONF"
 	[ $# -eq 0 ] || printf '%s\n' "$@" >> "$CONF"
 }
 
 # setup_store: a fresh configuration and store holding the sample data.
 setup_store() {
-	rm -f "$DB" "$DB-wal" "$DB-shm"
+	if on_postgres; then
+		pg_recreate_db || bail "recreating the test database failed"
+	else
+		rm -f "$DB" "$DB-wal" "$DB-shm"
+	fi
 	write_conf "$@"
 	"$TWHOOK" -c "$CONF" init > /dev/null || bail "twhook init failed"
-	sqlite3 "$DB" < "$top_srcdir/schema/sample.sql" || bail "loading sample.sql failed"
+	sql < "$top_srcdir/schema/sample.sql" || bail "loading sample.sql failed"
 }
 
-# sql STATEMENTS: runs SQL on the test store the way an operator would.
+# sql STATEMENTS...: runs SQL on the test store the way an operator would (sqlite3 or psql),
+# each argument in turn, or standard input without one.  Rows print as sqlite3 prints them:
+# columns joined by '|', NULL as nothing.
 sql() {
-	sqlite3 -bail -cmd 'PRAGMA foreign_keys = ON' "$DB" "$@"
+	if on_postgres; then
+		pg_sql "$@"
+	else
+		sqlite3 -bail -cmd 'PRAGMA foreign_keys = ON' "$DB" "$@"
+	fi
+}
+
+# store_dump: every row of the store, as text, for comparing before and after.
+store_dump() {
+	if on_postgres; then
+		pg_dump_data
+	else
+		sqlite3 "$DB" .dump
+	fi
 }
 
 # split_response FILE: the CGI answer in FILE into $T/head and $T/body (its bytes exactly);
@@ -296,13 +326,18 @@ job_state() {
 	sql "SELECT state FROM outbox WHERE idempotency_key LIKE '$1'"
 }
 
-# hold_write_lock: an operator's sqlite3 session holding the store's write lock, from now until
-# release_write_lock; requests meanwhile wait the busy timeout and give up.
+# hold_write_lock: an operator's session holding the store's write lock, from now until
+# release_write_lock; requests meanwhile wait the busy timeout and give up.  (PostgreSQL: the
+# session locks every table the endpoints write against writers, as SQLite's lock does.)
 hold_write_lock() {
 	rm -f "$T/release" "$T/locked"
 	mkfifo "$T/release"
-	sqlite3 "$DB" "BEGIN EXCLUSIVE; SELECT 1;" ".shell touch '$T/locked'; cat '$T/release' > /dev/null" \
-	    "COMMIT;" > /dev/null &
+	if on_postgres; then
+		pg_hold_locks "$T/locked" "$T/release" &
+	else
+		sqlite3 "$DB" "BEGIN EXCLUSIVE; SELECT 1;" \
+		    ".shell touch '$T/locked'; cat '$T/release' > /dev/null" "COMMIT;" > /dev/null &
+	fi
 	lock_holder=$!
 	until [ -e "$T/locked" ]; do sleep 0.05; done
 }
@@ -311,3 +346,9 @@ release_write_lock() {
 	echo > "$T/release"
 	wait "$lock_holder"
 }
+
+# The PostgreSQL server of this test, when the suite runs on PostgreSQL.
+if on_postgres; then
+	pg_start "$T/pg"
+	DB=$PG_URI
+fi

@@ -1,0 +1,795 @@
+/*
+ * twh_db_postgres.c: the PostgreSQL driver (twh_db_driver.h), on libpq.  The target is a libpq
+ * URI, with several hosts and target_session_attrs when the store is replicated.
+ *
+ * Every call has a deadline, the connection's patience: libpq would wait for ever on a server
+ * that stopped answering, so a statement is sent, then waited for in poll(2), and cancelled
+ * when the deadline passes; the connection is then dropped.  A lost connection, a lock or
+ * replication wait past the deadline, a serialization failure or a write sent to a standby are
+ * "try again" (the endpoints answer 503 with Retry-After), and the next call connects anew.  A
+ * transaction whose connection was lost stays failed until it is rolled back, so nothing of it
+ * can run on the next connection by itself.
+ *
+ * Connecting tries the URI as written (its target_session_attrs, read-write for a cluster).
+ * When that fails, a connection for reading settles for any server that answers, a standby
+ * during a failover, so that reading endpoints keep answering; the next write transaction
+ * connects to a primary again or fails as "try again".
+ *
+ * Statements are prepared once per connection.  Writers of one key take turns on an advisory
+ * lock.  Unsynchronized commits are synchronous_commit = off.  A dispatcher LISTENs to
+ * twhook_outbox, which the outbox's trigger NOTIFYs.  The search tokenizer is SQLite's, on an
+ * in-memory connection, so that both engines cut a search into the same words.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "twh_clock.h"
+#include "twh_db_driver.h"
+
+#define STMT_CACHE		32
+#define MAX_PARAMS		32
+#define CONNECT_TIMEOUT_S	"2"	/* per host, unless the URI says otherwise */
+#define BOOL_OID		16
+
+struct pg_stmt {
+	struct twh_db_stmt	 base;
+	struct pg_db		*db;
+	const struct twh_sql	*sql;
+	char			*text;		/* the PostgreSQL text, $N parameters */
+	int			 n_params;
+	unsigned		 prepared_on;	/* the connection's generation; 0: never */
+	const char		*values[MAX_PARAMS];
+	char			 numbers[MAX_PARAMS][32];
+	PGresult		*result;
+	int			 row;		/* the current row; -1 before the first step */
+};
+
+struct pg_db {
+	struct twh_db		 base;
+	PGconn			*conn;
+	char			*uri;
+	unsigned		 generation;	/* counts connections, for prepared statements */
+	bool			 on_standby;	/* connected to any server, after the primary failed */
+	bool			 in_transaction;
+	bool			 broken;	/* the transaction's connection was lost */
+	bool			 unsynced;	/* synchronous_commit = off */
+	bool			 listening;	/* LISTEN twhook_outbox on every connection */
+	int			 patience_ms;	/* 0: no deadline */
+	long long		 changes;
+	struct pg_stmt		 cache[STMT_CACHE];
+	size_t			 n_cached;
+	bool			 retry;		/* the last failure is worth another try */
+	char			 message[512];	/* why the last call failed; "" when it did not */
+	struct twh_db		*tokenizer;	/* in-memory SQLite, opened on first use */
+};
+
+#define DB(db)		((struct pg_db *)(db))
+#define CDB(db)		((const struct pg_db *)(db))
+#define STMT(st)	((struct pg_stmt *)(st))
+
+enum target {
+	AS_WRITTEN,	/* the URI's own target_session_attrs */
+	ANY_SERVER	/* target_session_attrs=any: a standby will do */
+};
+
+static void	fail(struct pg_db *, bool, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* Keeps why the last call failed (FMT), and whether trying again may help. */
+static void
+fail(struct pg_db *db, bool retry, const char *fmt, ...)
+{
+	va_list	 ap;
+	size_t	 n;
+
+	va_start(ap, fmt);
+	vsnprintf(db->message, sizeof(db->message), fmt, ap);
+	va_end(ap);
+	/* libpq's messages end in a newline, which would split a log line. */
+	n = strlen(db->message);
+	while (n > 0 && (db->message[n - 1] == '\n' || db->message[n - 1] == ' '))
+		db->message[--n] = '\0';
+	db->retry = retry;
+}
+
+static void
+disconnect(struct pg_db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	db->on_standby = false;
+	if (db->in_transaction)
+		db->broken = true;
+}
+
+/* Runs COMMAND on a fresh connection, without a deadline (it is the connection's own setup). */
+static int
+setup(struct pg_db *db, const char *command)
+{
+	PGresult	*r = PQexec(db->conn, command);
+	int		 rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+
+	if (rc == -1)
+		fail(db, true, "%s", PQerrorMessage(db->conn));
+	PQclear(r);
+	return rc;
+}
+
+/* Connects to TARGET: 0, or -1 with the reason kept. */
+static int
+connect_to(struct pg_db *db, enum target target)
+{
+	const char	*keys[] = { "connect_timeout", "application_name", "dbname",
+			    target == ANY_SERVER ? "target_session_attrs" : NULL, NULL };
+	const char	*values[] = { CONNECT_TIMEOUT_S, "twhook", db->uri, "any", NULL };
+
+	disconnect(db);
+	/* Later keywords win: the URI's own connect_timeout overrides the default before it. */
+	db->conn = PQconnectdbParams(keys, values, 1);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		fail(db, true, "%s", db->conn != NULL ? PQerrorMessage(db->conn) : "out of memory");
+		disconnect(db);
+		return -1;
+	}
+	db->generation++;
+	db->on_standby = target == ANY_SERVER;
+	if ((db->unsynced && setup(db, "SET synchronous_commit = off") == -1) ||
+	    (db->listening && setup(db, "LISTEN twhook_outbox") == -1)) {
+		disconnect(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* A connection for WRITE (a primary) or for reading (a standby will do when none is). */
+static int
+ensure_connected(struct pg_db *db, bool write)
+{
+	if (db->broken) {
+		fail(db, true, "%s", "the connection was lost during the transaction");
+		return -1;
+	}
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK && !(write && db->on_standby))
+		return 0;
+	if (connect_to(db, AS_WRITTEN) == 0)
+		return 0;
+	return write ? -1 : connect_to(db, ANY_SERVER);
+}
+
+static bool
+retryable_state(const char *state)
+{
+	static const char *const states[] = {
+		"40001",	/* serialization failure, or a standby's conflict with recovery */
+		"40P01",	/* deadlock */
+		"55P03",	/* lock not available */
+		"57014",	/* cancelled: our deadline */
+		"25006",	/* read-only transaction: a standby, or a demoted primary */
+		"57P01", "57P02", "57P03",	/* the server is shutting down or starting */
+		"53300",	/* too many connections */
+		NULL
+	};
+	size_t	 i;
+
+	if (state == NULL)
+		return true;	/* no answer at all: the connection */
+	if (strncmp(state, "08", 2) == 0)
+		return true;	/* connection exceptions */
+	for (i = 0; states[i] != NULL; i++)
+		if (strcmp(state, states[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Waits for the answer to what was sent, up to the deadline; NULL when there is none. */
+static PGresult *
+wait_result(struct pg_db *db, double started)
+{
+	PGresult	*last = NULL, *r;
+	struct pollfd	 pfd = { PQsocket(db->conn), POLLIN, 0 };
+	double		 left;
+	PGcancel	*cancel;
+	char		 why[256];
+
+	while (PQisBusy(db->conn)) {
+		left = db->patience_ms > 0 ? db->patience_ms - twh_elapsed_ms(started) : 1e9;
+		if (left <= 0 || (poll(&pfd, 1, left > 1e6 ? -1 : (int)left + 1) == -1 &&
+		    errno != EINTR)) {
+			if ((cancel = PQgetCancel(db->conn)) != NULL) {
+				PQcancel(cancel, why, sizeof(why));
+				PQfreeCancel(cancel);
+			}
+			fail(db, true, "the database did not answer within %d ms",
+			    db->patience_ms);
+			disconnect(db);
+			return NULL;
+		}
+		if (!PQconsumeInput(db->conn))
+			break;
+	}
+	while ((r = PQgetResult(db->conn)) != NULL) {
+		if (last == NULL || PQresultStatus(r) == PGRES_FATAL_ERROR) {
+			PQclear(last);
+			last = r;
+		} else
+			PQclear(r);
+	}
+	if (last == NULL)
+		fail(db, true, "%s", PQerrorMessage(db->conn));
+	return last;
+}
+
+/* Checks R, keeping why it failed; the connection is dropped when it is the cause. */
+static int
+check(struct pg_db *db, PGresult *r)
+{
+	const char	*state;
+	ExecStatusType	 status = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+
+	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+		db->message[0] = '\0';
+		db->retry = false;
+		return 0;
+	}
+	if (r == NULL) {
+		if (db->conn != NULL && PQstatus(db->conn) != CONNECTION_OK)
+			disconnect(db);
+		return -1;
+	}
+	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	fail(db, retryable_state(state), "%s", PQresultErrorMessage(r));
+	if (PQstatus(db->conn) != CONNECTION_OK || (state != NULL && (strcmp(state, "25006") == 0 ||
+	    strncmp(state, "57P0", 4) == 0)))
+		disconnect(db);
+	return -1;
+}
+
+/* Runs a command of no parameters with the deadline; for BEGIN, COMMIT and the like. */
+static int
+run_command(struct pg_db *db, const char *command, bool write)
+{
+	double		 started = twh_monotonic_ms();
+	PGresult	*r;
+	int		 rc;
+
+	if (ensure_connected(db, write) == -1)
+		return -1;
+	if (!PQsendQuery(db->conn, command)) {
+		fail(db, true, "%s", PQerrorMessage(db->conn));
+		disconnect(db);
+		return -1;
+	}
+	r = wait_result(db, started);
+	rc = check(db, r);
+	PQclear(r);
+	return rc;
+}
+
+static void	pg_close(struct twh_db *);
+
+static int
+pg_open(const char *uri, enum twh_db_open how, int patience_ms, struct twh_db **out, char *err,
+    size_t errlen)
+{
+	struct pg_db	*db;
+
+	*out = NULL;
+	if ((db = calloc(1, sizeof(*db))) == NULL || (db->uri = strdup(uri)) == NULL) {
+		free(db);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	db->base.driver = &twh_db_postgres_driver;
+	db->patience_ms = patience_ms;
+	if (ensure_connected(db, how == TWH_DB_CREATE) == -1) {
+		snprintf(err, errlen, "%s", db->message);
+		pg_close(&db->base);
+		return -1;
+	}
+	*out = &db->base;
+	return 0;
+}
+
+static void
+pg_close(struct twh_db *base)
+{
+	struct pg_db	*db = DB(base);
+	size_t		 i;
+
+	for (i = 0; i < db->n_cached; i++) {
+		PQclear(db->cache[i].result);
+		free(db->cache[i].text);
+	}
+	db->in_transaction = false;
+	disconnect(db);
+	twh_db_close(db->tokenizer);
+	free(db->uri);
+	free(db);
+}
+
+static const char *
+pg_error(const struct twh_db *db)
+{
+	return CDB(db)->message[0] != '\0' ? CDB(db)->message : NULL;
+}
+
+static bool
+pg_retryable(const struct twh_db *db)
+{
+	return CDB(db)->message[0] != '\0' && CDB(db)->retry;
+}
+
+static void
+pg_set_patience(struct twh_db *db, int ms)
+{
+	DB(db)->patience_ms = ms;
+}
+
+/* SQLite's ?N as PostgreSQL's $N, outside quotes; *N_PARAMS is the highest N. */
+static char *
+dollar_parameters(const char *text, int *n_params)
+{
+	char		*out = malloc(strlen(text) + 1), *o = out;
+	const char	*p;
+	char		 quote = 0;
+	int		 n;
+
+	*n_params = 0;
+	if (out == NULL)
+		return NULL;
+	for (p = text; *p != '\0'; p++) {
+		if (quote != 0 && *p == quote)
+			quote = 0;
+		else if (quote == 0 && (*p == '\'' || *p == '"'))
+			quote = *p;
+		else if (quote == 0 && (*p == '?' || *p == '$') && p[1] >= '0' && p[1] <= '9') {
+			if ((n = atoi(p + 1)) > *n_params)
+				*n_params = n;
+			*o++ = '$';
+			continue;
+		}
+		*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
+static struct twh_db_stmt *
+pg_prepare(struct twh_db *base, const struct twh_sql *sql)
+{
+	struct pg_db	*db = DB(base);
+	struct pg_stmt	*st;
+	size_t		 i;
+
+	for (i = 0; i < db->n_cached; i++)
+		if (db->cache[i].sql == sql)
+			break;
+	st = &db->cache[i];
+	if (i == db->n_cached) {
+		if (db->n_cached == STMT_CACHE) {
+			fail(db, false, "%s", "statement cache full");
+			return NULL;
+		}
+		memset(st, 0, sizeof(*st));
+		if ((st->text = dollar_parameters(sql->postgres != NULL ? sql->postgres :
+		    sql->text, &st->n_params)) == NULL) {
+			fail(db, false, "%s", "out of memory");
+			return NULL;
+		}
+		if (st->n_params > MAX_PARAMS) {
+			free(st->text);
+			fail(db, false, "%s", "a statement has too many parameters");
+			return NULL;
+		}
+		st->base.driver = &twh_db_postgres_driver;
+		st->db = db;
+		st->sql = sql;
+		db->n_cached++;
+	}
+	PQclear(st->result);
+	st->result = NULL;
+	st->row = -1;
+	memset(st->values, 0, sizeof(st->values));
+	return &st->base;
+}
+
+static void
+pg_bind_text(struct twh_db_stmt *base, int i, const char *value)
+{
+	if (i >= 1 && i <= MAX_PARAMS)
+		STMT(base)->values[i - 1] = value;
+}
+
+static void
+pg_bind_int(struct twh_db_stmt *base, int i, long long value)
+{
+	struct pg_stmt	*st = STMT(base);
+
+	if (i >= 1 && i <= MAX_PARAMS) {
+		snprintf(st->numbers[i - 1], sizeof(st->numbers[0]), "%lld", value);
+		st->values[i - 1] = st->numbers[i - 1];
+	}
+}
+
+static void
+pg_bind_real(struct twh_db_stmt *base, int i, double value)
+{
+	struct pg_stmt	*st = STMT(base);
+
+	if (i >= 1 && i <= MAX_PARAMS) {
+		snprintf(st->numbers[i - 1], sizeof(st->numbers[0]), "%.17g", value);
+		st->values[i - 1] = st->numbers[i - 1];
+	}
+}
+
+/* Prepares ST on the current connection when it is not yet. */
+static int
+prepare_here(struct pg_stmt *st, double started)
+{
+	struct pg_db	*db = st->db;
+	char		 name[16];
+	PGresult	*r;
+	int		 rc;
+
+	if (st->prepared_on == db->generation)
+		return 0;
+	snprintf(name, sizeof(name), "twh%zu", (size_t)(st - db->cache));
+	if (!PQsendPrepare(db->conn, name, st->text, 0, NULL)) {
+		fail(db, true, "%s", PQerrorMessage(db->conn));
+		disconnect(db);
+		return -1;
+	}
+	r = wait_result(db, started);
+	if ((rc = check(db, r)) == 0)
+		st->prepared_on = db->generation;
+	PQclear(r);
+	return rc;
+}
+
+static int
+execute(struct pg_stmt *st)
+{
+	struct pg_db	*db = st->db;
+	double		 started = twh_monotonic_ms();
+	char		 name[16];
+	const char	*tuples;
+
+	if (ensure_connected(db, false) == -1 || prepare_here(st, started) == -1)
+		return -1;
+	snprintf(name, sizeof(name), "twh%zu", (size_t)(st - db->cache));
+	if (!PQsendQueryPrepared(db->conn, name, st->n_params, st->values, NULL, NULL, 0)) {
+		fail(db, true, "%s", PQerrorMessage(db->conn));
+		disconnect(db);
+		return -1;
+	}
+	st->result = wait_result(db, started);
+	if (check(db, st->result) == -1) {
+		PQclear(st->result);
+		st->result = NULL;
+		return -1;
+	}
+	tuples = PQcmdTuples(st->result);
+	db->changes = *tuples != '\0' ? atoll(tuples) : 0;
+	return 0;
+}
+
+static enum twh_db_step
+pg_step(struct twh_db_stmt *base)
+{
+	struct pg_stmt	*st = STMT(base);
+
+	if (st->row == -1 && execute(st) == -1)
+		return TWH_DB_FAILED;
+	st->row++;
+	return PQresultStatus(st->result) == PGRES_TUPLES_OK && st->row < PQntuples(st->result) ?
+	    TWH_DB_ROW : TWH_DB_DONE;
+}
+
+static void
+pg_reset(struct twh_db_stmt *base)
+{
+	struct pg_stmt	*st = STMT(base);
+
+	PQclear(st->result);
+	st->result = NULL;
+	st->row = -1;
+}
+
+static bool
+pg_column_null(struct twh_db_stmt *base, int col)
+{
+	struct pg_stmt	*st = STMT(base);
+
+	return st->result == NULL || PQgetisnull(st->result, st->row, col);
+}
+
+static const char *
+pg_column_view(struct twh_db_stmt *base, int col, size_t *len)
+{
+	struct pg_stmt	*st = STMT(base);
+
+	*len = 0;
+	if (pg_column_null(base, col))
+		return NULL;
+	*len = (size_t)PQgetlength(st->result, st->row, col);
+	return PQgetvalue(st->result, st->row, col);
+}
+
+static long long
+pg_column_int(struct twh_db_stmt *base, int col)
+{
+	struct pg_stmt	*st = STMT(base);
+	size_t		 len;
+	const char	*v = pg_column_view(base, col, &len);
+
+	if (v == NULL)
+		return 0;
+	if (PQftype(st->result, col) == BOOL_OID)
+		return *v == 't';
+	return strtoll(v, NULL, 10);
+}
+
+static double
+pg_column_real(struct twh_db_stmt *base, int col)
+{
+	size_t		 len;
+	const char	*v = pg_column_view(base, col, &len);
+
+	return v != NULL ? strtod(v, NULL) : 0.0;
+}
+
+static long long
+pg_changes(struct twh_db_stmt *base)
+{
+	return STMT(base)->db->changes;
+}
+
+/*
+ * A write transaction on a primary (READ COMMITTED: the keys that must not be written twice
+ * take turns with pg_lock); a read transaction sees one snapshot, on a standby if need be.
+ */
+static int
+pg_begin(struct twh_db *base, bool write)
+{
+	struct pg_db	*db = DB(base);
+
+	if (run_command(db, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	    write) == -1)
+		return -1;
+	db->in_transaction = true;
+	return 0;
+}
+
+static int
+pg_commit(struct twh_db *base)
+{
+	struct pg_db	*db = DB(base);
+	int		 rc = run_command(db, "COMMIT", false);
+
+	if (rc == 0)
+		db->in_transaction = false;
+	return rc;
+}
+
+static void
+pg_rollback(struct twh_db *base)
+{
+	struct pg_db	*db = DB(base);
+	char		 keep[sizeof(db->message)];
+	bool		 retry = db->retry;
+
+	/* The rollback must not replace why the transaction failed. */
+	memcpy(keep, db->message, sizeof(keep));
+	if (db->conn != NULL && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		run_command(db, "ROLLBACK", false);
+	db->in_transaction = false;
+	db->broken = false;
+	memcpy(db->message, keep, sizeof(keep));
+	db->retry = retry;
+}
+
+/*
+ * Whether commits wait for the disk and the synchronous standby (on, the default) or not (off:
+ * a server crash may lose the last ones, as a power cut may lose SQLite's NORMAL commits).
+ */
+static int
+pg_set_synchronous(struct twh_db *base, bool full)
+{
+	struct pg_db	*db = DB(base);
+
+	db->unsynced = !full;
+	return run_command(db, full ? "SET synchronous_commit = on" :
+	    "SET synchronous_commit = off", false);
+}
+
+static int
+pg_lock(struct twh_db *base, const char *key)
+{
+	static const struct twh_sql	lock = {
+	    .postgres = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
+	};
+	struct twh_db_stmt		*st;
+	int				 rc;
+
+	if ((st = pg_prepare(base, &lock)) == NULL)
+		return -1;
+	pg_bind_text(st, 1, key);
+	rc = pg_step(st) == TWH_DB_ROW ? 0 : -1;
+	pg_reset(st);
+	return rc;
+}
+
+/* The connection's socket, which NOTIFY twhook_outbox makes readable; -1 without a connection. */
+static int
+pg_watch(struct twh_db *base)
+{
+	struct pg_db	*db = DB(base);
+
+	if (!db->listening) {
+		db->listening = true;
+		if (db->conn != NULL && setup(db, "LISTEN twhook_outbox") == -1)
+			disconnect(db);
+	}
+	if (ensure_connected(db, false) == -1)
+		return -1;
+	return PQsocket(db->conn);
+}
+
+static void
+pg_watch_drain(struct twh_db *base)
+{
+	struct pg_db	*db = DB(base);
+	PGnotify	*n;
+
+	if (db->conn == NULL)
+		return;
+	if (!PQconsumeInput(db->conn)) {
+		disconnect(db);
+		return;
+	}
+	while ((n = PQnotifies(db->conn)) != NULL)
+		PQfreemem(n);
+}
+
+/* The outbox's trigger NOTIFYs on commit: nothing to do. */
+static void
+pg_wake(struct twh_db *db)
+{
+	(void)db;
+}
+
+static int
+pg_schema_version(struct twh_db *base, int *version)
+{
+	static const struct twh_sql	exists = {
+	    .postgres = "SELECT to_regclass('twhook_schema') IS NOT NULL"
+	};
+	static const struct twh_sql	current = { .postgres = "SELECT max(version) FROM twhook_schema" };
+	struct twh_db_stmt		*st;
+	int				 rc = -1;
+
+	*version = 0;
+	if ((st = pg_prepare(base, &exists)) == NULL)
+		return -1;
+	if (pg_step(st) == TWH_DB_ROW)
+		rc = pg_column_int(st, 0) ? 1 : 0;
+	pg_reset(st);
+	if (rc != 1)
+		return rc;
+	if ((st = pg_prepare(base, &current)) == NULL)
+		return -1;
+	rc = -1;
+	if (pg_step(st) == TWH_DB_ROW) {
+		*version = (int)pg_column_int(st, 0);
+		rc = 0;
+	}
+	pg_reset(st);
+	return rc;
+}
+
+/* The store's text is UTF-8, and the search folds it: other encodings are refused. */
+static int
+check_encoding(struct pg_db *db)
+{
+	const char	*encoding = PQparameterStatus(db->conn, "server_encoding");
+
+	if (encoding != NULL && strcmp(encoding, "UTF8") == 0)
+		return 0;
+	fail(db, false, "the database's encoding is %s; twhook needs UTF8 (createdb -E UTF8 "
+	    "-T template0)", encoding != NULL ? encoding : "unknown");
+	return -1;
+}
+
+/*
+ * Applies SQL and records VERSION in one transaction, which holds an advisory lock so that two
+ * twhook init runs take turns; nothing when the other got the store there first.  A migration
+ * may take long: it has no deadline.
+ */
+static int
+pg_migrate_step(struct twh_db *base, int version, const char *sql)
+{
+	struct pg_db	*db = DB(base);
+	char		 record[64];
+	int		 now, rc, patience = db->patience_ms;
+
+	if (ensure_connected(db, true) == -1 || check_encoding(db) == -1)
+		return -1;
+	snprintf(record, sizeof(record), "UPDATE twhook_schema SET version = %d", version);
+	db->patience_ms = 0;
+	rc = pg_begin(base, true);
+	if (rc == 0)
+		rc = run_command(db, "SELECT pg_advisory_xact_lock(hashtextextended("
+		    "'twhook init', 0))", true);
+	if (rc == 0)
+		rc = pg_schema_version(base, &now);
+	if (rc == 0 && now < version) {
+		rc = run_command(db, sql, true);
+		if (rc == 0)
+			rc = run_command(db, record, true);
+	}
+	if (rc == 0)
+		rc = pg_commit(base);
+	if (rc == -1)
+		pg_rollback(base);
+	db->patience_ms = patience;
+	return rc;
+}
+
+static int
+pg_tokenize(struct twh_db *base, const char *text, int (*token)(void *, const char *, int),
+    void *arg)
+{
+	struct pg_db	*db = DB(base);
+	char		 why[256];
+
+	if (db->tokenizer == NULL && twh_db_sqlite_driver.open(":memory:", TWH_DB_CREATE, 0,
+	    &db->tokenizer, why, sizeof(why)) == -1) {
+		fail(db, false, "the search tokenizer (SQLite) is unavailable: %s", why);
+		return -1;
+	}
+	if (twh_db_tokenize(db->tokenizer, text, token, arg) == -1) {
+		fail(db, false, "%s", twh_db_error(db->tokenizer));
+		return -1;
+	}
+	return 0;
+}
+
+const struct twh_db_driver twh_db_postgres_driver = {
+	.dialect = TWH_DB_POSTGRES,
+	.schema_sql = twh_schema_postgres_sql,
+	.open = pg_open,
+	.close = pg_close,
+	.error = pg_error,
+	.retryable = pg_retryable,
+	.set_patience = pg_set_patience,
+	.prepare = pg_prepare,
+	.bind_text = pg_bind_text,
+	.bind_int = pg_bind_int,
+	.bind_real = pg_bind_real,
+	.step = pg_step,
+	.reset = pg_reset,
+	.column_null = pg_column_null,
+	.column_view = pg_column_view,
+	.column_int = pg_column_int,
+	.column_real = pg_column_real,
+	.changes = pg_changes,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.set_synchronous = pg_set_synchronous,
+	.lock = pg_lock,
+	.watch = pg_watch,
+	.watch_drain = pg_watch_drain,
+	.wake = pg_wake,
+	.schema_version = pg_schema_version,
+	.migrate_step = pg_migrate_step,
+	.tokenize = pg_tokenize,
+};
