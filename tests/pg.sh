@@ -55,9 +55,11 @@ pg_start() {
 	pg_recreate_db || bail "creating the test database failed"
 }
 
+# pg_stop: the server stops, whatever state it is in.
 pg_stop() {
-	[ -z "${PG_DIR:-}" ] || as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop \
-	    > /dev/null 2>&1
+	[ -n "${PG_DIR:-}" ] && [ -f "$PG_DIR/data/postmaster.pid" ] || return 0
+	as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop > /dev/null 2>&1 ||
+	    kill -9 "$(head -n 1 "$PG_DIR/data/postmaster.pid")" 2> /dev/null
 }
 
 # pg_recreate_db: the database twhook, empty, whoever is still connected to the old one.
