@@ -162,6 +162,22 @@ deliver_due(struct twh_store *store, struct twh_delivery *d)
 	return 0;
 }
 
+/* Deletes what is kept no longer (twh_store_prune): at the first call, then hourly. */
+static void
+prune_when_due(struct twh_store *store, double *last_prune)
+{
+	struct twh_prune_cutoffs	 cutoffs;
+	double				 now = twh_now();
+
+	if (now - *last_prune <= PRUNE_EVERY_S)
+		return;
+	*last_prune = now;
+	cutoffs.claims = now - CLAIMS_KEPT_S;
+	cutoffs.jobs = now - JOBS_KEPT_S;
+	if (twh_store_prune(store, &cutoffs) != TWH_STORE_OK)
+		twh_warn("pruning: %s", twh_store_error(store));
+}
+
 static int
 run(struct twh_conf *conf, struct twh_store *store, bool once)
 {
@@ -197,12 +213,7 @@ run(struct twh_conf *conf, struct twh_store *store, bool once)
 			twh_store_jobs_interrupted(store, twh_now(), &interrupted);
 			continue;
 		}
-		if (twh_now() - last_prune > PRUNE_EVERY_S) {
-			last_prune = twh_now();
-			if (twh_store_prune(store, last_prune - CLAIMS_KEPT_S,
-			    last_prune - JOBS_KEPT_S) != TWH_STORE_OK)
-				twh_warn("pruning: %s", twh_store_error(store));
-		}
+		prune_when_due(store, &last_prune);
 		if (once)
 			break;
 		rc = twh_store_next_due(store, &next);

@@ -306,20 +306,20 @@ twh_store_jobs_list(struct twh_store *s, const char *state, size_t limit, struct
 	return read_jobs(s, st, jobs, n);
 }
 
-/* Forgets idempotency claims made before CLAIMS_BEFORE and finished jobs before JOBS_BEFORE. */
+/* Forgets the idempotency claims and the finished jobs older than their CUTOFFS. */
 int
-twh_store_prune(struct twh_store *s, double claims_before, double jobs_before)
+twh_store_prune(struct twh_store *s, const struct twh_prune_cutoffs *cutoffs)
 {
 	struct twh_db_stmt	*st;
 	int			 rc;
 
 	if ((st = twh_store_stmt(s, &sql_prune_claims)) == NULL)
 		return TWH_STORE_ERROR;
-	twh_db_bind_real(st, 1, claims_before);
+	twh_db_bind_real(st, 1, cutoffs->claims);
 	if ((rc = twh_store_step_done(s, st, "pruning claims")) != TWH_STORE_OK)
 		return rc;
 	if ((st = twh_store_stmt(s, &sql_prune_jobs)) == NULL)
 		return TWH_STORE_ERROR;
-	twh_db_bind_real(st, 1, jobs_before);
+	twh_db_bind_real(st, 1, cutoffs->jobs);
 	return twh_store_step_done(s, st, "pruning jobs");
 }
