@@ -6,7 +6,8 @@
  * after committing work, so a new job is picked up at once without polling the disk.  Any other
  * change there (a WAL write, which can come before its commit is visible, say from the sqlite3
  * shell) brings a look at once and another RECHECK_S later.  The only timers are the next retry
- * and an idle look every IDLE_WAKE_S.  --once delivers what is due now and exits.
+ * and an idle look every IDLE_WAKE_S.  --once delivers what is due now and exits.  Both prune
+ * the store of what it keeps no longer (prune_when_due): at start, and hourly while running.
  *
  * The endpoints queue the jobs (twh_outbox.c); the delivery code (twh_deliver.c, twh_push.c,
  * the transports, the HTTP client) is libtwhook_dispatch.a, which only this tool links.
@@ -162,7 +163,10 @@ deliver_due(struct twh_store *store, struct twh_delivery *d)
 	return 0;
 }
 
-/* Deletes what is kept no longer (twh_store_prune): at the first call, then hourly. */
+/*
+ * Deletes what is kept no longer (twh_store_prune): at the first call, then hourly, after the
+ * jobs due are delivered.
+ */
 static void
 prune_when_due(struct twh_store *store, double *last_prune)
 {
@@ -174,6 +178,7 @@ prune_when_due(struct twh_store *store, double *last_prune)
 	*last_prune = now;
 	cutoffs.claims = now - CLAIMS_KEPT_S;
 	cutoffs.jobs = now - JOBS_KEPT_S;
+	cutoffs.proxy_records = 0;	/* kept for ever: no record is older than the epoch */
 	if (twh_store_prune(store, &cutoffs) != TWH_STORE_OK)
 		twh_warn("pruning: %s", twh_store_error(store));
 }

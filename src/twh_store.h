@@ -107,10 +107,14 @@ enum twh_job_state {
 	TWH_JOB_DEAD
 };
 
-/* What twh_store_prune deletes: the rows older than each time, in seconds since the epoch. */
+/*
+ * What twh_store_prune deletes: the rows older than each time, in seconds since the epoch (0,
+ * the epoch itself, deletes nothing).
+ */
 struct twh_prune_cutoffs {
 	double	claims;		/* idempotency claims, by when they were made */
 	double	jobs;		/* done and dead jobs, by their last change */
+	double	proxy_records;	/* Proxy interactions and intercept decisions (twh_store_proxy.c) */
 };
 
 struct twh_job {

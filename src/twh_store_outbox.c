@@ -3,7 +3,7 @@
  * given to each webhook delivery that had side effects, so a retried delivery gets it again and
  * does nothing twice.  The outbox holds jobs from the transaction that created them until
  * `twhook dispatch` has delivered them or given up; a job's idempotency key makes queueing it
- * twice a no-op.
+ * twice a no-op.  twh_store_prune forgets them when they are old (and the Proxy records too).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -306,7 +306,10 @@ twh_store_jobs_list(struct twh_store *s, const char *state, size_t limit, struct
 	return read_jobs(s, st, jobs, n);
 }
 
-/* Forgets the idempotency claims and the finished jobs older than their CUTOFFS. */
+/*
+ * Forgets the idempotency claims, the finished jobs and the Proxy records older than their
+ * CUTOFFS: rows that each webhook adds, which would otherwise be kept for ever.
+ */
 int
 twh_store_prune(struct twh_store *s, const struct twh_prune_cutoffs *cutoffs)
 {
@@ -321,5 +324,7 @@ twh_store_prune(struct twh_store *s, const struct twh_prune_cutoffs *cutoffs)
 	if ((st = twh_store_stmt(s, &sql_prune_jobs)) == NULL)
 		return TWH_STORE_ERROR;
 	twh_db_bind_real(st, 1, cutoffs->jobs);
-	return twh_store_step_done(s, st, "pruning jobs");
+	if ((rc = twh_store_step_done(s, st, "pruning jobs")) != TWH_STORE_OK)
+		return rc;
+	return twh_store_prune_proxy_records(s, cutoffs->proxy_records);
 }
