@@ -165,10 +165,12 @@ deliver_due(struct twh_store *store, struct twh_delivery *d)
 
 /*
  * Deletes what is kept no longer (twh_store_prune): at the first call, then hourly, after the
- * jobs due are delivered.
+ * jobs due are delivered.  An hour's rows go in milliseconds; months of Proxy records (the
+ * first run after an upgrade, or proxy_records_days lowered) take seconds, in batches that let
+ * the endpoints write, but no job is delivered meanwhile.
  */
 static void
-prune_when_due(struct twh_store *store, double *last_prune)
+prune_when_due(const struct twh_conf *conf, struct twh_store *store, double *last_prune)
 {
 	struct twh_prune_cutoffs	 cutoffs;
 	double				 now = twh_now();
@@ -178,7 +180,9 @@ prune_when_due(struct twh_store *store, double *last_prune)
 	*last_prune = now;
 	cutoffs.claims = now - CLAIMS_KEPT_S;
 	cutoffs.jobs = now - JOBS_KEPT_S;
-	cutoffs.proxy_records = 0;	/* kept for ever: no record is older than the epoch */
+	/* 0 days keeps them for ever: no record is older than the epoch. */
+	cutoffs.proxy_records = conf->proxy_records_days == 0 ? 0 :
+	    now - conf->proxy_records_days * 86400.0;
 	if (twh_store_prune(store, &cutoffs) != TWH_STORE_OK)
 		twh_warn("pruning: %s", twh_store_error(store));
 }
@@ -218,7 +222,7 @@ run(struct twh_conf *conf, struct twh_store *store, bool once)
 			twh_store_jobs_interrupted(store, twh_now(), &interrupted);
 			continue;
 		}
-		prune_when_due(store, &last_prune);
+		prune_when_due(conf, store, &last_prune);
 		if (once)
 			break;
 		rc = twh_store_next_due(store, &next);
