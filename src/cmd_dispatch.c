@@ -12,7 +12,8 @@
  * work, and where any other change (a WAL write, which can come before its commit is visible,
  * say from the sqlite3 shell) brings a look at once and another RECHECK_S later; with
  * PostgreSQL a LISTEN that the outbox's trigger NOTIFYs.  The only timers are the next retry
- * and an idle look every IDLE_WAKE_S.  --once delivers what is due now and exits.
+ * and an idle look every IDLE_WAKE_S.  --once delivers what is due now and exits.  Both prune
+ * the store of what it keeps no longer (prune_when_due): at start, and hourly while running.
  *
  * The endpoints queue the jobs (twh_outbox.c); the delivery code (twh_deliver.c, twh_push.c,
  * the transports, the HTTP client) is libtwhook_dispatch.a, which only this tool links.
@@ -162,6 +163,30 @@ lease_owner(char *owner, size_t len)
 	snprintf(owner, len, "%s:%ld", host, (long)getpid());
 }
 
+/*
+ * Deletes what is kept no longer (twh_store_prune): at the first call, then hourly, after the
+ * jobs due are delivered.  An hour's rows go in milliseconds; months of Proxy records (the
+ * first run after an upgrade, or proxy_records_days lowered) take seconds, in batches that let
+ * the endpoints write, but no job is delivered meanwhile.
+ */
+static void
+prune_when_due(const struct twh_conf *conf, struct twh_store *store, double *last_prune)
+{
+	struct twh_prune_cutoffs	 cutoffs;
+	double				 now = twh_now();
+
+	if (now - *last_prune <= PRUNE_EVERY_S)
+		return;
+	*last_prune = now;
+	cutoffs.claims = now - CLAIMS_KEPT_S;
+	cutoffs.jobs = now - JOBS_KEPT_S;
+	/* 0 days keeps them for ever: no record is older than the epoch. */
+	cutoffs.proxy_records = conf->proxy_records_days == 0 ? 0 :
+	    now - conf->proxy_records_days * 86400.0;
+	if (twh_store_prune(store, &cutoffs) != TWH_STORE_OK)
+		twh_warn("pruning: %s", twh_store_error(store));
+}
+
 static int
 run(struct twh_conf *conf, struct twh_store *store, bool once)
 {
@@ -205,12 +230,7 @@ run(struct twh_conf *conf, struct twh_store *store, bool once)
 			twh_store_jobs_interrupted(store, owner, twh_now(), &interrupted);
 			continue;
 		}
-		if (twh_now() - last_prune > PRUNE_EVERY_S) {
-			last_prune = twh_now();
-			if (twh_store_prune(store, last_prune - CLAIMS_KEPT_S,
-			    last_prune - JOBS_KEPT_S) != TWH_STORE_OK)
-				twh_warn("pruning: %s", twh_store_error(store));
-		}
+		prune_when_due(conf, store, &last_prune);
 		if (once)
 			break;
 		rc = twh_store_next_due(store, &next);

@@ -122,6 +122,7 @@ static const struct conf_key {
 	{ KEY("delivery_log_days", CONF_NUMBER, delivery_log_days), .min = 0, .max = 3650 },
 	{ KEY("delivery_log_params", CONF_WORD, delivery_log_params),
 	    .words = deliverylog_params_words },
+	{ KEY("proxy_records_days", CONF_NUMBER, proxy_records_days), .min = 0, .max = 3650 },
 	{ KEY("log_level", CONF_LOG_LEVEL, log_level) },
 #undef KEY
 };
@@ -465,6 +466,7 @@ twh_conf_parse(struct twh_conf *conf, const char *path, const char *text, char *
 	conf->dispatch_give_up = 900;
 	conf->push_give_up = 30;
 	conf->delivery_log_days = 14;
+	conf->proxy_records_days = 90;
 	conf->log_level = TWH_DIAG_INFO;
 	if ((conf->path = strdup(path)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);

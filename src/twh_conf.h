@@ -53,6 +53,7 @@ struct twh_conf {
 	char			*delivery_log;	/* its directory: DATABASE-deliveries unless set */
 	long			 delivery_log_days;	/* kept this long; 0: no log */
 	enum twh_deliverylog_params	 delivery_log_params;
+	long			 proxy_records_days;	/* the dispatcher prunes; 0: kept for ever */
 	enum twh_diag_level	 log_level;
 };
 

@@ -110,6 +110,16 @@ enum twh_job_state {
 	TWH_JOB_DEAD
 };
 
+/*
+ * What twh_store_prune deletes: the rows older than each time, in seconds since the epoch (0,
+ * the epoch itself, deletes nothing).
+ */
+struct twh_prune_cutoffs {
+	double	claims;		/* idempotency claims, by when they were made */
+	double	jobs;		/* done and dead jobs, by their last change */
+	double	proxy_records;	/* Proxy interactions and intercept decisions (twh_store_proxy.c) */
+};
+
 struct twh_job {
 	long long		 job_id;
 	char			*kind;
@@ -140,7 +150,7 @@ int		 twh_store_jobs_interrupted(struct twh_store *, const char *owner, double n
 int		 twh_store_next_due(struct twh_store *, double *when);
 int		 twh_store_jobs_list(struct twh_store *, const char *state, size_t limit,
 		    struct twh_job **, size_t *);
-int		 twh_store_prune(struct twh_store *, double claims_before, double jobs_before);
+int		 twh_store_prune(struct twh_store *, const struct twh_prune_cutoffs *);
 void		 twh_job_free(struct twh_job *);
 void		 twh_jobs_free(struct twh_job *, size_t);
 const char	*twh_job_state_name(enum twh_job_state);

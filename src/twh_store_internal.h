@@ -18,5 +18,6 @@ int			 twh_store_step_done(struct twh_store *, struct twh_db_stmt *,
 			    const char *what);
 int			 twh_store_each_row(struct twh_store *, struct twh_db_stmt *,
 			    const char *what, int (*)(struct twh_db_stmt *, void *), void *);
+int			 twh_store_prune_proxy_records(struct twh_store *, double before);
 
 #endif

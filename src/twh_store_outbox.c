@@ -3,7 +3,7 @@
  * given to each webhook delivery that had side effects, so a retried delivery gets it again and
  * does nothing twice.  The outbox holds jobs from the transaction that created them until
  * `twhook dispatch` has delivered them or given up; a job's idempotency key makes queueing it
- * twice a no-op.
+ * twice a no-op.  twh_store_prune forgets them when they are old (and the Proxy records too).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -354,20 +354,25 @@ twh_store_jobs_list(struct twh_store *s, const char *state, size_t limit, struct
 	return read_jobs(s, st, jobs, n);
 }
 
-/* Forgets idempotency claims made before CLAIMS_BEFORE and finished jobs before JOBS_BEFORE. */
+/*
+ * Forgets the idempotency claims, the finished jobs and the Proxy records older than their
+ * CUTOFFS: rows that each webhook adds, which would otherwise be kept for ever.
+ */
 int
-twh_store_prune(struct twh_store *s, double claims_before, double jobs_before)
+twh_store_prune(struct twh_store *s, const struct twh_prune_cutoffs *cutoffs)
 {
 	struct twh_db_stmt	*st;
 	int			 rc;
 
 	if ((st = twh_store_stmt(s, &sql_prune_claims)) == NULL)
 		return TWH_STORE_ERROR;
-	twh_db_bind_real(st, 1, claims_before);
+	twh_db_bind_real(st, 1, cutoffs->claims);
 	if ((rc = twh_store_step_done(s, st, "pruning claims")) != TWH_STORE_OK)
 		return rc;
 	if ((st = twh_store_stmt(s, &sql_prune_jobs)) == NULL)
 		return TWH_STORE_ERROR;
-	twh_db_bind_real(st, 1, jobs_before);
-	return twh_store_step_done(s, st, "pruning jobs");
+	twh_db_bind_real(st, 1, cutoffs->jobs);
+	if ((rc = twh_store_step_done(s, st, "pruning jobs")) != TWH_STORE_OK)
+		return rc;
+	return twh_store_prune_proxy_records(s, cutoffs->proxy_records);
 }

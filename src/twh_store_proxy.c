@@ -3,7 +3,8 @@
  * callbacks and intercept decisions (each at most once per delivery, by a unique index, in a
  * single statement or transaction of their own), reading a decision back for a repeated
  * delivery, the intercept rules and the real numbers of participants they match, and the
- * out-of-session answers by proxy number.
+ * out-of-session answers by proxy number.  The records are pruned when they are old
+ * (twh_store_prune), a batch at a time.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,24 @@ static const struct twh_sql sql_out_of_session = {
     "coalesce(session_ttl, -1) FROM out_of_session WHERE rowid = coalesce("
     "(SELECT min(rowid) FROM out_of_session WHERE proxy_identifier = ?1), "
     "(SELECT min(rowid) FROM out_of_session WHERE proxy_identifier = '*'))"
+};
+/*
+ * Pruning deletes the records older than ?1, at most ?2 (PRUNE_BATCH) of them per statement,
+ * each statement a transaction of its own.  Months of records deleted at once would hold the
+ * store's write lock for seconds (half a million interactions: over two), longer than an
+ * endpoint waits for it (TWH_STORE_BUSY_TIMEOUT_MS), and the endpoint would answer 503; a
+ * batch holds it for tens of milliseconds, and the endpoints write between batches.  The
+ * oldest go first, through the index on the time.  "IN (SELECT ... LIMIT)" is how both
+ * engines bound a DELETE: DELETE ... LIMIT and rowid are SQLite's alone.
+ */
+#define PRUNE_BATCH	5000
+static const struct twh_sql sql_prune_interactions = {
+    .text = "DELETE FROM proxy_interactions WHERE interaction_id IN (SELECT interaction_id "
+    "FROM proxy_interactions WHERE received_at < ?1 ORDER BY received_at LIMIT ?2)"
+};
+static const struct twh_sql sql_prune_intercepts = {
+    .text = "DELETE FROM proxy_intercepts WHERE intercept_id IN (SELECT intercept_id "
+    "FROM proxy_intercepts WHERE decided_at < ?1 ORDER BY decided_at LIMIT ?2)"
 };
 
 static void
@@ -365,4 +384,33 @@ twh_store_out_of_session(struct twh_store *s, const char *number, struct twh_out
 	if (rc == TWH_STORE_ERROR)
 		twh_out_of_session_free(o);
 	return rc;
+}
+
+/* Runs the pruning statement SQL a batch at a time, until a batch deletes fewer rows. */
+static int
+prune_in_batches(struct twh_store *s, const struct twh_sql *sql, double before,
+    const char *what)
+{
+	struct twh_db_stmt	*st;
+
+	do {
+		if ((st = twh_store_stmt(s, sql)) == NULL)
+			return TWH_STORE_ERROR;
+		twh_db_bind_real(st, 1, before);
+		twh_db_bind_int(st, 2, PRUNE_BATCH);
+		if (twh_store_step_done(s, st, what) != TWH_STORE_OK)
+			return TWH_STORE_ERROR;
+	} while (twh_db_changes(st) == PRUNE_BATCH);
+	return TWH_STORE_OK;
+}
+
+/* Deletes the interactions received and the intercept decisions taken before BEFORE. */
+int
+twh_store_prune_proxy_records(struct twh_store *s, double before)
+{
+	if (prune_in_batches(s, &sql_prune_interactions, before, "pruning Proxy interactions") !=
+	    TWH_STORE_OK)
+		return TWH_STORE_ERROR;
+	return prune_in_batches(s, &sql_prune_intercepts, before,
+	    "pruning intercept decisions");
 }

@@ -166,6 +166,7 @@ main(void)
 		{ "delivery_log", "/var/log/twhook" },
 		{ "delivery_log_days", "0" },
 		{ "delivery_log_params", "all" },
+		{ "proxy_records_days", "3650" },
 		{ "log_level", "warning" },
 	};
 	char	 text[4096] = "", want[256];
@@ -194,6 +195,7 @@ main(void)
 	is_str(c.delivery_log, "/var/log/twhook", "delivery_log");
 	ok(c.delivery_log_days == 0 && c.delivery_log_params == TWH_DELIVERYLOG_PARAMS_ALL,
 	    "delivery_log_days, delivery_log_params");
+	ok(c.proxy_records_days == 3650, "proxy_records_days at its largest");
 	ok(c.log_level == TWH_DIAG_WARNING, "log_level");
 	twh_conf_free(&c);
 	for (i = 0; i < sizeof(every_key) / sizeof(every_key[0]); i++) {
@@ -208,7 +210,8 @@ main(void)
 	ok(twh_conf_parse(&c, "t.conf", "database = x\n", err, sizeof(err)) == 0 &&
 	    c.dispatch_backoff_ms == 500 && c.dispatch_backoff_max_ms == 60000 &&
 	    c.dispatch_give_up == 900 && c.push_give_up == 30 && c.delivery_log_days == 14 &&
-	    c.delivery_log_params == TWH_DELIVERYLOG_PARAMS_REDACTED, "the numbers' defaults");
+	    c.delivery_log_params == TWH_DELIVERYLOG_PARAMS_REDACTED &&
+	    c.proxy_records_days == 90, "the numbers' defaults");
 	is_str(c.delivery_log, "x-deliveries", "delivery_log beside the store by default");
 	twh_conf_free(&c);
 
@@ -229,6 +232,9 @@ main(void)
 	error_is("database = x\ndelivery_log_days = -1\n",
 	    "t.conf:2: key 'delivery_log_days': expected a whole number from 0 to 3650, "
 	    "not '-1'", "a negative number");
+	error_is("database = x\nproxy_records_days = 3651\n",
+	    "t.conf:2: key 'proxy_records_days': expected a whole number from 0 to 3650, "
+	    "not '3651'", "a number of days above its range");
 	error_is("database = x\nmax_body = 1023\n",
 	    "t.conf:2: key 'max_body': expected a number of bytes from 1024 to 16777216, "
 	    "not '1023'", "a size below its range");
