@@ -142,16 +142,17 @@ CREATE TABLE customers_search (
 CREATE INDEX customers_search_words ON customers_search USING gin (words);
 
 -- A piece of text as one search word, as SQLite's unicode61 tokenizer makes it: the piece's
--- leading letters and digits (ICU's root locale classifies every script; SQLite also counts
--- the other numbers, superscripts, fractions and circled digits), lower case with SQLite's
--- case folds, and a Latin letter that carries one accent without it (SQLite keeps a letter
--- with two).  The two engines give the same words for every letter and digit of Unicode 6.1,
+-- leading letters, digits and combining accents (ICU's root locale classifies every script;
+-- SQLite also counts the other numbers, superscripts, fractions and circled digits), lower
+-- case with SQLite's case folds, and a Latin letter that carries one accent without it
+-- (SQLite keeps a letter with two).  The two engines give the same words for every letter and digit of Unicode 6.1,
 -- SQLite's tables, but for the few that NFC does not compose again (U+0374, the Devanagari
 -- letters with nukta); for what Unicode added since, they may differ.
 CREATE FUNCTION search_word(piece text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
 	RETURN normalize(regexp_replace(normalize(translate(lower(substring(
 	    piece COLLATE "und-x-icu" FROM '^[[:alnum:]¹²³¼½¾\u2070\u2074-\u2079\u2080-\u2089'
-	    '\u2150-\u2189\u2460-\u249b\u24ea-\u24ff\u2776-\u2793]*')),
+	    '\u2150-\u2189\u2460-\u249b\u24ea-\u24ff\u2776-\u2793'
+	    '\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\ufe20-\ufe2f]*')),
 	    'ſẛςϐϑϕϖϰϱϵµ', 'ssσβθφπκρεμ'), NFD),
 	    '([a-z])[\u0300-\u036f](?![\u0300-\u036f])', '\1', 'g'), NFC);
 
