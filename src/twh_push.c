@@ -5,7 +5,8 @@
  * each job of kind "push".
  *
  * A job whose time (push_give_up) ran out while no dispatcher ran ends dead rather than ringing
- * a phone for a call long over; each attempt's own time limit is twh_push_common.c's.
+ * a phone for a call long over; each attempt's own time limit is twh_push_common.c's, and so is
+ * the collapse identifier that every attempt at the job carries.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,10 @@ twh_push_deliver(struct twh_delivery *d, struct twh_job *job, struct json_object
 	}
 	p.body = json_object_get_string(body);
 	p.body_len = (size_t)json_object_get_string_len(body);
+	if (twh_push_collapse_id(job->idempotency_key, p.collapse_id) == -1) {
+		twh_buf_printf(why, "computing the job's collapse identifier (SHA-256) failed");
+		return TWH_OUTCOME_RETRY;
+	}
 	if (strcmp(transport, "webhook") == 0)
 		return twh_push_webhook(d, &p, why);
 	if (strcmp(transport, "fcm") == 0)

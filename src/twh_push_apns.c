@@ -6,8 +6,9 @@
  * (kid apns_key_id, iss apns_team_id, iat), is made once and reused for TOKEN_REUSE_S: Apple
  * refuses one older than an hour and one renewed more often than every twenty minutes.  Each
  * request: POST /3/device/<token> with apns-push-type voip, apns-topic <apns_bundle_id>.voip,
- * apns-priority 10 and apns-expiration 0 (now or never: a call does not wait), the webhook's
- * body unchanged as the payload.
+ * apns-priority 10, apns-expiration 0 (now or never: a call does not wait) and apns-collapse-id
+ * the job's collapse identifier (the same on every attempt, so that a repeated one replaces the
+ * first), the webhook's body unchanged as the payload.
  *
  * 410 (Unregistered) and 400 BadDeviceToken mean the device is gone: the binding is removed.
  * ExpiredProviderToken makes a new token and tries again; no answer, 429 and 5xx are tried
@@ -162,8 +163,11 @@ twh_push_apns(struct twh_delivery *d, const struct push *p, struct twh_buf *why)
 	struct twh_http_call	 call;
 	struct twh_http_answer	 answer;
 	struct twh_buf		 url, auth;
+	char			 collapse_line[sizeof("apns-collapse-id: ") +
+				    TWH_PUSH_COLLAPSE_ID_LEN];
 	const char		*token, *headers[] = { NULL, "apns-push-type: voip", NULL,
-				    "apns-priority: 10", "apns-expiration: 0", NULL };
+				    "apns-priority: 10", "apns-expiration: 0", collapse_line,
+				    NULL };
 	size_t			 n = strlen(p->address);
 	enum twh_outcome	 o;
 
@@ -185,6 +189,7 @@ twh_push_apns(struct twh_delivery *d, const struct push *p, struct twh_buf *why)
 	twh_buf_init(&auth);
 	twh_buf_printf(&url, "%s/3/device/%s", a->url, p->address);
 	twh_buf_printf(&auth, "authorization: bearer %s", token);
+	snprintf(collapse_line, sizeof(collapse_line), "apns-collapse-id: %s", p->collapse_id);
 	headers[0] = auth.data;
 	headers[2] = a->topic_line;
 	memset(&call, 0, sizeof(call));

@@ -1,7 +1,8 @@
 /*
- * twh_push_common.c: the helpers the push transports share, for `twhook dispatch` only: the time
- * limit of a call, the removal of a binding whose device is gone, and reading key files.  It
- * sits below the transports and twh_push.c, and calls neither.
+ * twh_push_common.c: the helpers the push transports share, for `twhook dispatch` only: the
+ * collapse identifier of a job, the time limit of a call, the removal of a binding whose device
+ * is gone, and reading key files.  It sits below the transports and twh_push.c, and calls
+ * neither.
  *
  * A call rings for seconds only, so a push job's attempt waits PUSH_TIMEOUT_MS at most (less when
  * the job's time, push_give_up, runs out sooner).
@@ -11,12 +12,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "twh_base64.h"
 #include "twh_clock.h"
 #include "twh_diag.h"
 #include "twh_push_common.h"
 
 #define PUSH_TIMEOUT_MS	5000
 #define KEY_FILE_MAX	65536
+
+/*
+ * The collapse identifier of the push job keyed IDEMPOTENCY_KEY into ID: the first
+ * TWH_PUSH_COLLAPSE_ID_LEN lower-case hexadecimal digits of the key's SHA-256; -1 if hashing
+ * failed.  Every attempt at a job, on any dispatcher, carries the same one, so that APNs and FCM
+ * replace, and the relay can drop, what an earlier attempt delivered instead of adding to it.
+ *
+ * A digest, never the key itself, even when the key is short enough: the key holds the binding
+ * id, any text the application chose (CR, LF, quotes, UTF-8, over 64 bytes), and goes to Apple
+ * and Google; a digest is header-safe, of one length and one form whatever the key, and names
+ * nothing.  With 128 bits, two of a billion jobs share one with a chance under 10^-20.
+ */
+int
+twh_push_collapse_id(const char *idempotency_key, char id[TWH_PUSH_COLLAPSE_ID_LEN + 1])
+{
+	unsigned char	 md[SHA256_DIGEST_LENGTH];
+
+	if (EVP_Digest(idempotency_key, strlen(idempotency_key), md, NULL, EVP_sha256(), NULL) != 1)
+		return -1;
+	twh_hex_encode(md, TWH_PUSH_COLLAPSE_ID_LEN / 2, id);
+	return 0;
+}
 
 /* Zeroes and frees a buffer that held a secret. */
 void

@@ -5,8 +5,10 @@
  * An OAuth 2.0 access token is got from its token_uri (or fcm_token_url) with an RS256-signed
  * JWT assertion and kept until a minute before it expires.  Each notification is a data message
  * to the binding's registration token: the webhook's top-level keys, each value as a string
- * (strings as they are, anything else as its JSON text), Android priority high, and a time to
- * live of what is left of push_give_up.
+ * (strings as they are, anything else as its JSON text), Android priority high, a time to live
+ * of what is left of push_give_up, and the job's collapse identifier (the same on every attempt)
+ * as the Android collapse_key and, for a token of an iOS app, which FCM reaches through APNs,
+ * as the apns-collapse-id header.
  *
  * UNREGISTERED means the app is gone from the device: the binding is removed.  401 drops the
  * access token and tries again with a new one; no answer, 429 and 5xx are tried again; any other
@@ -250,13 +252,14 @@ access_token(struct twh_delivery *d, struct twh_fcm *f, const struct push *p,
 }
 
 /*
- * The FCM message for P: {"message": {"token", "data", "android": {"priority", "ttl"}}}, or
- * NULL when the body is not a JSON object.
+ * The FCM message for P: {"message": {"token", "data", "android": {"priority", "ttl",
+ * "collapse_key"}, "apns": {"headers": {"apns-collapse-id"}}}}, or NULL when the body is not a
+ * JSON object.
  */
 static struct json_object *
 fcm_message(const struct push *p)
 {
-	struct json_object	*body, *message, *data, *android;
+	struct json_object	*body, *message, *data, *android, *apns, *apns_headers;
 	const char		*why;
 	double			 left = p->job->give_up_at - twh_now();
 	char			 ttl[32];
@@ -272,10 +275,17 @@ fcm_message(const struct push *p)
 	android = json_object_new_object();
 	json_object_object_add(android, "priority", json_object_new_string("high"));
 	json_object_object_add(android, "ttl", json_object_new_string(ttl));
+	json_object_object_add(android, "collapse_key", json_object_new_string(p->collapse_id));
+	apns_headers = json_object_new_object();
+	json_object_object_add(apns_headers, "apns-collapse-id",
+	    json_object_new_string(p->collapse_id));
+	apns = json_object_new_object();
+	json_object_object_add(apns, "headers", apns_headers);
 	message = json_object_new_object();
 	json_object_object_add(message, "token", json_object_new_string(p->address));
 	json_object_object_add(message, "data", data);
 	json_object_object_add(message, "android", android);
+	json_object_object_add(message, "apns", apns);
 	body = json_object_new_object();
 	json_object_object_add(body, "message", message);
 	return body;

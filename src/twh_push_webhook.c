@@ -4,7 +4,8 @@
  *
  *   X-Twhook-Timestamp: <Unix seconds>
  *   X-Twhook-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>" under push_webhook_secret>
- *   Idempotency-Key: <the job's key, the same on every retry>
+ *   Idempotency-Key: <the job's collapse identifier (twh_push_common.c), the same on every
+ *                     attempt, for the relay to recognise a notification it was posted already>
  *
  * 2xx is delivered; 410 means the device is gone (the binding is removed); no answer, 429 and
  * 5xx are tried again; any other status ends the job.
@@ -50,7 +51,8 @@ signature(const char *secret, const char *timestamp, const struct push *p, char 
 enum twh_outcome
 twh_push_webhook(struct twh_delivery *d, const struct push *p, struct twh_buf *why)
 {
-	char			 timestamp[32], ts_line[64], sig_line[160], key_line[1100];
+	char			 timestamp[32], ts_line[64], sig_line[160];
+	char			 key_line[sizeof("Idempotency-Key: ") + TWH_PUSH_COLLAPSE_ID_LEN];
 	const char		*headers[] = { ts_line, sig_line, key_line, NULL };
 	struct twh_http_call	 call;
 	struct twh_http_answer	 a;
@@ -63,7 +65,7 @@ twh_push_webhook(struct twh_delivery *d, const struct push *p, struct twh_buf *w
 	}
 	snprintf(timestamp, sizeof(timestamp), "%lld", (long long)time(NULL));
 	snprintf(ts_line, sizeof(ts_line), "X-Twhook-Timestamp: %s", timestamp);
-	snprintf(key_line, sizeof(key_line), "Idempotency-Key: %s", p->job->idempotency_key);
+	snprintf(key_line, sizeof(key_line), "Idempotency-Key: %s", p->collapse_id);
 	if (signature(d->conf->push_webhook_secret, timestamp, p, sig_line,
 	    sizeof(sig_line)) == -1) {
 		twh_buf_printf(why, "signing the notification failed");

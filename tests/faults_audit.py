@@ -22,6 +22,7 @@ answer was the documented one) and those that were not.
 
 import argparse
 import collections
+import hashlib
 import json
 import os
 import sqlite3
@@ -110,6 +111,12 @@ def classify_attempts(audit, attempts, kills, lock):
     audit.figure("lock_held_ms", round((lock[1] - lock[0]) * 1000) if lock[0] else 0)
 
 
+def collapse_id(key):
+    """The relay's Idempotency-Key for the push job keyed KEY: its collapse identifier, the first
+    32 hex digits of the key's SHA-256 (twhook-call-notify(8))."""
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
 def count_by(rows):
     c = collections.Counter()
     for key in rows:
@@ -130,7 +137,7 @@ def audit_effects(audit, deliveries, db, twilio, relay, dispatcher_kills, errors
         "SELECT interaction_sid FROM proxy_intercepts"))
 
     # At the mocks: participants added (POSTs of Identity) and attributes set, and relay
-    # deliveries by their Idempotency-Key.
+    # deliveries by their Idempotency-Key (the job's collapse identifier).
     added = collections.Counter()
     added_new = collections.Counter()
     attributed = set()
@@ -170,7 +177,7 @@ def audit_effects(audit, deliveries, db, twilio, relay, dispatcher_kills, errors
         for b in BINDINGS:
             key = f"push:{dl['key']}:{b}"
             once("call-notify", dl, 1 if jobs.get(key) == "done" else 0, f"job {b} done")
-            once("call-notify", dl, 1 if pushed[key] else 0, f"relay got {b}")
+            once("call-notify", dl, 1 if pushed[collapse_id(key)] else 0, f"relay got {b}")
     unrecorded = unlogged = 0
     for kind in ("intercept-allow", "intercept-block"):
         for dl in by_kind[kind]:

@@ -321,6 +321,12 @@ wait_until() {
 	pass "$_desc"
 }
 
+# collapse_id KEY: the collapse identifier of the push job keyed KEY, as twhook-call-notify(8)
+# says it is made (the first 32 hex digits of the key's SHA-256), computed apart from twhook.
+collapse_id() {
+	printf '%s' "$1" | sha256sum | cut -c1-32
+}
+
 # job_state KEY-PATTERN: the state of the outbox job whose key matches the LIKE pattern.
 job_state() {
 	sql "SELECT state FROM outbox WHERE idempotency_key LIKE '$1'"

@@ -225,24 +225,30 @@ got=$(q "SELECT count(*) || ' ' || sum(state = 'done' AND attempts = 1 AND last_
 [ "$got" = "$deliveries $deliveries" ] || die "jobs (all, done in 1 attempt with HTTP 200): $got"
 # The relay logs a request once it has answered it: the last ones may take a moment.
 for _ in $(seq 50); do
-	[ "$(grep -c '"idempotency-key": "push:WBa' "$T/relay.log")" -ge "$deliveries" ] && break
+	[ "$(grep -c '"twi_message_id": "WBa' "$T/relay.log")" -ge "$deliveries" ] && break
 	sleep 0.1
 done
-jq -r 'select(.headers["idempotency-key"] // "" | startswith("push:WBa"))
+jq -r 'select(.json.twi_message_id // "" | startswith("WBa"))
     | [.json.twi_message_id, .headers["idempotency-key"], .path, .time, .status, .json.twi_to]
     | @tsv' "$T/relay.log" > "$T/relay.tsv"
-# Each at /relay/IDENTITY/K, a binding of the callee (K < 1 + N % 3 for userN), its key the
-# notification's.
+# Each at /relay/IDENTITY/K, a binding of the callee (K < 1 + N % 3 for userN), its
+# Idempotency-Key a collapse identifier (32 hex digits; which job's, the figures check).
 awk -F'\t' '{ split($3, p, "/"); if ($5 != 200 || $6 != "client:" p[3] ||
-    p[4] >= 1 + substr(p[3], 5) % 3 || index($2, "push:" $1 ":") != 1) bad++ }
+    p[4] >= 1 + substr(p[3], 5) % 3 || length($2) != 32 || $2 ~ /[^0-9a-f]/) bad++ }
     END { exit bad > 0 }' "$T/relay.tsv" &&
     [ "$(wc -l < "$T/relay.tsv")" = "$deliveries" ] &&
     [ "$(cut -f2 "$T/relay.tsv" | sort -u | wc -l)" = "$deliveries" ] ||
     die "the relay did not receive each job once, at its identity's binding, answered 200"
 
-# The figures: one row per delivery or notification, times in seconds.
+# The figures: one row per delivery or notification, times in seconds.  Each job with its
+# collapse identifier, the relay's Idempotency-Key: the first 32 hex digits of the SHA-256 of
+# its key (twhook-call-notify(8)).
 q "SELECT idempotency_key, created_at, job_id FROM outbox WHERE idempotency_key LIKE 'push:WBa%'" |
-    tr '|' '\t' > "$T/jobs.tsv"
+    tr '|' '\t' | python3 -c 'import hashlib, sys
+for line in sys.stdin:
+    key = line.split("\t", 1)[0]
+    print(line.rstrip("\n") + "\t" + hashlib.sha256(key.encode()).hexdigest()[:32])' \
+    > "$T/jobs.tsv"
 sed -n 's/.*job \([0-9]*\) push: done (HTTP [0-9]*, \([0-9.]*\) ms).*/\1\t\2/p' \
     "$T/dispatch.err" > "$T/attempts.tsv"
 sqlite3 -batch "$T/stats.db" <<-SQL || die "loading the figures failed"
@@ -250,7 +256,7 @@ sqlite3 -batch "$T/stats.db" <<-SQL || die "loading the figures failed"
 	CREATE TABLE paced (msg TEXT PRIMARY KEY, sent REAL, answered REAL, status INT, late REAL);
 	CREATE TABLE relay (msg TEXT, key TEXT PRIMARY KEY, path TEXT, received REAL, status INT,
 	    callee TEXT);
-	CREATE TABLE jobs (key TEXT PRIMARY KEY, created REAL, job_id INT);
+	CREATE TABLE jobs (key TEXT PRIMARY KEY, created REAL, job_id INT, collapse TEXT UNIQUE);
 	CREATE TABLE attempts (job_id INT, ms REAL);
 	.import $T/paced.tsv paced
 	.import $T/relay.tsv relay
@@ -262,13 +268,19 @@ sqlite3 -batch "$T/stats.db" <<-SQL || die "loading the figures failed"
 	UNION ALL SELECT 'answer -> all arrived', 2, (max(r.received) - p.answered) * 1000
 	    FROM paced AS p JOIN relay AS r USING (msg) GROUP BY msg
 	UNION ALL SELECT 'enqueue -> arrival', 3, (r.received - j.created) * 1000
-	    FROM jobs AS j JOIN relay AS r USING (key)
+	    FROM jobs AS j JOIN relay AS r ON r.key = j.collapse
 	UNION ALL SELECT 'send -> arrival', 4, (r.received - p.sent) * 1000
 	    FROM paced AS p JOIN relay AS r USING (msg)
 	UNION ALL SELECT 'webhook answer', 5, (p.answered - p.sent) * 1000 FROM paced AS p
 	UNION ALL SELECT 'send lateness', 6, p.late * 1000 FROM paced AS p
 	UNION ALL SELECT 'dispatch attempt', 7, ms FROM attempts JOIN jobs USING (job_id);
 SQL
+# Each delivery under the collapse identifier of its own job: its notification's, to the binding
+# of its path (/relay/userN/K is binding BN<N in 28 hex digits><K in 4>).
+[ "$(sqlite3 "$T/stats.db" "SELECT count(*) FROM relay AS r JOIN jobs AS j ON j.collapse = r.key
+    WHERE j.key = 'push:' || r.msg || ':' || printf('BN%028x%04x',
+    CAST(substr(r.path, 12, 4) AS INT), CAST(substr(r.path, 17) AS INT))")" = "$deliveries" ] ||
+    die "the relay's Idempotency-Key is not each job's collapse identifier"
 percentiles "$T/stats.db" > "$T/stats.txt"
 [ "$(wc -l < "$T/stats.txt")" = 7 ] || die "computing the figures failed: $(cat "$T/stats.txt")"
 [ "$(sqlite3 "$T/stats.db" "SELECT count(*) FROM paced WHERE status = 200")" = "$total" ] ||

@@ -44,7 +44,9 @@ Role fcm: FCM HTTP v1 and the OAuth 2.0 token endpoint of a service account, on 
                                The body must be {"message": {...}} as FCM wants it: a token (or
                                topic, condition), data values all strings, android.priority
                                "high"/"normal", android.ttl a duration like "30s", no unknown
-                               field names; otherwise 400 INVALID_ARGUMENT.  200 {"name":
+                               field names, android.collapse_key a string, apns.headers a map
+                               of strings with an apns-collapse-id of 64 bytes at most (FCM
+                               hands it to APNs); otherwise 400 INVALID_ARGUMENT.  200 {"name":
                                "projects/{project}/messages/<id>"}.  Errors carry Google's body:
                                {"error": {"code", "message", "status", "details": [{"@type":
                                "type.googleapis.com/google.firebase.fcm.v1.FcmError",
@@ -229,6 +231,8 @@ FCM_MESSAGE_FIELDS = {"name", "data", "notification", "android", "webpush", "apn
 FCM_ANDROID_FIELDS = {"collapse_key", "collapseKey", "priority", "ttl", "restricted_package_name",
                       "restrictedPackageName", "data", "notification", "fcm_options",
                       "fcmOptions", "direct_boot_ok", "directBootOk"}
+FCM_APNS_FIELDS = {"headers", "payload", "fcm_options", "fcmOptions", "live_activity_token",
+                   "liveActivityToken"}
 
 FAIL_RULE_KEYS = mock_common.FAIL_RULE_KEYS | {"kind", "device_token", "reason"}
 
@@ -690,7 +694,8 @@ def fcm_problem(body):
         return "Recipient of the message is not set."
     if "token" in message and not isinstance(message["token"], str):
         return "Invalid value at 'message.token' (TYPE_STRING)"
-    problem = fcm_data_problem(message.get("data"), "message.data")
+    problem = fcm_data_problem(message.get("data"), "message.data") or \
+        fcm_apns_problem(message.get("apns"))
     if problem:
         return problem
     android = message.get("android")
@@ -707,6 +712,10 @@ def fcm_problem(body):
         return (f"Invalid value at 'message.android.priority' "
                 f"(type.googleapis.com/google.firebase.fcm.v1.AndroidMessagePriority), "
                 f"{json.dumps(priority)}")
+    for name in ("collapse_key", "collapseKey"):
+        if name in android and not isinstance(android[name], str):
+            return (f"Invalid value at 'message.android.{name}' (TYPE_STRING), "
+                    f"{json.dumps(android[name])}")
     ttl = android.get("ttl")
     if ttl is not None and not (isinstance(ttl, str)
                                 and re.fullmatch(r"[0-9]{1,12}(\.[0-9]{1,9})?s", ttl)):
@@ -714,6 +723,29 @@ def fcm_problem(body):
                 f"google.protobuf.Duration), Field 'ttl', Illegal duration format; duration "
                 f"must end with 's': {json.dumps(ttl)}")
     return fcm_data_problem(android.get("data"), "message.android.data")
+
+
+def fcm_apns_problem(apns):
+    """FCM's apns is an object whose headers are a map of strings, which go to APNs as they are:
+    an apns-collapse-id over 64 bytes is APNs's BadCollapseId, which FCM reports as 400."""
+    if apns is None:
+        return None
+    if not isinstance(apns, dict):
+        return "Invalid value at 'message.apns': expected an object."
+    unknown = sorted(set(apns) - FCM_APNS_FIELDS)
+    if unknown:
+        return (f'Invalid JSON payload received. Unknown name "{unknown[0]}" at '
+                "'message.apns': Cannot find field.")
+    headers = apns.get("headers", {})
+    if not isinstance(headers, dict):
+        return "Invalid value at 'message.apns.headers': expected a map of strings."
+    for name, value in headers.items():
+        if not isinstance(value, str):
+            return (f"Invalid value at 'message.apns.headers[{json.dumps(name)}]' "
+                    f"(TYPE_STRING), {json.dumps(value)}")
+    if len(headers.get("apns-collapse-id", "").encode()) > 64:
+        return "Invalid APNs headers: apns-collapse-id is longer than 64 bytes (BadCollapseId)"
+    return None
 
 
 def fcm_data_problem(data, where):

@@ -251,6 +251,15 @@ like "$(jq -r '[.error.status, .error.details[0].errorCode, .error.message] | jo
 is "$(send_fcm "$ACCESS" device-token-1 '.message.android.ttl = 30')" 400 "a ttl that is no duration string is refused"
 is "$(send_fcm "$ACCESS" device-token-1 '.message.android.priority = "urgent"')" 400 "an unknown priority is refused"
 is "$(send_fcm "$ACCESS" device-token-1 '.message.tokn = "x"')" 400 "an unknown field name is refused"
+is "$(send_fcm "$ACCESS" device-token-1 '.message.android.collapse_key = "k1" |
+    .message.apns.headers["apns-collapse-id"] = "k1"')" 200 "a collapse key, for Android and for APNs, is taken"
+is "$(send_fcm "$ACCESS" device-token-1 '.message.android.collapse_key = 1')" 400 \
+    "a collapse_key that is no string is refused"
+is "$(send_fcm "$ACCESS" device-token-1 '.message.apns.headers["apns-priority"] = 10')" 400 \
+    "an apns header that is no string is refused"
+is "$(send_fcm "$ACCESS" device-token-1 ".message.apns.headers[\"apns-collapse-id\"] = \"$(printf 'c%.0s' $(seq 65))\"")" \
+    400 "an apns-collapse-id over 64 bytes is refused"
+is "$(send_fcm "$ACCESS" device-token-1 '.message.apns.header = {}')" 400 "an unknown apns field is refused"
 is "$(send_fcm "$ACCESS" device-token-1 'del(.message.token)')" 400 "a message without a recipient is refused"
 is "$(send_fcm "$ACCESS" device-token-1 '.validate_only = true')" 200 "validate_only is answered"
 
