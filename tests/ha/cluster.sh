@@ -9,7 +9,7 @@
 #   ha_start "$T/ha"        # returns once a leader streams to two standbys, one synchronous
 #   psql "$HA_URI" ...      # the multi-host URI a twhook.conf would name
 #
-# Needs bash, python3, curl, Patroni, etcd and PostgreSQL (contrib/install-deps.sh --ha).
+# Needs bash, python3, curl, Patroni, etcd and PostgreSQL, which contrib/install-deps.sh installs.
 #
 # Who runs it: PostgreSQL refuses to run as root, so as root every process of the cluster runs
 # as the system user $HA_USER (twhook-test, created with useradd --system when missing), and
@@ -171,43 +171,60 @@ ha__start_patroni() {
 	ha__spawn "$1" patroni patroni "$HA_DIR/node$1/patroni.yml"
 }
 
-# ha__groups N: the process groups of node N that are alive: etcd, Patroni, PostgreSQL.
+# ha__groups N: the process groups of node N that are alive: etcd's, Patroni's (with what
+# Patroni runs: pg_basebackup, pg_rewind...), the postmaster's, and then one per postmaster
+# child, since every PostgreSQL backend makes itself a session of its own.
 ha__groups() {
 	local d=$HA_DIR/node$1 f pid pgid
 	for f in "$d/etcd.pid" "$d/patroni.pid"; do
 		pgid=$(cat "$f" 2>/dev/null) && kill -0 -- "-$pgid" 2>/dev/null && echo "$pgid"
 	done
 	pid=$(head -n 1 "$d/data/postmaster.pid" 2>/dev/null) || return 0
-	pgid=$(ps -o pgid= -p "$pid" 2>/dev/null) && echo $((pgid))
+	pgid=$(ps -o pgid= -p "$pid" 2>/dev/null) || return 0
+	echo $((pgid))
+	ps -o pid= --ppid "$pid" 2>/dev/null | tr -d ' '
 }
 
-# ha__signal SIGNAL N: sends SIGNAL to every process group of node N, all in one kill(1).
+# ha__signal SIGNAL N: sends SIGNAL to every process group of node N, all in one kill(1),
+# Patroni and the postmaster first so that neither starts anything new meanwhile.
 ha__signal() {
 	local groups
 	groups=$(ha__groups "$2" | sed 's/^/-/')
 	[ -z "$groups" ] || kill "-$1" -- $groups 2>/dev/null
 }
 
+# ha__alive IDS...: the processes, among those whose process id or process group id is one
+# of IDS, that are alive (not zombies).  A SIGKILLed process may take a while to go, blocked in
+# the kernel on a loaded disk.
+ha__alive() {
+	ps -e -o pid=,pgid=,stat= | awk -v ids=" $* " '
+	    $3 !~ /^Z/ && (index(ids, " " $1 " ") || index(ids, " " $2 " ")) { print $1 }'
+}
+
 # ha__sweep DIR: kills (SIGKILL) every process of $HA_USER whose working directory is in DIR,
-# until none is left: whatever a process group kill missed.  Prints how many it killed.
+# until none is left, and waits (10 s at most) until they are gone: whatever a process group
+# kill missed.  Prints the process ids it killed.
 ha__sweep() {
-	local dir=$1 p cwd uid killed=0 round pids
-	uid=$(id -u "$HA_USER" 2>/dev/null || id -u)
-	[ "$(id -u)" = 0 ] || uid=$(id -u)
+	local dir=$1 uid p cwd round pids all=() i
+	if [ "$(id -u)" = 0 ]; then uid=$(id -u "$HA_USER"); else uid=$(id -u); fi
 	for round in $(seq 50); do
-		pids=
-		for p in /proc/[0-9]*; do
-			[ "$(stat -c %u "$p" 2>/dev/null)" = "$uid" ] || continue
-			cwd=$(readlink "$p/cwd" 2>/dev/null) || continue
-			case $cwd in "$dir" | "$dir"/*) pids="$pids ${p#/proc/}" ;; esac
+		pids=()
+		for p in $(find /proc -mindepth 1 -maxdepth 1 -name '[0-9]*' -uid "$uid" 2>/dev/null); do
+			p=${p#/proc/}
+			[ "$p" != "$$" ] && [ "$p" != "$BASHPID" ] || continue
+			cwd=$(readlink "/proc/$p/cwd" 2>/dev/null) || continue
+			case $cwd in "$dir" | "$dir"/*) pids+=("$p") ;; esac
 		done
-		pids=$(echo $pids | tr ' ' '\n' | grep -vxe "$$" -e "$BASHPID" | tr '\n' ' ')
-		[ -n "$pids" ] || break
-		kill -KILL $pids 2>/dev/null
-		killed=$((killed + $(echo "$pids" | wc -w)))
+		[ ${#pids[@]} -gt 0 ] || break
+		kill -KILL "${pids[@]}" 2>/dev/null
+		all+=("${pids[@]}")
 		sleep 0.1
 	done
-	echo "$killed"
+	for i in $(seq 100); do
+		[ ${#all[@]} = 0 ] || [ -z "$(ha__alive "${all[@]}")" ] && break
+		sleep 0.1
+	done
+	echo "${all[*]}"
 }
 
 # ha__rest N PATH: GET PATH of node N's REST API; fails unless it answers 200 within 1 s.
@@ -290,13 +307,21 @@ ha_start() {
 	ha__log "healthy: leader node$(ha_leader), synchronous standby node$(ha_sync_standby)"
 }
 
-# ha_stop: kills every process of the cluster and waits until none is left.  Safe to call
-# twice, before ha_start, or after a failure half-way through it (meant for an EXIT trap).
+# ha_stop: kills every process of the cluster and waits (10 s at most) until none is left.
+# Safe to call twice, before ha_start, or after a failure half-way through it (meant for an
+# EXIT trap).  Needs only HA_DIR: after a caller was itself killed, HA_DIR=DIR ha_stop cleans.
 ha_stop() {
-	local n
+	local n groups i
 	[ -n "$HA_DIR" ] && [ -d "$HA_DIR" ] || return 0
+	groups=$(for n in 1 2 3; do ha__groups "$n"; done)
 	for n in 1 2 3; do ha__signal KILL "$n"; done
 	ha__sweep "$HA_DIR" > /dev/null
+	for i in $(seq 100); do
+		[ -z "$groups" ] || [ -z "$(ha__alive $groups)" ] && return 0
+		sleep 0.1
+	done
+	echo "ha: processes of $HA_DIR still alive: $(ha__alive $groups)" >&2
+	return 1
 }
 
 # ha_leader: prints the node number (1-3) whose PostgreSQL is the running primary holding
