@@ -9,20 +9,33 @@
 #   ha_start "$T/ha"        # returns once a leader streams to two standbys, one synchronous
 #   psql "$HA_URI" ...      # the multi-host URI a twhook.conf would name
 #
+# Gives, once ha_start returned: HA_DIR, HA_URI (postgresql://twhook@127.0.0.1:P1,...,P3/
+# twhook?target_session_attrs=read-write&connect_timeout=2), HA_PG_PORT_1..3 and
+# HA_REST_PORT_1..3 (PostgreSQL's and Patroni's REST API's port of node 1..3), HA_ETCD_HOSTS,
+# HA_DB_USER and HA_DB_NAME (the role and database, twhook unless set before), all exported;
+# and ha_psql, ha_leader, ha_sync_standby, ha_wait_sync, ha_kill_leader, ha_stop_node,
+# ha_cont_node, ha_restart_node, ha_wait_leader, ha_wait_healthy, ha_list and ha_stop, each
+# described where it is defined, with ha_now_ms and ha_secs for a caller's own timings.
+# Functions named ha__* are its own.
+#
 # Needs bash, python3, curl, Patroni, etcd and PostgreSQL, which contrib/install-deps.sh installs.
 #
 # Who runs it: PostgreSQL refuses to run as root, so as root every process of the cluster runs
 # as the system user $HA_USER (twhook-test, created with useradd --system when missing), and
-# as that user otherwise.  Not nobody: files owned by nobody can be written by every other
+# as the calling user otherwise.  Not nobody: files owned by nobody can be written by every other
 # service that runs as nobody, and nobody is meant to own no files.  Not postgres: that is
 # Debian's system cluster's account, which a test has no business sharing.  Parallel tests
 # share the user, so nothing here ever kills by user: only by recorded process group, and then
 # whatever still has its working directory inside this cluster's directory.
 #
-# Timings: ttl 20 (the floor: Patroni >= 3.1 raises anything smaller to 20), loop_wait 2,
+# Timings: ttl 20 (the floor: Patroni's documented minimum, which its later releases enforce;
+# Debian 12's 3.0.2 does not check, but a test tuned below it would not port), loop_wait 2,
 # retry_timeout 9 (Patroni requires loop_wait + 2 * retry_timeout <= ttl).  The short loop_wait
 # makes the cluster react quickly; the long retry_timeout keeps a loaded two-core machine's
-# etcd hiccups from demoting the primary.  A killed primary is replaced after 18-22 s.
+# etcd hiccups from demoting the primary.  A killed primary is replaced 19-24 s later: its key
+# expires 18-20 s after its last renewal, a little later when its node also held etcd's own
+# leader (a new etcd leader extends every lease), and the other standby becomes synchronous
+# 3-5 s after the promotion, which is when writes resume (strict mode).
 
 HA_USER=${HA_USER:-twhook-test}
 HA_PGBIN=${HA_PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
@@ -41,11 +54,11 @@ ha_contrib=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../contrib/ha" && pwd)
 # ha__log MESSAGE: a progress line on standard error.
 ha__log() { echo "# ha: $*" >&2; }
 
-# ha__now_ms: the time in milliseconds.
-ha__now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $((t / 1000)); }
+# ha_now_ms: the time in milliseconds.
+ha_now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $((t / 1000)); }
 
-# ha__secs MS: milliseconds as seconds with one decimal.
-ha__secs() { printf '%d.%d' $(($1 / 1000)) $(($1 % 1000 / 100)); }
+# ha_secs MS: milliseconds as seconds with one decimal.
+ha_secs() { printf '%d.%d' $(($1 / 1000)) $(($1 % 1000 / 100)); }
 
 # ha__var NAME N: the value of ${NAME_N}, e.g. ha__var HA_PG_PORT 2.
 ha__var() { local v="$1_$2"; echo "${!v}"; }
@@ -76,7 +89,8 @@ ha__user() {
 	[ "$(id -u)" = 0 ] || return 0
 	id -u "$HA_USER" > /dev/null 2>&1 && return 0
 	useradd --system --user-group --no-create-home --home-dir /nonexistent \
-	    --shell /usr/sbin/nologin "$HA_USER" || { echo "ha: cannot create user $HA_USER" >&2; return 1; }
+	    --shell /usr/sbin/nologin "$HA_USER" ||
+	    { echo "ha: cannot create user $HA_USER" >&2; return 1; }
 }
 
 # ha__ports N: N distinct TCP ports of 127.0.0.1 free now, below the ephemeral range (so that
@@ -227,9 +241,15 @@ ha__sweep() {
 	echo "${all[*]}"
 }
 
-# ha__rest N PATH: GET PATH of node N's REST API; fails unless it answers 200 within 1 s.
+# ha__rest N PATH: GET PATH of node N's REST API; fails unless it answers 200 within 3 s (a
+# loaded machine slows Patroni's answers past 1 s).
 ha__rest() {
-	curl -sf --max-time 1 "http://127.0.0.1:$(ha__var HA_REST_PORT "$1")$2"
+	curl -sf --max-time 3 "http://127.0.0.1:$(ha__var HA_REST_PORT "$1")$2"
+}
+
+# ha__node N: fails, saying so, unless N is a node number.
+ha__node() {
+	case $1 in 1 | 2 | 3) ;; *) echo "ha: no node '$1'" >&2; return 1 ;; esac
 }
 
 # ha__healthy: a leader streams to both standbys, one of them synchronous both in PostgreSQL
@@ -246,9 +266,9 @@ ha__healthy() {
 # leader streams to two standbys, one synchronous, and the database twhook uses exists.
 ha_wait_healthy() {
 	local limit=$((${1:-$HA_REJOIN_TIMEOUT} * 1000)) t0
-	t0=$(ha__now_ms)
+	t0=$(ha_now_ms)
 	until ha__healthy && ha_psql -Atc 'SELECT 1' > /dev/null 2>&1; do
-		[ $(($(ha__now_ms) - t0)) -lt "$limit" ] ||
+		[ $(($(ha_now_ms) - t0)) -lt "$limit" ] ||
 		    { ha__fail "no healthy cluster within $((limit / 1000)) s"; return 1; }
 		sleep 0.5
 	done
@@ -285,7 +305,9 @@ ha_start() {
 		HA_ETCD_HOSTS="$HA_ETCD_HOSTS,127.0.0.1:$(ha__var HA_ETCD_PORT "$n")"
 	done
 	HA_ETCD_CLUSTER=${HA_ETCD_CLUSTER#,} HA_ETCD_HOSTS=${HA_ETCD_HOSTS#,}
-	HA_URI="postgresql://$HA_DB_USER@127.0.0.1:$HA_PG_PORT_1,127.0.0.1:$HA_PG_PORT_2,127.0.0.1:$HA_PG_PORT_3/$HA_DB_NAME?target_session_attrs=read-write&connect_timeout=2"
+	HA_URI="postgresql://$HA_DB_USER@127.0.0.1:$HA_PG_PORT_1,127.0.0.1:$HA_PG_PORT_2"
+	HA_URI="$HA_URI,127.0.0.1:$HA_PG_PORT_3/$HA_DB_NAME"
+	HA_URI="$HA_URI?target_session_attrs=read-write&connect_timeout=2"
 	export HA_DIR HA_URI HA_DB_USER HA_DB_NAME HA_ETCD_HOSTS HA_PG_PORT_1 HA_PG_PORT_2 \
 	    HA_PG_PORT_3 HA_REST_PORT_1 HA_REST_PORT_2 HA_REST_PORT_3
 
@@ -335,13 +357,26 @@ ha_leader() {
 }
 
 # ha_sync_standby: prints the node number of the synchronous standby, the one Patroni may
-# promote; fails when there is none.
+# promote (etcd's /sync key names it); fails when there is none.
 ha_sync_standby() {
 	local n
 	for n in 1 2 3; do
 		ha__rest "$n" /sync > /dev/null && { echo "$n"; return 0; }
 	done
 	return 1
+}
+
+# ha_wait_sync [SECONDS]: waits (at most SECONDS, default $HA_FAILOVER_TIMEOUT) until some
+# node is the synchronous standby, and prints its number.  After a failover Patroni names one
+# a loop or two after PostgreSQL already treats it as synchronous.
+ha_wait_sync() {
+	local limit=$((${1:-$HA_FAILOVER_TIMEOUT} * 1000)) t0
+	t0=$(ha_now_ms)
+	until ha_sync_standby; do
+		[ $(($(ha_now_ms) - t0)) -lt "$limit" ] ||
+		    { ha__fail "no synchronous standby within $((limit / 1000)) s"; return 1; }
+		sleep 0.5
+	done
 }
 
 # ha_psql [PSQL ARGS]: psql as the superuser against the current leader, in $HA_DB_NAME unless
@@ -363,37 +398,38 @@ ha_kill_leader() {
 }
 
 # ha_stop_node N / ha_cont_node N: freezes (SIGSTOP) or thaws (SIGCONT) all of node N.
-ha_stop_node() { ha__signal STOP "$1"; }
-ha_cont_node() { ha__signal CONT "$1"; }
+ha_stop_node() { ha__node "$1" && ha__signal STOP "$1"; }
+ha_cont_node() { ha__node "$1" && ha__signal CONT "$1"; }
 
 # ha_restart_node N: starts node N again after ha_kill_leader (etcd, then Patroni, which
 # rewinds or recovers its PostgreSQL as needed) and waits until it streams from the leader.
 ha_restart_node() {
 	local n=$1 t0 limit=$((HA_REJOIN_TIMEOUT * 1000)) rows
+	ha__node "$n" || return 1
 	ha__signal KILL "$n"
 	ha__sweep "$HA_DIR/node$n" > /dev/null
 	ha__start_etcd "$n" && ha__start_patroni "$n" || { ha__fail "node$n did not start"; return 1; }
-	t0=$(ha__now_ms)
+	t0=$(ha_now_ms)
 	until rows=$(ha_psql -d postgres -Atc "SELECT count(*) FROM pg_stat_replication
 	    WHERE application_name = 'node$n' AND state = 'streaming'" 2>/dev/null) && [ "$rows" = 1 ]; do
-		[ $(($(ha__now_ms) - t0)) -lt "$limit" ] ||
+		[ $(($(ha_now_ms) - t0)) -lt "$limit" ] ||
 		    { ha__fail "node$n did not rejoin within $HA_REJOIN_TIMEOUT s"; return 1; }
 		sleep 0.5
 	done
-	ha__log "node$n streams again after $(ha__secs $(($(ha__now_ms) - t0))) s"
+	ha__log "node$n streams again after $(ha_secs $(($(ha_now_ms) - t0))) s"
 }
 
 # ha_wait_leader [SECONDS]: waits (at most SECONDS, default $HA_FAILOVER_TIMEOUT) until some
 # node is the running primary, and prints how long that took in seconds.
 ha_wait_leader() {
 	local limit=$((${1:-$HA_FAILOVER_TIMEOUT} * 1000)) t0
-	t0=$(ha__now_ms)
+	t0=$(ha_now_ms)
 	until ha_leader > /dev/null; do
-		[ $(($(ha__now_ms) - t0)) -lt "$limit" ] ||
+		[ $(($(ha_now_ms) - t0)) -lt "$limit" ] ||
 		    { ha__fail "no leader within $((limit / 1000)) s"; return 1; }
 		sleep 0.2
 	done
-	ha__secs $(($(ha__now_ms) - t0))
+	ha_secs $(($(ha_now_ms) - t0))
 	echo
 }
 
