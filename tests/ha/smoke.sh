@@ -46,7 +46,7 @@ check() {
 }
 
 # say MESSAGE: a progress line with the seconds since the writer started.
-say() { echo "# [$(ha__secs $(($(ha__now_ms) - t_start)))] $*"; }
+say() { echo "# [$(ha_secs $(($(ha_now_ms) - t_start)))] $*"; }
 
 # write_loop: inserts id 1, 2, ... until $T/stop exists, one psql per statement, and logs
 # "ID ok|fail MS" per statement to $T/writes.  A statement may wait for a frozen standby, but
@@ -59,9 +59,9 @@ write_loop() {
 		    -c "INSERT INTO smoke (id) VALUES ($i) RETURNING id" 2>> "$T/writer.err")
 		rc=$?
 		if [ $rc = 0 ] && [ "$out" = "$i" ]; then
-			echo "$i ok $(ha__now_ms)"
+			echo "$i ok $(ha_now_ms)"
 		else
-			echo "$i fail $(ha__now_ms) $rc"
+			echo "$i fail $(ha_now_ms) $rc"
 			sleep 0.1
 		fi
 	done > "$T/writes"
@@ -76,7 +76,7 @@ wait_writes_resume() {
 	local i first
 	for i in $(seq 900); do
 		first=$(awk -v t="$1" '$2 == "ok" && $3 > t { print $3; exit }' "$T/writes")
-		[ -z "$first" ] || { ha__secs $((first - $1)); echo; return 0; }
+		[ -z "$first" ] || { ha_secs $((first - $1)); echo; return 0; }
 		sleep 0.1
 	done
 	return 1
@@ -85,23 +85,23 @@ wait_writes_resume() {
 # freeze N: SIGSTOPs node N for $FREEZE seconds and thaws it; sets t_stop and t_cont.
 freeze() {
 	ha_stop_node "$1"
-	t_stop=$(ha__now_ms)
+	t_stop=$(ha_now_ms)
 	sleep "$FREEZE"
-	t_cont=$(ha__now_ms)
+	t_cont=$(ha_now_ms)
 	ha_cont_node "$1"
 }
 
 ha_start "$T/ha" || exit 1
 psql -X -q -v ON_ERROR_STOP=1 -d "$HA_URI" -c 'CREATE TABLE smoke (id integer NOT NULL)' ||
     exit 1
-t_start=$(ha__now_ms)
+t_start=$(ha_now_ms)
 write_loop &
 writer=$!
 sleep 5
 
 # 1. The leader's machine dies.
 killed=$(ha_kill_leader) || exit 1
-t_kill=$(ha__now_ms)
+t_kill=$(ha_now_ms)
 say "killed node$killed, the leader"
 failover=$(ha_wait_leader) || exit 1
 leader=$(ha_leader)
@@ -111,11 +111,12 @@ check "writes resume after the failover ($resumed s after the kill)" [ -n "$resu
 sleep 3
 
 # 2. The only standby left freezes: no write may be acknowledged meanwhile.
-standby=$(ha_sync_standby)
+standby=$(ha_wait_sync) || exit 1
 check "a synchronous standby is left after the failover (node$standby)" [ -n "$standby" ]
 say "freezing node$standby, the only standby, for $FREEZE s"
 freeze "$standby"
-held=$(awk -v a=$((t_stop + 1000)) -v b="$t_cont" '$2 == "ok" && $3 > a && $3 < b' "$T/writes" | wc -l)
+held=$(awk -v a=$((t_stop + 1000)) -v b="$t_cont" '$2 == "ok" && $3 > a && $3 < b' "$T/writes" |
+    wc -l)
 check "no write acknowledged while the only standby was frozen ($held)" [ "$held" = 0 ]
 thawed=$(wait_writes_resume "$t_cont")
 check "writes resume once it thaws ($thawed s after)" [ -n "$thawed" ]
@@ -128,12 +129,12 @@ rewound=$(grep -c 'pg_rewind exit code=0' "$HA_DIR/node$killed/patroni.log")
 say "node$killed rewound with pg_rewind: $rewound time(s)"
 
 # 4. The synchronous standby of three freezes: writes must go on through the other one.
-standby=$(ha_sync_standby)
+standby=$(ha_wait_sync) || exit 1
 say "freezing node$standby, the synchronous standby, until writes go on without it"
 ha_stop_node "$standby"
-t_stop=$(ha__now_ms)
+t_stop=$(ha_now_ms)
 stall=$(wait_writes_resume "$((t_stop + 1000))")
-t_cont=$(ha__now_ms)
+t_cont=$(ha_now_ms)
 ha_cont_node "$standby"
 check "writes go on while the synchronous standby is frozen (after $stall s)" [ -n "$stall" ]
 check "the cluster is healthy again after the thaw" ha_wait_healthy
@@ -156,14 +157,18 @@ check "no id twice in the table ($dups)" [ "$dups" = 0 ]
 sleep 2
 want=$(ha_psql -Atc 'SELECT count(*), sum(id) FROM smoke')
 for n in 1 2 3; do
+	port=HA_PG_PORT_$n
 	got=$(psql -X -Atc 'SELECT count(*), sum(id) FROM smoke' \
-	    -d "host=127.0.0.1 port=$(ha__var HA_PG_PORT "$n") user=postgres dbname=$HA_DB_NAME")
+	    -d "host=127.0.0.1 port=${!port} user=postgres dbname=$HA_DB_NAME")
 	check "node$n holds the leader's rows ($got)" [ "$got" = "$want" ]
 done
-gap=$(awk '$2 == "ok" { if (last && $3 - last > max) max = $3 - last; last = $3 } END { print max + 0 }' "$T/writes")
-echo "# failover: new leader $failover s after the kill, first write acknowledged $resumed s after it"
-echo "# longest gap between acknowledged writes: $(ha__secs "$gap") s"
-echo "# statements: $attempts, acknowledged $acked, failed $fails; $extra unacknowledged in the table"
+gap=$(awk '$2 == "ok" { if (last && $3 - last > max) max = $3 - last; last = $3 }
+    END { print max + 0 }' "$T/writes")
+echo "# failover: new leader $failover s after the kill," \
+    "first write acknowledged $resumed s after it"
+echo "# longest gap between acknowledged writes: $(ha_secs "$gap") s"
+echo "# statements: $attempts, acknowledged $acked, failed $fails;" \
+    "$extra unacknowledged but in the table"
 echo "# synchronous standby frozen: writes went on after $stall s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
