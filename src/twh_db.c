@@ -42,10 +42,15 @@ twh_db_display(const char *target, char *out, size_t len)
 		append(out, len, &used, target, strlen(target));
 		return;
 	}
-	/* postgresql://user:password@host/...: the password is between the first ':' and '@'. */
+	/*
+	 * postgresql://user:password@host/...: the password is between the first ':' and the last
+	 * '@' before the path, so that an '@' left unescaped in it is hidden too.
+	 */
 	p = strstr(target, "://") + 3;
 	authority_end = p + strcspn(p, "/?");
-	at_sign = memchr(p, '@', (size_t)(authority_end - p));
+	for (at_sign = authority_end; at_sign > p && at_sign[-1] != '@'; at_sign--)
+		continue;
+	at_sign = at_sign > p ? at_sign - 1 : NULL;
 	colon = at_sign != NULL ? memchr(p, ':', (size_t)(at_sign - p)) : NULL;
 	if (colon != NULL) {
 		append(out, len, &used, target, (size_t)(colon + 1 - target));
