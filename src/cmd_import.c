@@ -13,6 +13,9 @@
 #include "twh_store.h"
 #include "twhook.h"
 
+/* How long a statement of an import may wait (another writer, a big commit). */
+#define IMPORT_PATIENCE_MS	600000
+
 #define IMPORT_MAX_DEPTH	8
 
 struct record_error {
@@ -224,6 +227,8 @@ cmd_import(struct twh_conf *conf, int argc, char *argv[])
 		fprintf(stderr, "twhook: %s\n", err);
 		goto out;
 	}
+	/* An import is one transaction, whose commit may take long: no one waits for it. */
+	twh_store_set_patience(store, IMPORT_PATIENCE_MS);
 	rc = import_all(store, argv[2], list) == 0 ? 0 : 1;
 out:
 	twh_store_close(store);

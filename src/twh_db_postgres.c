@@ -196,17 +196,16 @@ wait_result(struct pg_db *db, double started)
 	PGresult	*last = NULL, *r;
 	struct pollfd	 pfd = { PQsocket(db->conn), POLLIN, 0 };
 	double		 left;
-	PGcancel	*cancel;
-	char		 why[256];
 
+	/*
+	 * Past the deadline the connection is closed, not cancelled: PQcancel connects to the
+	 * server anew, and to a machine that died that would wait out TCP's own timeout.  The
+	 * server rolls the transaction back when it sees the connection gone.
+	 */
 	while (PQisBusy(db->conn)) {
 		left = db->patience_ms > 0 ? db->patience_ms - twh_elapsed_ms(started) : 1e9;
 		if (left <= 0 || (poll(&pfd, 1, left > 1e6 ? -1 : (int)left + 1) == -1 &&
 		    errno != EINTR)) {
-			if ((cancel = PQgetCancel(db->conn)) != NULL) {
-				PQcancel(cancel, why, sizeof(why));
-				PQfreeCancel(cancel);
-			}
 			fail(db, true, "the database did not answer within %d ms",
 			    db->patience_ms);
 			disconnect(db);
