@@ -1,25 +1,35 @@
 #!/usr/bin/env python3
 """load_client.py: Twilio's side of tests/faults.test: many webhook deliveries, sent at once.
 
-    load_client.py --base URL --auth-token TOKEN --account-sid AC... --deliveries N
-                   --out DIR [--connections 64] [--attempts 8] [--twilio-mock URL]
+    load_client.py --base URL [--base URL...] --auth-token TOKEN --account-sid AC...
+                   --deliveries N --out DIR [--connections 64] [--attempts 8]
+                   [--twilio-mock URL] [--rate N] [--deadline S] [--attempt-timeout S]
 
 It makes N deliveries, taking the kinds below in turn (every endpoint, the ones that write each
 with a new SID, so that every delivery is a new side effect), each signed for BASE plus its path
 as Twilio signs it (twhook(7), SIGNATURE VALIDATION: a form's parameters, or bodySHA256 for
 JSON) and carrying an I-Twilio-Idempotency-Token of its own.  CONNECTIONS threads (default 64)
-each keep one HTTP/1.1 connection to the server and take the next delivery from a shared queue.
+each keep one HTTP/1.1 connection to each server and take the next delivery from a shared
+queue.  With --rate, delivery number d is not sent before d / RATE seconds after the start.
+
+With --base given more than once (tests/ha.test: one web server per machine), delivery d goes
+first to base number d modulo their number, and each retry to the next base, as Twilio tries
+a webhook's fallback URL; every attempt is signed for the URL it calls.
 
 A delivery is retried, as Twilio retries when it is told to (connection overrides), with the
 same body, signature and token, up to ATTEMPTS times in all, when the attempt could not
 connect or was cut off, when the web server answered with a 5xx page of its own (its worker
 died), or when the endpoint answered 503 (store busy: after its Retry-After).  Any other
-answer ends the delivery.  With --twilio-mock, the Conversations participants that the
+answer ends the delivery.  With --deadline, a delivery also ends once S seconds passed since
+its first attempt was sent (Twilio gives a webhook 15 s in all), and no attempt waits longer
+than what is left; --attempt-timeout (default 60) bounds every attempt, a server that
+accepted the connection but stopped answering included.  With --twilio-mock, the Conversations participants that the
 onParticipantAdded deliveries name are created in the mock first (tests/mock/twilio_mock.py).
 
 Written to DIR:
   attempts.jsonl    one line an attempt: {"d": delivery number, "kind", "path", "attempt",
-                    "sent", "answered" (Unix times), "status" (0: no answer), "origin"
+                    "base" (the URL it went to), "sent", "answered" (Unix times),
+                    "status" (0: no answer), "origin"
                     ("endpoint": the endpoint's own answer, with its Content-Type; "server":
                     the web server's; "connection": none), "retry_after", "expected": whether
                     status and body are what the kind documents}
@@ -136,7 +146,9 @@ KINDS = [
 
 
 class Delivery:
-    def __init__(self, d, kind, base, auth_token, account):
+    """One webhook, with its signature for each base URL it may be sent to."""
+
+    def __init__(self, d, kind, bases, auth_token, account):
         self.d = d
         self.kind = kind
         self.token = f"10ad10ad-0000-4000-8000-{d:012x}"
@@ -146,15 +158,16 @@ class Delivery:
             digest = hashlib.sha256(self.body).hexdigest()
             self.target = f"{kind.path}?bodySHA256={digest}"
             self.ctype = "application/json"
-            self.signature = signature(auth_token, base + self.target, [])
+            pairs = []
         else:
-            pairs = kind.params(d)
+            form = kind.params(d)
             self.body = "&".join(quote(a, safe="") + "=" + quote(b, safe="")
-                                 for a, b in pairs).encode()
+                                 for a, b in form).encode()
             self.target = kind.path
             self.ctype = "application/x-www-form-urlencoded"
-            self.signature = signature(auth_token, base + self.target,
-                                       [(a.encode(), b.encode()) for a, b in pairs])
+            pairs = [(a.encode(), b.encode()) for a, b in form]
+        self.signature = {base: signature(auth_token, base + self.target, pairs)
+                          for base in bases}
 
 
 def seed_participants(mock, deliveries):
@@ -176,60 +189,76 @@ def seed_participants(mock, deliveries):
 
 
 class Sender(threading.Thread):
-    """One connection: takes deliveries from WORK until it is empty, each to its end."""
+    """One connection to each base: takes deliveries from WORK until it is empty, each to its
+    end."""
 
-    def __init__(self, server, work, attempts, out, lock):
+    def __init__(self, bases, work, args, out, lock, start):
         super().__init__(daemon=True)
-        self.server, self.work, self.attempts = server, work, attempts
-        self.out, self.lock = out, lock
-        self.conn = None
+        self.bases, self.work, self.args = bases, work, args
+        self.out, self.lock, self.start_time = out, lock, start
+        self.conns = {}
 
-    def attempt(self, dl):
+    def attempt(self, dl, base, timeout):
         """One try: (status, origin, retry_after, body)."""
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection(self.server.hostname, self.server.port,
-                                                   timeout=60)
+        conn = self.conns.get(base)
+        if conn is None:
+            url = urlsplit(base)
+            conn = self.conns[base] = http.client.HTTPConnection(url.hostname, url.port,
+                                                                 timeout=timeout)
+        conn.timeout = timeout
+        if conn.sock is not None:
+            conn.sock.settimeout(timeout)
         try:
-            self.conn.request("POST", dl.target, body=dl.body, headers={
-                "Content-Type": dl.ctype, "X-Twilio-Signature": dl.signature,
+            conn.request("POST", dl.target, body=dl.body, headers={
+                "Content-Type": dl.ctype, "X-Twilio-Signature": dl.signature[base],
                 "I-Twilio-Idempotency-Token": dl.token, "User-Agent": "TwilioProxy/1.1"})
-            answer = self.conn.getresponse()
+            answer = conn.getresponse()
             body = answer.read()
         except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = None
+            conn.close()
+            del self.conns[base]
             return 0, "connection", None, b""
         ctype = answer.getheader("Content-Type", "")
         mine = answer.getheader("Content-Type") is not None and not ctype.startswith("text/html")
         if answer.getheader("Connection", "").lower() == "close":
-            self.conn.close()
-            self.conn = None
+            conn.close()
+            del self.conns[base]
         return answer.status, "endpoint" if mine else "server", \
             answer.getheader("Retry-After"), body
 
     def run(self):
+        args = self.args
         while True:
             try:
                 dl = self.work.get_nowait()
             except queue.Empty:
                 return
-            for n in range(1, self.attempts + 1):
+            if args.rate:
+                time.sleep(max(0.0, self.start_time + dl.d / args.rate - time.time()))
+            first = None
+            for n in range(1, args.attempts + 1):
+                base = self.bases[(dl.d + n - 1) % len(self.bases)]
                 sent = time.time()
-                status, origin, retry_after, body = self.attempt(dl)
+                first = first or sent
+                timeout = args.attempt_timeout
+                if args.deadline:
+                    timeout = max(0.1, min(timeout, first + args.deadline - sent))
+                status, origin, retry_after, body = self.attempt(dl, base, timeout)
                 answered = time.time()
                 expected = status == dl.kind.status and origin == "endpoint" and \
                     dl.kind.check(body)
                 line = {"d": dl.d, "kind": dl.kind.name, "path": dl.kind.path, "attempt": n,
-                        "sent": round(sent, 6), "answered": round(answered, 6),
+                        "base": base, "sent": round(sent, 6), "answered": round(answered, 6),
                         "status": status, "origin": origin, "retry_after": retry_after,
                         "expected": expected}
                 with self.lock:
                     self.out["attempts"].write(json.dumps(line) + "\n")
                 again = origin != "endpoint" or status == 503
-                if not again or n == self.attempts:
+                pause = float(retry_after) if retry_after and retry_after.isdigit() else 0.1
+                if not again or n == args.attempts or \
+                        (args.deadline and time.time() + pause >= first + args.deadline):
                     break
-                time.sleep(float(retry_after) if retry_after and retry_after.isdigit()
-                           else 0.1)
+                time.sleep(pause)
             with self.lock:
                 self.out["deliveries"].write(json.dumps({
                     "d": dl.d, "kind": dl.kind.name, "path": dl.kind.path, "token": dl.token,
@@ -239,13 +268,19 @@ class Sender(threading.Thread):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--base", required=True, help="scheme://host:port Twilio calls")
+    parser.add_argument("--base", required=True, action="append",
+                        help="scheme://host:port Twilio calls; again for a fallback")
     parser.add_argument("--auth-token", required=True)
     parser.add_argument("--account-sid", required=True)
     parser.add_argument("--deliveries", type=int, required=True)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--attempts", type=int, default=8)
     parser.add_argument("--twilio-mock", help="base URL of tests/mock/twilio_mock.py")
+    parser.add_argument("--rate", type=float, help="deliveries started per second at most")
+    parser.add_argument("--deadline", type=float,
+                        help="seconds a delivery may take in all, its retries included")
+    parser.add_argument("--attempt-timeout", type=float, default=60,
+                        help="seconds an attempt may wait for its answer")
     parser.add_argument("--out", required=True, help="directory for the two .jsonl files")
     args = parser.parse_args()
     deliveries = [Delivery(d, KINDS[d % len(KINDS)], args.base, args.auth_token,
@@ -260,7 +295,7 @@ def main():
     with open(os.path.join(args.out, "attempts.jsonl"), "w", encoding="utf-8") as a, \
             open(os.path.join(args.out, "deliveries.jsonl"), "w", encoding="utf-8") as d:
         out = {"attempts": a, "deliveries": d}
-        senders = [Sender(urlsplit(args.base), work, args.attempts, out, lock)
+        senders = [Sender(args.base, work, args, out, lock, start)
                    for _ in range(args.connections)]
         for s in senders:
             s.start()

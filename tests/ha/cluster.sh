@@ -124,6 +124,8 @@ ha__render() {
 # a test: trust on loopback instead of passwords, no watchdog, the test timings, a Unix socket
 # in the node's directory, and fsync off (the tests kill processes, never the kernel, so the
 # page cache survives every failure they cause; fsync would only load the shared disk).
+# max_connections stays patroni.yml's 100: tests/ha.test's three web servers keep one
+# connection per FastCGI endpoint process (18 a node), and the dispatchers one each.
 ha__patroni_conf() {
 	local n=$1 d=$HA_DIR/node$1 pw
 	pw=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
@@ -139,7 +141,7 @@ src, dst, ttl, loop_wait, retry_timeout, user, db = sys.argv[1:]
 c = yaml.safe_load(open(src))
 dcs = c["bootstrap"]["dcs"]
 dcs.update(ttl=int(ttl), loop_wait=int(loop_wait), retry_timeout=int(retry_timeout))
-dcs["postgresql"]["parameters"].update(fsync="off", max_connections=40, shared_buffers="16MB",
+dcs["postgresql"]["parameters"].update(fsync="off", shared_buffers="16MB",
                                        wal_keep_size="64MB", max_wal_size="128MB")
 c["bootstrap"]["post_bootstrap"] += " %s %s" % (user, db)
 c["postgresql"]["pg_hba"] = ["host all all 127.0.0.1/32 trust",
