@@ -118,19 +118,20 @@ log_outcome(const struct twh_job *job, double started)
 
 /*
  * Delivers the jobs due now, one lease at a time (a lease outlives the longest attempt, so it
- * covers one job, not a batch); -1 when the store failed.
+ * covers one job, not a batch); a retry that falls due meanwhile waits for the next look.
+ * -1 when the store failed.
  */
 static int
 deliver_due(struct twh_store *store, struct twh_delivery *d, const char *owner)
 {
 	struct twh_job	*job;
 	size_t		 n;
-	double		 started;
+	double		 started, due_by = twh_now();
 	int		 rc = TWH_STORE_OK;
 
 	while (!stopping) {
 		started = twh_now();
-		if (twh_store_jobs_lease(store, owner, started, LEASE_S, 1, &job, &n) !=
+		if (twh_store_jobs_lease(store, owner, due_by, started, LEASE_S, 1, &job, &n) !=
 		    TWH_STORE_OK)
 			return -1;
 		if (n == 0)

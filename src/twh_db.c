@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "twh_db_driver.h"
+#include "twh_db_internal.h"
 
 bool
 twh_db_is_postgres(const char *target)

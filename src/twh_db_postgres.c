@@ -1,5 +1,5 @@
 /*
- * twh_db_postgres.c: the PostgreSQL driver (twh_db_driver.h), on libpq.  The target is a libpq
+ * twh_db_postgres.c: the PostgreSQL driver (twh_db_internal.h), on libpq.  The target is a libpq
  * URI, with several hosts and target_session_attrs when the store is replicated.
  *
  * Every call has a deadline, the connection's patience: libpq would wait for ever on a server
@@ -12,8 +12,9 @@
  *
  * Connecting tries the URI as written (its target_session_attrs, read-write for a cluster).
  * When that fails, a connection for reading settles for any server that answers, a standby
- * during a failover, so that reading endpoints keep answering; the next write transaction
- * connects to a primary again or fails as "try again".
+ * during a failover, so that reading endpoints keep answering, and asks for a primary again
+ * every STANDBY_RECHECK_MS; the next write transaction connects to a primary again or fails
+ * as "try again".
  *
  * Statements are prepared once per connection.  Writers of one key take turns on an advisory
  * lock.  Unsynchronized commits are synchronous_commit = off.  A dispatcher LISTENs to
@@ -31,11 +32,12 @@
 
 #include "config.h"
 #include "twh_clock.h"
-#include "twh_db_driver.h"
+#include "twh_db_internal.h"
 
 #define STMT_CACHE		32
 #define MAX_PARAMS		32
 #define CONNECT_TIMEOUT_S	"2"	/* per host, unless the URI says otherwise */
+#define STANDBY_RECHECK_MS	10000.0	/* how often a reader on a standby asks for a primary */
 #define BOOL_OID		16
 
 struct pg_stmt {
@@ -57,8 +59,10 @@ struct pg_db {
 	char			*uri;
 	unsigned		 generation;	/* counts connections, for prepared statements */
 	bool			 on_standby;	/* connected to any server, after the primary failed */
+	double			 standby_since;	/* when a primary was last asked for (monotonic ms) */
 	bool			 in_transaction;
 	bool			 broken;	/* the transaction's connection was lost */
+	bool			 timed_out;	/* the last call was given up at its deadline */
 	bool			 unsynced;	/* synchronous_commit = off */
 	bool			 listening;	/* LISTEN twhook_outbox on every connection */
 	int			 patience_ms;	/* 0: no deadline */
@@ -123,42 +127,72 @@ setup(struct pg_db *db, const char *command)
 	return rc;
 }
 
-/* Connects to TARGET: 0, or -1 with the reason kept. */
-static int
-connect_to(struct pg_db *db, enum target target)
+/* A new connection to TARGET, or NULL with the reason kept. */
+static PGconn *
+open_connection(struct pg_db *db, enum target target)
 {
 	const char	*keys[] = { "connect_timeout", "application_name", "dbname",
 			    target == ANY_SERVER ? "target_session_attrs" : NULL, NULL };
 	const char	*values[] = { CONNECT_TIMEOUT_S, "twhook", db->uri, "any", NULL };
+	PGconn		*conn;
 
-	disconnect(db);
 	/* Later keywords win: the URI's own connect_timeout overrides the default before it. */
-	db->conn = PQconnectdbParams(keys, values, 1);
-	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
-		fail(db, true, "%s", db->conn != NULL ? PQerrorMessage(db->conn) : "out of memory");
-		disconnect(db);
-		return -1;
-	}
+	conn = PQconnectdbParams(keys, values, 1);
+	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+		return conn;
+	fail(db, true, "%s", conn != NULL ? PQerrorMessage(conn) : "out of memory");
+	PQfinish(conn);
+	return NULL;
+}
+
+/* Makes CONN, to TARGET, the connection, set up as every connection is: 0 or -1. */
+static int
+use_connection(struct pg_db *db, PGconn *conn, enum target target)
+{
+	disconnect(db);
+	db->conn = conn;
 	db->generation++;
 	db->on_standby = target == ANY_SERVER;
+	db->standby_since = twh_monotonic_ms();
 	if ((db->unsynced && setup(db, "SET synchronous_commit = off") == -1) ||
-	    (db->listening && setup(db, "LISTEN twhook_outbox") == -1)) {
+	    (db->listening && target != ANY_SERVER && setup(db, "LISTEN twhook_outbox") == -1)) {
 		disconnect(db);
 		return -1;
 	}
 	return 0;
 }
 
-/* A connection for WRITE (a primary) or for reading (a standby will do when none is). */
+static int
+connect_to(struct pg_db *db, enum target target)
+{
+	PGconn	*conn = open_connection(db, target);
+
+	return conn != NULL ? use_connection(db, conn, target) : -1;
+}
+
+/*
+ * A connection for WRITE (a primary) or for reading (a standby will do when none is).  A
+ * reader on a standby asks again for a primary every STANDBY_RECHECK_MS, between
+ * transactions, and keeps the standby while none answers.
+ */
 static int
 ensure_connected(struct pg_db *db, bool write)
 {
+	PGconn	*conn;
+
 	if (db->broken) {
 		fail(db, true, "%s", "the connection was lost during the transaction");
 		return -1;
 	}
-	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK && !(write && db->on_standby))
-		return 0;
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK && !(write && db->on_standby)) {
+		if (!db->on_standby || db->in_transaction ||
+		    twh_elapsed_ms(db->standby_since) < STANDBY_RECHECK_MS)
+			return 0;
+		db->standby_since = twh_monotonic_ms();
+		if ((conn = open_connection(db, AS_WRITTEN)) == NULL)
+			return 0;
+		return use_connection(db, conn, AS_WRITTEN) == 0 ? 0 : connect_to(db, ANY_SERVER);
+	}
 	if (connect_to(db, AS_WRITTEN) == 0)
 		return 0;
 	return write ? -1 : connect_to(db, ANY_SERVER);
@@ -197,6 +231,7 @@ wait_result(struct pg_db *db, double started)
 	struct pollfd	 pfd = { PQsocket(db->conn), POLLIN, 0 };
 	double		 left;
 
+	db->timed_out = false;
 	/*
 	 * Past the deadline the connection is closed, not cancelled: PQcancel connects to the
 	 * server anew, and to a machine that died that would wait out TCP's own timeout.  The
@@ -208,6 +243,7 @@ wait_result(struct pg_db *db, double started)
 		    errno != EINTR)) {
 			fail(db, true, "the database did not answer within %d ms",
 			    db->patience_ms);
+			db->timed_out = true;
 			disconnect(db);
 			return NULL;
 		}
@@ -251,16 +287,30 @@ check(struct pg_db *db, PGresult *r)
 	return -1;
 }
 
+/*
+ * Whether a call that failed may be made once more on a new connection: the old one turned
+ * out dead (or its server was shutting down, or no longer the primary) before the call's
+ * deadline, and no transaction was under way.  A FastCGI process's connection is found dead
+ * by the first call after a failover: without this, that request would get a 503.
+ */
+static bool
+worth_reconnecting(const struct pg_db *db)
+{
+	return db->conn == NULL && !db->timed_out && !db->in_transaction && !db->broken;
+}
+
 /* Runs a command of no parameters with the deadline; for BEGIN, COMMIT and the like. */
 static int
-run_command(struct pg_db *db, const char *command, bool write)
+send_command(struct pg_db *db, const char *command, bool write)
 {
-	double		 started = twh_monotonic_ms();
+	double		 started;
 	PGresult	*r;
 	int		 rc;
 
 	if (ensure_connected(db, write) == -1)
 		return -1;
+	/* The deadline is the statement's: connecting has connect_timeout of its own. */
+	started = twh_monotonic_ms();
 	if (!PQsendQuery(db->conn, command)) {
 		fail(db, true, "%s", PQerrorMessage(db->conn));
 		disconnect(db);
@@ -269,6 +319,17 @@ run_command(struct pg_db *db, const char *command, bool write)
 	r = wait_result(db, started);
 	rc = check(db, r);
 	PQclear(r);
+	return rc;
+}
+
+/* COMMAND; a BEGIN that met a dead connection is tried once more on a new one. */
+static int
+run_command(struct pg_db *db, const char *command, bool write)
+{
+	int	 rc = send_command(db, command, write);
+
+	if (rc == -1 && strncmp(command, "BEGIN", 5) == 0 && worth_reconnecting(db))
+		rc = send_command(db, command, write);
 	return rc;
 }
 
@@ -454,14 +515,17 @@ prepare_here(struct pg_stmt *st, double started)
 }
 
 static int
-execute(struct pg_stmt *st)
+execute_once(struct pg_stmt *st)
 {
 	struct pg_db	*db = st->db;
-	double		 started = twh_monotonic_ms();
+	double		 started;
 	char		 name[16];
 	const char	*tuples;
 
-	if (ensure_connected(db, false) == -1 || prepare_here(st, started) == -1)
+	if (ensure_connected(db, false) == -1)
+		return -1;
+	started = twh_monotonic_ms();
+	if (prepare_here(st, started) == -1)
 		return -1;
 	snprintf(name, sizeof(name), "twh%zu", (size_t)(st - db->cache));
 	if (!PQsendQueryPrepared(db->conn, name, st->n_params, st->values, NULL, NULL, 0)) {
@@ -478,6 +542,17 @@ execute(struct pg_stmt *st)
 	tuples = PQcmdTuples(st->result);
 	db->changes = *tuples != '\0' ? atoll(tuples) : 0;
 	return 0;
+}
+
+/* ST; a query outside a transaction that met a dead connection is tried once more. */
+static int
+execute(struct pg_stmt *st)
+{
+	int	 rc = execute_once(st);
+
+	if (rc == -1 && strncmp(st->text, "SELECT", 6) == 0 && worth_reconnecting(st->db))
+		rc = execute_once(st);
+	return rc;
 }
 
 static enum twh_db_step
@@ -637,7 +712,8 @@ pg_watch(struct twh_db *base)
 		if (db->conn != NULL && setup(db, "LISTEN twhook_outbox") == -1)
 			disconnect(db);
 	}
-	if (ensure_connected(db, false) == -1)
+	/* A standby cannot LISTEN, and the dispatcher writes: it waits for a primary. */
+	if (ensure_connected(db, true) == -1)
 		return -1;
 	return PQsocket(db->conn);
 }

@@ -1,5 +1,5 @@
 /*
- * twh_db_sqlite.c: the SQLite driver (twh_db_driver.h).  A connection waits for another
+ * twh_db_sqlite.c: the SQLite driver (twh_db_internal.h).  A connection waits for another
  * writer in short steps up to its patience, enforces foreign keys, and keeps each statement
  * prepared once; a store it creates is in WAL mode, so readers never wait for a writer.  The
  * schema's version is PRAGMA user_version.  The search index's tokenizer is FTS5's unicode61,
@@ -19,7 +19,7 @@
 #include <sqlite3.h>
 
 #include "twh_clock.h"
-#include "twh_db_driver.h"
+#include "twh_db_internal.h"
 
 #define STMT_CACHE	32
 

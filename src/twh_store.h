@@ -141,8 +141,8 @@ int		 twh_store_claim_add(struct twh_store *, const char *token, const char *end
 void		 twh_claim_free(struct twh_claim *);
 int		 twh_store_job_add(struct twh_store *, const struct twh_job *);
 int		 twh_store_job_exists(struct twh_store *, const char *key);
-int		 twh_store_jobs_lease(struct twh_store *, const char *owner, double now,
-		    double lease_s, size_t max, struct twh_job **, size_t *);
+int		 twh_store_jobs_lease(struct twh_store *, const char *owner, double due_by,
+		    double now, double lease_s, size_t max, struct twh_job **, size_t *);
 int		 twh_store_job_update(struct twh_store *, const char *owner,
 		    const struct twh_job *);
 int		 twh_store_jobs_interrupted(struct twh_store *, const char *owner, double now,

@@ -29,13 +29,13 @@ static const struct twh_sql sql_job_add = {
     "next_attempt_at, give_up_at, coalesce(updated_at, created_at), coalesce(last_status, 0), " \
     "last_error"
 /*
- * A lease: the jobs due at ?1 (and those whose lease expired, their dispatcher gone) become
- * ?3's until ?4.  Dispatchers on other machines skip the rows one of them is leasing.
+ * A lease: the jobs due by ?1 (and those whose lease expired by ?5, their dispatcher gone)
+ * become ?3's until ?4.  Dispatchers on other machines skip the rows one of them is leasing.
  */
 #define LEASE_DUE "UPDATE outbox SET state = 'delivering', lease_owner = ?3, " \
-    "lease_expires_at = ?4, updated_at = ?1 WHERE job_id IN (SELECT job_id FROM outbox " \
+    "lease_expires_at = ?4, updated_at = ?5 WHERE job_id IN (SELECT job_id FROM outbox " \
     "WHERE (state IN ('queued', 'retrying') AND next_attempt_at <= ?1) " \
-    "OR (state = 'delivering' AND lease_expires_at < ?1) " \
+    "OR (state = 'delivering' AND lease_expires_at < ?5) " \
     "ORDER BY kind <> 'push', next_attempt_at LIMIT ?2"
 static const struct twh_sql sql_jobs_lease = {
     .text = LEASE_DUE ") RETURNING " JOB_COLUMNS,
@@ -242,12 +242,12 @@ read_jobs(struct twh_store *s, struct twh_db_stmt *st, struct twh_job **out, siz
 }
 
 /*
- * Leases up to MAX jobs due at NOW to OWNER until NOW + LEASE_S, committed before the caller
- * attempts them: the jobs come back in state delivering.
+ * Leases up to MAX jobs due by DUE_BY to OWNER until NOW + LEASE_S, committed before the
+ * caller attempts them: the jobs come back in state delivering.
  */
 int
-twh_store_jobs_lease(struct twh_store *s, const char *owner, double now, double lease_s,
-    size_t max, struct twh_job **jobs, size_t *n)
+twh_store_jobs_lease(struct twh_store *s, const char *owner, double due_by, double now,
+    double lease_s, size_t max, struct twh_job **jobs, size_t *n)
 {
 	struct twh_db_stmt	*st;
 	int			 rc;
@@ -260,10 +260,11 @@ twh_store_jobs_lease(struct twh_store *s, const char *owner, double now, double 
 		twh_store_rollback(s);
 		return TWH_STORE_ERROR;
 	}
-	twh_db_bind_real(st, 1, now);
+	twh_db_bind_real(st, 1, due_by);
 	twh_db_bind_int(st, 2, max);
 	twh_db_bind_text(st, 3, owner);
 	twh_db_bind_real(st, 4, now + lease_s);
+	twh_db_bind_real(st, 5, now);
 	if ((rc = read_jobs(s, st, jobs, n)) != TWH_STORE_OK ||
 	    (rc = twh_store_commit(s)) != TWH_STORE_OK) {
 		twh_store_rollback(s);

@@ -127,8 +127,20 @@ main(void)
 	error_is("database = x\nauth_token = t\napns_key = /k.p8\napns_key_id = ABCDEFGHIJ\n",
 	    "t.conf: apns_key needs apns_key_id, apns_team_id and apns_bundle_id (the key's id, "
 	    "the team's, and the app's bundle id)", "an APNs key without its team and bundle");
-	error_is("auth_token = t\n", "t.conf: no 'database' key: name the SQLite store",
+	error_is("auth_token = t\n", "t.conf: no 'database' key: name the SQLite store or the "
+	    "PostgreSQL database (postgresql://...)",
 	    "no database");
+	error_is("database = postgresql://db/twhook\n", "t.conf: the database is PostgreSQL: "
+	    "set delivery_log to a directory on this machine (or delivery_log_days = 0)",
+	    "PostgreSQL: no delivery log beside a file");
+	ok(twh_conf_parse(&c, "t.conf", "database = postgres://db/t\ndelivery_log_days = 0\n", err,
+	    sizeof(err)) == 0 && c.delivery_log_days == 0,
+	    "PostgreSQL without a delivery log: parsed");
+	twh_conf_free(&c);
+	ok(twh_conf_parse(&c, "t.conf", "database = postgresql://db/t\ndelivery_log = /var/log/t\n",
+	    err, sizeof(err)) == 0 && strcmp(c.delivery_log, "/var/log/t") == 0,
+	    "PostgreSQL with a delivery log: parsed");
+	twh_conf_free(&c);
 	ok(twh_conf_parse(&c, "t.conf", "database = x\n", err, sizeof(err)) == 0 &&
 	    twh_conf_require_auth_token(&c, err, sizeof(err)) == -1, "no auth token: parsed, "
 	    "but not enough for an endpoint");

@@ -1,11 +1,11 @@
 /*
- * twh_db_driver.h: what a database driver gives twh_db.c, which sends each twh_db.h call to
+ * twh_db_internal.h: what a database driver gives twh_db.c, which sends each twh_db.h call to
  * the connection's driver.  A driver's connection and statement structures begin with struct
  * twh_db and struct twh_db_stmt, which name the driver.  Only the drivers and twh_db.c
  * include this file.
  */
-#ifndef TWH_DB_DRIVER_H
-#define TWH_DB_DRIVER_H
+#ifndef TWH_DB_INTERNAL_H
+#define TWH_DB_INTERNAL_H
 
 #include "twh_db.h"
 
