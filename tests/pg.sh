@@ -4,7 +4,9 @@
 # and data in the test's scratch directory.  PostgreSQL refuses to run as root, so when the
 # tests run as root (as CI does) the server runs as the unprivileged user nobody.  It trusts
 # loopback connections: the database is the test's own and lives only as long as the test.
-# Durability is not under test here, so fsync is off.
+# Durability is not under test here, so fsync is off.  tests/bench/postgres.sh sources it too,
+# for a server of its own (pg_dir, pg_initdb, pg_server_start, pg_stop, pg_sql); what it needs
+# of its host: T, skip_all, bail and free_port (and top_builddir for pg_template and pg_start).
 
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] ||
@@ -23,6 +25,13 @@ pg_owned() {
 	mkdir -p "$1" && { [ -z "$PG_USER" ] || chown "$PG_USER" "$1"; }
 }
 
+# pg_initdb DIR LOG: a new cluster in DIR (made, owned by the server's user), initdb's output in
+# LOG: UTF8, the C.UTF-8 locale, one superuser twhook whom loopback connections need no password.
+pg_initdb() {
+	pg_owned "$1" && as_pg "$PG_BIN/initdb" -D "$1" -A trust -U twhook -E UTF8 \
+	    --locale=C.UTF-8 -N > "$2" 2>&1
+}
+
 # pg_template: the initdb-made cluster every test copies, made once per build.
 pg_template() {
 	_tpl=$top_builddir/tests/pg-template
@@ -30,9 +39,7 @@ pg_template() {
 		flock 9
 		if [ ! -d "$_tpl" ]; then
 			rm -rf "$_tpl.tmp"
-			pg_owned "$_tpl.tmp" &&
-			    as_pg "$PG_BIN/initdb" -D "$_tpl.tmp" -A trust -U twhook -E UTF8 \
-			    --locale=C.UTF-8 -N > "$_tpl.log" 2>&1 && mv "$_tpl.tmp" "$_tpl"
+			pg_initdb "$_tpl.tmp" "$_tpl.log" && mv "$_tpl.tmp" "$_tpl"
 		fi
 	) 9> "$_tpl.lock"
 	[ -d "$_tpl" ] || bail "initdb failed: $(tail -n 20 "$_tpl.log")"
@@ -41,15 +48,27 @@ pg_template() {
 # pg_start DIR: the test's server, its files in DIR; sets PG_PORT, PG_DIR and PG_URI (the
 # database twhook, empty).
 pg_start() {
-	PG_DIR=$1
 	pg_template
+	pg_dir "$1"
+	cp -a "$top_builddir/tests/pg-template" "$PG_DIR/data" || bail "copying the cluster failed"
+	pg_server_start -c fsync=off -c full_page_writes=off -c max_connections=200
+}
+
+# pg_dir DIR: PG_DIR, the directory of the server's files, made and owned by the server's user,
+# in the scratch directory $T (which that user may now pass through).
+pg_dir() {
+	PG_DIR=$1
 	[ -z "$PG_USER" ] || chmod 711 "$T"
 	pg_owned "$PG_DIR"
-	cp -a "$top_builddir/tests/pg-template" "$PG_DIR/data" || bail "copying the cluster failed"
+}
+
+# pg_server_start [SETTING...]: the server of the cluster in $PG_DIR/data, on a free loopback
+# port, its socket in $PG_DIR and its log in $PG_DIR/log, with the postgres options SETTING
+# ("-c name=value") besides; sets PG_PORT and PG_URI (the database twhook, made empty).
+pg_server_start() {
 	PG_PORT=$(free_port)
 	as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 -o "-p $PG_PORT \
-	    -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off \
-	    -c max_connections=200" start > /dev/null ||
+	    -k $PG_DIR -c listen_addresses=127.0.0.1 $*" start > /dev/null ||
 	    bail "PostgreSQL did not start: $(tail -n 20 "$PG_DIR/log")"
 	PG_URI=postgresql://twhook@127.0.0.1:$PG_PORT/twhook
 	pg_recreate_db || bail "creating the test database failed"

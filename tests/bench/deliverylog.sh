@@ -22,10 +22,7 @@ duration_requests_options "$@"
 declare -A LOGGED SENT
 ROUNDS=4			# each pair (without the log, with it) is measured this many times
 
-for e in crm proxy-out-of-session; do
-	[ -x "$CGI/twhook-$e" ] || die "no $CGI/twhook-$e: build first (make)"
-done
-[ -x "$TWHOOK" ] || die "no $TWHOOK: build first (make)"
+need_built crm proxy-out-of-session
 need_tools cc "$LIGHTTPD" wrk sqlite3 curl jq
 bench_start
 
@@ -93,13 +90,11 @@ for s in crm oos; do
 done
 
 echo
-echo "twhook delivery log benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'): $(sed -n \
-    's/^#define PACKAGE_STRING "\(.*\)"$/\1/p' "$BUILD/config.h" 2>/dev/null) built in $BUILD"
+report_title "twhook delivery log benchmark"
 echo "wrk -t2 -c32 -d${duration}s, lighttpd + mod_fastcgi (max-procs 2 per URL); each endpoint"
 echo "served twice: with the delivery log (the default) and with delivery_log_days = 0"
 echo "$MACHINE"
-echo "load average (1, 5, 15 min): $LOAD_START at the start," \
-    "$(cut -d' ' -f1-3 /proc/loadavg) at the end"
+load_average
 echo
 printf '%-6s %-5s %12s %12s %10s\n' round scen "req/s no log" "req/s log" "log/no log"
 for round in $(seq "$ROUNDS"); do

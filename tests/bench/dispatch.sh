@@ -178,14 +178,12 @@ SQL
 
 hz=$(getconf CLK_TCK)
 echo
-echo "twhook dispatch benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'): $(sed -n \
-    's/^#define PACKAGE_STRING "\(.*\)"$/\1/p' "$BUILD/config.h" 2>/dev/null) built in $BUILD"
+report_title "twhook dispatch benchmark"
 echo "$total routing webhooks, $rate a second for $duration s (pace_requests.py, 4 keep-alive"
 echo "connections) through lighttpd + mod_fastcgi (twhook-routing, max-procs 2), each a new"
 echo "conversation; twhook dispatch (daemon) -> tests/mock/twilio_mock.py on 127.0.0.1"
 echo "$MACHINE"
-echo "load average (1, 5, 15 min): $LOAD_START at the start," \
-    "$(cut -d' ' -f1-3 /proc/loadavg) at the end"
+load_average
 echo
 printf '%-20s %8s %8s %8s %8s %7s\n' "ms" p50 p90 p99 max count
 awk -F'\t' '{ printf "%-20s %8s %8s %8s %8s %7s\n", $1, $2, $3, $4, $5, $6 }' "$T/stats.txt"

@@ -31,10 +31,7 @@ duration_requests_options "$@"
 POOL=300			# pool workers added to the sample's alice and bob
 THREADS=2			# wrk -t, as bench in lib.sh runs it
 
-for e in outgoing templates conversations routing; do
-	[ -x "$CGI/twhook-$e" ] || die "no $CGI/twhook-$e: build first (make)"
-done
-[ -x "$TWHOOK" ] || die "no $TWHOOK: build first (make)"
+need_built outgoing templates conversations routing
 need_tools cc "$LIGHTTPD" wrk sqlite3 curl jq python3
 bench_start
 
@@ -125,62 +122,25 @@ define_scenarios() {
 
 	# The routing callback as Frontline sends it.  The checks with curl are new deliveries of
 	# new conversations too (@SEQ@); wrk's come from prepare.
-	routing_params=(AccountSid=AC0123456789abcdef0123456789abcdef
-	    ChatServiceSid=IS0123456789abcdef0123456789abcdef
-	    MessagingServiceSid=MG0123456789abcdef0123456789abcdef
-	    MessagingBinding.ProxyAddress=+15555550000 FriendlyName= Attributes={} State=active
-	    DateCreated=2026-11-22T10:00:00.000Z DateUpdated=2026-11-22T10:00:00.000Z)
 	scenario routing-new /twhook-routing '. == {}' "" \
 	    "a new conversation from alice's customer, its own token: alice is queued" \
 	    "ConversationSid=CHc0000000000000000000000@SEQ@" "MessagingBinding.Address=$BOBBY" \
-	    "${routing_params[@]}"
+	    "${ROUTING_PARAMS[@]}"
 	SC_HEADERS[routing-new]="I-Twilio-Idempotency-Token: c0c0c0c0-0000-4000-8000-0000@SEQ@"
 	scenario routing-pool /twhook-routing '. == {}' "" \
 	    "a new conversation from a customer nobody owns: the next of $((POOL + 2)) workers" \
 	    "ConversationSid=CHc1000000000000000000000@SEQ@" "MessagingBinding.Address=$NOBODYS" \
-	    "${routing_params[@]}"
+	    "${ROUTING_PARAMS[@]}"
 	SC_HEADERS[routing-pool]="I-Twilio-Idempotency-Token: c1c1c1c1-0000-4000-8000-0000@SEQ@"
 	# One delivery, repeated: the answer is the first one's, kept in its idempotency claim.
 	scenario routing-replay /twhook-routing '. == {}' "" \
 	    "one delivery repeated (same token): the first answer again, nothing queued" \
 	    ConversationSid=CHd0000000000000000000000000000001 "MessagingBinding.Address=$BOBBY" \
-	    "${routing_params[@]}"
+	    "${ROUTING_PARAMS[@]}"
 	token=d0d0d0d0-0000-4000-8000-000000000001
 	SC_HEADERS[routing-replay]="I-Twilio-Idempotency-Token: $token"
 
 	fresh_tokens conversations a2a2a2
-}
-
-# jobs LIKE-PATTERN [AND...]: how many outbox jobs have a matching idempotency key.
-jobs() {
-	q "SELECT count(*) FROM outbox WHERE idempotency_key LIKE 'add_participant:$1' ${2:-}"
-}
-claims() { q "SELECT count(*) FROM idempotency_claims WHERE endpoint = '$1'"; }
-
-# bench_new NAME ENDPOINT [KEY-PREFIX IDENTITY-CONDITION]: bench for a scenario whose every
-# request is a new delivery; then checks that wrk sent no prepared request twice and, for
-# routing, that the outbox gained one job for the right worker per request wrk completed (and
-# no more than the 32 under way when it stopped).  The idempotency claims kept are noted.
-bench_new() {
-	local name=$1 endpoint=$2 prefix=${3:-} cond=${4:-} c0 c1 j0=0 j1=0 wrapped n
-	c0=$(claims "$endpoint")
-	[ -z "$prefix" ] || j0=$(jobs "$prefix%")
-	bench main "$name"
-	c1=$(claims "$endpoint")
-	[ -z "$prefix" ] || j1=$(jobs "$prefix%")
-	n=${REQS[main $name]}
-	wrapped=$(awk '/^prepared requests wrapped:/ { print $4 }' "$T/wrk.out")
-	[ "${wrapped:-0}" = 0 ] ||
-	    die "$name: wrk sent more than the $prepared prepared requests: run with -r" \
-		"$((n * 3 / 2))"
-	NOTE_NEW[$name]="$n requests kept $((c1 - c0)) idempotency claims"
-	[ -n "$prefix" ] || return 0
-	[ $((j1 - j0)) -ge "$n" ] && [ $((j1 - j0)) -le $((n + 32)) ] ||
-	    die "$name: $((j1 - j0)) jobs queued for $n requests"
-	[ "$(jobs "$prefix%" "AND NOT ($cond)")" = 0 ] ||
-	    die "$name: jobs for the wrong worker: $(q "SELECT payload FROM outbox WHERE
-		idempotency_key LIKE 'add_participant:$prefix%' AND NOT ($cond) LIMIT 3")"
-	NOTE_NEW[$name]+=" and queued $((j1 - j0)) jobs"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -193,30 +153,26 @@ start_lighttpd "/twhook-outgoing=$CGI/twhook-outgoing" "/twhook-templates=$CGI/t
     "/twhook-conversations=$CGI/twhook-conversations" "/twhook-routing=$CGI/twhook-routing"
 define_scenarios
 
-declare -A NOTE_NEW
 identity="json_extract(payload, '\$.identity')"
 bench main trivial
-if [ "$prepared" = auto ]; then
-	prepared=$(awk -v r="${RPS[main trivial]}" -v d="$duration" \
-	    'BEGIN { n = int(r * d / 1000 + 1) * 1000; print n < 20000 ? 20000 : n }')
-fi
+prepared_auto
 say "signing $prepared requests each for routing-new and routing-pool"
 prepare routing-new a0a0a0a0 "$prepared" "ConversationSid=CHa{n:032x}" \
-    "MessagingBinding.Address=$BOBBY" "${routing_params[@]}"
+    "MessagingBinding.Address=$BOBBY" "${ROUTING_PARAMS[@]}"
 prepare routing-pool a1a1a1a1 "$prepared" "ConversationSid=CHb{n:032x}" \
-    "MessagingBinding.Address=$NOBODYS" "${routing_params[@]}"
+    "MessagingBinding.Address=$NOBODYS" "${ROUTING_PARAMS[@]}"
 check_signer routing-new "ConversationSid=CHa{n:032x}" "MessagingBinding.Address=$BOBBY" \
-    "${routing_params[@]}"
+    "${ROUTING_PARAMS[@]}"
 check_signer routing-pool "ConversationSid=CHb{n:032x}" "MessagingBinding.Address=$NOBODYS" \
-    "${routing_params[@]}"
+    "${ROUTING_PARAMS[@]}"
 for s in "${SCENARIOS[@]}"; do
 	case $s in
 	conversations)
-		bench_new "$s" twhook-conversations ;;
+		bench_new main "$s" twhook-conversations ;;
 	routing-new)
-		bench_new "$s" twhook-routing CHa "$identity = '$ALICE'" ;;
+		bench_new main "$s" twhook-routing CHa "$identity = '$ALICE'" ;;
 	routing-pool)
-		bench_new "$s" twhook-routing CHb "$identity LIKE 'pool%@example.com' OR
+		bench_new main "$s" twhook-routing CHb "$identity LIKE 'pool%@example.com' OR
 		    $identity IN ('$ALICE', 'bob@example.com')" ;;
 	routing-replay)
 		check "$s"	# the first delivery: queues its job and keeps its claim
@@ -239,14 +195,12 @@ bench end trivial
 # The report.
 
 echo
-echo "twhook endpoints benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'): $(sed -n \
-    's/^#define PACKAGE_STRING "\(.*\)"$/\1/p' "$BUILD/config.h" 2>/dev/null) built in $BUILD"
+report_title "twhook endpoints benchmark"
 echo "wrk -t$THREADS -c32 -d${duration}s, lighttpd + mod_fastcgi (max-procs 2 per endpoint),"
 echo "store: schema/sample.sql + $POOL pool workers, X-Twilio-Signature checked on every request"
 echo "(routing-new and routing-pool: $prepared requests signed in advance for each)"
 echo "$MACHINE"
-echo "load average (1, 5, 15 min): $LOAD_START at the start," \
-    "$(cut -d' ' -f1-3 /proc/loadavg) at the end"
+load_average
 for s in "${SCENARIOS[@]}"; do
 	echo "    $s: ${SC_NOTE[$s]}${NOTE_NEW[$s]:+; ${NOTE_NEW[$s]}}"
 done

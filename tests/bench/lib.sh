@@ -1,9 +1,11 @@
 # lib.sh: the shell functions the benchmarks in this folder share (run.sh, endpoints.sh,
-# dispatch.sh, proxy.sh, push.sh); README.md in this folder says what each measures.  Sourced
-# by bash scripts that run under `set -euo pipefail` with LC_ALL=C.  The sourcing script sets
-# BUILD, HERE, TWHOOK, duration (wrk's seconds, for bench) and, before it starts lighttpd
-# or sends a request, DB, CONF, PORT and AUTH_TOKEN; everything it starts in the background
-# goes in BG_PIDS (or through run_child), so that cleanup stops it on exit, Ctrl-C included.
+# dispatch.sh, proxy.sh, push.sh, deliverylog.sh, postgres.sh); README.md in this folder says
+# what each measures.  Sourced by bash scripts that run under `set -euo pipefail` with LC_ALL=C.
+# The sourcing script sets BUILD, HERE, TWHOOK, duration (wrk's seconds, for bench) and, before
+# it starts lighttpd or sends a request, DB, CONF, PORT and AUTH_TOKEN; everything it starts in
+# the background goes in BG_PIDS (or through run_child), so that cleanup stops it on exit,
+# Ctrl-C included.  DB is a SQLite file or, for postgres.sh (which sources tests/pg.sh), a
+# postgresql:// URI: q, sample_store and bench_new speak to either.
 
 PROG=${0##*/}
 BG_PIDS=()
@@ -45,6 +47,15 @@ options_usage() {
 }
 say() { echo "$PROG: $*" >&2; }
 
+# need_built ENDPOINT...: dies unless $TWHOOK and each $CGI/twhook-ENDPOINT are built.
+need_built() {
+	local e
+	for e in "$@"; do
+		[ -x "$CGI/twhook-$e" ] || die "no $CGI/twhook-$e: build first (make)"
+	done
+	[ -x "$TWHOOK" ] || die "no $TWHOOK: build first (make)"
+}
+
 # need_tools TOOL...: dies unless every TOOL is on $PATH (or is an executable path).
 need_tools() {
 	local tool
@@ -82,6 +93,8 @@ cleanup() {
 	for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
 	for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
 	stop_lighttpd
+	# postgres.sh's server (tests/pg.sh), which pg_ctl started away from our children.
+	[ -z "${PG_DIR:-}" ] || pg_stop
 	if [ -n "${BENCH_KEEP:-}" ]; then
 		echo "$PROG: BENCH_KEEP is set: $T is left for you to look at" >&2
 	else
@@ -108,6 +121,18 @@ run_child() {
 	wait "$CHILD_PID" || rc=$?
 	CHILD_PID=
 	return $rc
+}
+
+# report_title TITLE: the report's first line: TITLE, the time, twhook's version and its build.
+report_title() {
+	echo "$1, $(date -u '+%Y-%m-%d %H:%M UTC'): $(sed -n \
+	    's/^#define PACKAGE_STRING "\(.*\)"$/\1/p' "$BUILD/config.h" 2>/dev/null) built in $BUILD"
+}
+
+# load_average: the machine's load at the start (LOAD_START, bench_environment) and now.
+load_average() {
+	echo "load average (1, 5, 15 min): $LOAD_START at the start," \
+	    "$(cut -d' ' -f1-3 /proc/loadavg) at the end"
 }
 
 now() { date +%s.%N; }
@@ -147,20 +172,35 @@ build_trivial() {
 	cc -O2 -Wall -o "$T/trivial" "$HERE/trivial.c" -lfcgi || die "cannot build trivial.c"
 }
 
-# q SQL...: runs SQL on the store $DB, no headers.
-q() { sqlite3 -batch -noheader "$DB" "$@"; }
+# q SQL...: runs SQL on the store $DB, no headers, columns joined by '|'; without SQL, the
+# statements on standard input.  A PostgreSQL store goes through tests/pg.sh's pg_sql.
+q() {
+	if [[ $DB == postgresql:* ]]; then
+		PG_URI=$DB pg_sql "$@"
+	else
+		sqlite3 -batch -bail -noheader "$DB" "$@"
+	fi
+}
+
+# with_store DB CONF COMMAND...: COMMAND with $DB and $CONF (for q, sample_store, bench_new...)
+# set to another store and its configuration.
+with_store() {
+	local DB=$1 CONF=$2
+	shift 2
+	"$@"
+}
 
 # sample_store POOL: the store $DB made by `twhook init`, holding schema/sample.sql (alice and
 # bob, their customers, proxy addresses and templates) and POOL more workers in the routing pool,
-# pool000@example.com ...; checked.
+# pool000@example.com ...; checked.  The SQL is portable: it works on both engines.
 sample_store() {
 	local pool=$1 got
 	"$TWHOOK" -c "$CONF" init > /dev/null || die "twhook init failed for $DB"
-	sqlite3 -bail "$DB" < "$HERE/../../schema/sample.sql" ||
-	    die "loading schema/sample.sql failed"
+	q < "$HERE/../../schema/sample.sql" > /dev/null || die "loading schema/sample.sql failed"
 	q "WITH RECURSIVE seq (n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n + 1 < $pool)
-	    INSERT INTO workers (identity) SELECT printf('pool%03d@example.com', n) FROM seq" ||
-	    die "adding the pool workers failed"
+	    INSERT INTO workers (identity)
+	    SELECT 'pool' || substr(CAST(1000 + n AS text), 2) || '@example.com' FROM seq" \
+	    > /dev/null || die "adding the pool workers failed"
 	got=$(q "SELECT (SELECT count(*) FROM workers) || ' ' || (SELECT count(*) FROM customers)
 	    || ' ' || (SELECT count(*) FROM templates) || ' ' || (SELECT count(*) FROM outbox)")
 	[ "$got" = "$((pool + 2)) 5 3 0" ] ||
@@ -234,6 +274,16 @@ scenario() { # NAME PATH CHECK ARGS NOTE PARAM...
 	shift 5
 	SC_PARAMS[$name]=$(printf '%s\n' "$@")
 }
+
+# LIST_OK: the check of a twhook-crm customer list (run.sh, postgres.sh), with $n (its length),
+# $first (the first customer_id), $more ("1" when a next_page_token must follow) and $q bound
+# from SC_ARGS.
+LIST_OK='.objects.searchable == true and (.objects.customers | type) == "array" and
+    (.objects.customers | length) == ($n | tonumber) and
+    (.objects.customers[0].customer_id // "") == $first and
+    (.objects | has("next_page_token")) == ($more == "1") and
+    all(.objects.customers[]; (.customer_id | type) == "string" and
+        (.display_name | type) == "string")'
 
 # check NAME: sends scenario NAME once and fails loudly unless it answers 200 (or its SC_STATUS)
 # and right.  Each "@SEQ@" in its parameters, JSON body and headers becomes CHECK_SEQ, counted
@@ -342,7 +392,8 @@ pick_port() {
 }
 
 # write_conf: the benchmark's twhook.conf, $CONF, with the lines in CONF_EXTRA at its end, and
-# for each NAME of CONF_VARIANT, $T/NAME.conf: the same with the lines CONF_VARIANT[NAME] added.
+# for each NAME of CONF_VARIANT, $T/NAME.conf: the same with the lines CONF_VARIANT[NAME] added,
+# each replacing the line of the same name if $CONF has one (e.g. "database = ...").
 declare -A CONF_VARIANT
 write_conf() {
 	local v
@@ -355,7 +406,9 @@ write_conf() {
 	CONF
 	[ ${#CONF_EXTRA[@]} -eq 0 ] || printf '%s\n' "${CONF_EXTRA[@]}" >> "$CONF"
 	for v in "${!CONF_VARIANT[@]}"; do
-		{ cat "$CONF"; printf '%s\n' "${CONF_VARIANT[$v]}"; } > "$T/$v.conf"
+		printf '%s\n' "${CONF_VARIANT[$v]}" > "$T/$v.lines"
+		awk -F' *= *' 'NR == FNR { set[$1] = 1; next } !($1 in set)' "$T/$v.lines" \
+		    "$CONF" | cat - "$T/$v.lines" > "$T/$v.conf"
 	done
 }
 
@@ -505,7 +558,24 @@ bench() {
 # often only a lookup, so a scenario that must measure new ones sends each request once.  A new
 # SID changes the body, hence the signature: sign_requests.py signs them in advance (as `twhook
 # sign` would: check_signer compares a few), and prepare's script hands each wrk thread its
-# share.  (endpoints.sh has its own copies of prepare and check_signer, which behave the same.)
+# share.
+
+# prepared_auto: when prepared is "auto" (duration_requests_options), how many requests to sign in
+# advance: as many as the trivial responder answered in wrk's run (RPS[main trivial]), in
+# thousands rounded up, and 20000 at least.
+prepared_auto() {
+	[ "$prepared" = auto ] || return 0
+	prepared=$(awk -v r="${RPS[main trivial]}" -v d="$duration" \
+	    'BEGIN { n = int(r * d / 1000 + 1) * 1000; print n < 20000 ? 20000 : n }')
+}
+
+# ROUTING_PARAMS: the parameters of the routing callback as Frontline sends it, but for
+# ConversationSid and MessagingBinding.Address (endpoints.sh, postgres.sh).
+ROUTING_PARAMS=(AccountSid=AC0123456789abcdef0123456789abcdef
+    ChatServiceSid=IS0123456789abcdef0123456789abcdef
+    MessagingServiceSid=MG0123456789abcdef0123456789abcdef
+    MessagingBinding.ProxyAddress=+15555550000 FriendlyName= Attributes={} State=active
+    DateCreated=2026-11-22T10:00:00.000Z DateUpdated=2026-11-22T10:00:00.000Z)
 
 # prepare NAME TOKEN-PREFIX COUNT PARAM...: $T/NAME.req, COUNT requests to scenario NAME's path
 # signed by sign_requests.py ("{n...}" in a PARAM is the request's number; the idempotency tokens
@@ -693,4 +763,36 @@ prepared_wrapped() {
 	local w
 	w=$(awk '/^prepared requests wrapped:/ { print $4 }' "$T/wrk.out")
 	echo "${w:-0}"
+}
+
+# jobs LIKE-PATTERN [AND...]: how many outbox jobs of $DB have a matching idempotency key.
+jobs() {
+	q "SELECT count(*) FROM outbox WHERE idempotency_key LIKE 'add_participant:$1' ${2:-}"
+}
+claims() { q "SELECT count(*) FROM idempotency_claims WHERE endpoint = '$1'"; }
+
+# bench_new STORE NAME ENDPOINT [KEY-PREFIX IDENTITY-CONDITION]: bench for a scenario whose every
+# request is a new delivery; then checks that wrk sent no prepared request twice and, for
+# routing, that the outbox of $DB gained one job for the right worker per request wrk completed
+# (and no more than the 32 under way when it stopped).  NOTE_NEW[NAME] says what it kept.
+declare -A NOTE_NEW
+bench_new() {
+	local store=$1 name=$2 endpoint=$3 prefix=${4:-} cond=${5:-} c0 c1 j0=0 j1=0 n
+	c0=$(claims "$endpoint")
+	[ -z "$prefix" ] || j0=$(jobs "$prefix%")
+	bench "$store" "$name"
+	c1=$(claims "$endpoint")
+	[ -z "$prefix" ] || j1=$(jobs "$prefix%")
+	n=${REQS[$store $name]}
+	[ "$(prepared_wrapped)" = 0 ] ||
+	    die "$name: wrk sent more than the $prepared prepared requests: run with -r" \
+		"$((n * 3 / 2))"
+	NOTE_NEW[$name]="$n requests kept $((c1 - c0)) idempotency claims"
+	[ -n "$prefix" ] || return 0
+	[ $((j1 - j0)) -ge "$n" ] && [ $((j1 - j0)) -le $((n + 32)) ] ||
+	    die "$name: $((j1 - j0)) jobs queued for $n requests"
+	[ "$(jobs "$prefix%" "AND NOT ($cond)")" = 0 ] ||
+	    die "$name: jobs for the wrong worker: $(q "SELECT payload FROM outbox WHERE
+		idempotency_key LIKE 'add_participant:$prefix%' AND NOT ($cond) LIMIT 3")"
+	NOTE_NEW[$name]+=" and queued $((j1 - j0)) jobs"
 }

@@ -32,10 +32,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 duration_requests_options "$@"
 THREADS=2			# wrk -t, as bench in lib.sh runs it
 
-for e in intercept out-of-session callback; do
-	[ -x "$CGI/twhook-proxy-$e" ] || die "no $CGI/twhook-proxy-$e: build first (make)"
-done
-[ -x "$TWHOOK" ] || die "no $TWHOOK: build first (make)"
+need_built proxy-intercept proxy-out-of-session proxy-callback
 need_tools cc "$LIGHTTPD" wrk sqlite3 curl jq python3 xmllint
 bench_start
 
@@ -318,10 +315,7 @@ declare -A PREP_PARAMS NOTE_NEW
 define_scenarios
 
 bench main trivial
-if [ "$prepared" = auto ]; then
-	prepared=$(awk -v r="${RPS[main trivial]}" -v d="$duration" \
-	    'BEGIN { n = int(r * d / 1000 + 1) * 1000; print n < 20000 ? 20000 : n }')
-fi
+prepared_auto
 allowed="verdict = 'allowed' AND rule_rowid IS NULL AND session_sid = '$SESSION' AND
     participant_sid = '$PARTICIPANT' AND ifnull(identifier, '$IDENTIFIER') = '$IDENTIFIER' AND
     note IS NULL"
@@ -362,8 +356,7 @@ bench end trivial
 # The report.
 
 echo
-echo "twhook Proxy endpoints benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'): $(sed -n \
-    's/^#define PACKAGE_STRING "\(.*\)"$/\1/p' "$BUILD/config.h" 2>/dev/null) built in $BUILD"
+report_title "twhook Proxy endpoints benchmark"
 echo "wrk -t$THREADS -c32 -d${duration}s, lighttpd + mod_fastcgi (max-procs 2 per endpoint),"
 echo "store: $RULES_KEYWORD keyword, $RULES_SESSION session, $RULES_PARTICIPANT participant and" \
     "$RULES_IDENTIFIER identifier rules, $PARTICIPANTS participants,"
@@ -371,8 +364,7 @@ echo "$NUMBERS out-of-session numbers (loaded in $LOAD_TIME s); X-Twilio-Signatu
     "every request"
 echo "(intercept-allow, intercept-block and callback: $prepared requests signed in advance for each)"
 echo "$MACHINE"
-echo "load average (1, 5, 15 min): $LOAD_START at the start," \
-    "$(cut -d' ' -f1-3 /proc/loadavg) at the end"
+load_average
 for s in "${SCENARIOS[@]}"; do
 	echo "    $s: ${SC_NOTE[$s]}${NOTE_NEW[$s]:+; ${NOTE_NEW[$s]}}"
 done

@@ -293,8 +293,8 @@ P99_ARRIVAL=$(awk -F'\t' '$1 == "answer -> arrival" { print $4 }' "$T/stats.txt"
 
 stop_bg "$DISPATCH_PID"
 bench main trivial
-prepared=$(awk -v r="${RPS[main trivial]}" -v d="$duration" \
-    'BEGIN { n = int(r * d / 1000 + 1) * 1000; print n < 20000 ? 20000 : n }')
+prepared=auto
+prepared_auto
 say "signing $prepared notifications for call-notify"
 notifications b "$prepared" > "$T/call-notify.json"
 prepare_json call-notify b0b0b0b0 "$T/call-notify.json"
@@ -322,16 +322,14 @@ bad=$(jobs_check c "3 3")
 
 hz=$(getconf CLK_TCK)
 echo
-echo "twhook call notification benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'): $(sed -n \
-    's/^#define PACKAGE_STRING "\(.*\)"$/\1/p' "$BUILD/config.h" 2>/dev/null) built in $BUILD"
+report_title "twhook call notification benchmark"
 echo "lighttpd + mod_fastcgi (twhook-call-notify, max-procs 2); $IDENTITIES identities with 1" \
     "to 3 webhook"
 echo "bindings each ($BINDINGS in all), to tests/mock/push_mock.py --role relay on 127.0.0.1;" \
     "each"
 echo "request a new call for the next identity, its JSON signed with bodySHA256 and checked"
 echo "$MACHINE"
-echo "load average (1, 5, 15 min): $LOAD_START at the start," \
-    "$(cut -d' ' -f1-3 /proc/loadavg) at the end"
+load_average
 echo
 echo "A. $total notifications, $rate a second for $paced_duration s (pace_requests.py, 4" \
     "keep-alive connections);"
