@@ -91,12 +91,13 @@ pg_stop() {
 	    kill -9 "$(head -n 1 "$PG_DIR/data/postmaster.pid")" 2> /dev/null
 }
 
-# pg_recreate_db [NAME]: the database NAME (twhook), empty, whoever is still connected to the
-# old one.
+# pg_recreate_db [NAME [ENCODING]]: the database NAME (twhook), empty, in ENCODING (UTF8),
+# whoever is still connected to the old one.
 pg_recreate_db() {
 	psql -X -q -v ON_ERROR_STOP=1 "postgresql://twhook@127.0.0.1:$PG_PORT/postgres" \
 	    -c "DROP DATABASE IF EXISTS \"${1:-twhook}\" WITH (FORCE)" \
-	    -c "CREATE DATABASE \"${1:-twhook}\" ENCODING 'UTF8' TEMPLATE template0" > /dev/null
+	    -c "CREATE DATABASE \"${1:-twhook}\" ENCODING '${2:-UTF8}' TEMPLATE template0" \
+	    > /dev/null
 }
 
 # pg_sql [STATEMENTS...]: psql, printing rows as sqlite3 does (columns joined by '|').
@@ -107,9 +108,12 @@ pg_sql() {
 	psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 "$PG_URI" "${_args[@]}"
 }
 
-# pg_dump_data: every row, as INSERT statements.
+# pg_dump_data: every row, as INSERT statements.  Left out: the \restrict lines, whose key is
+# new in every dump, and the sequences' positions, which a rolled-back transaction moves too
+# (SQLite's .dump has none: a rowid is the largest one plus one).
 pg_dump_data() {
-	pg_dump --data-only --inserts --no-owner "$PG_URI"
+	pg_dump --data-only --inserts --no-owner "$PG_URI" |
+	    grep -v -e '^\\\(un\)\?restrict ' -e '^SELECT pg_catalog\.setval('
 }
 
 # pg_hold_locks LOCKED RELEASE: a session that locks every table the endpoints write against
