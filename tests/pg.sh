@@ -67,8 +67,14 @@ pg_dir() {
 # ("-c name=value") besides; sets PG_PORT and PG_URI (the database twhook, made empty).
 pg_server_start() {
 	PG_SETTINGS="$*"
-	PG_PORT=$(free_port)
-	pg_run || bail "PostgreSQL did not start: $(tail -n 20 "$PG_DIR/log")"
+	_try=0
+	until PG_PORT=$(free_port) && pg_run; do
+		_try=$((_try + 1))
+		# Another program may have taken the port since free_port saw it free.
+		grep -q 'Address already in use' "$PG_DIR/log" && [ $_try -lt 5 ] ||
+		    bail "PostgreSQL did not start: $(tail -n 20 "$PG_DIR/log")"
+		: > "$PG_DIR/log"
+	done
 	PG_URI=postgresql://twhook@127.0.0.1:$PG_PORT/twhook
 	pg_recreate_db || bail "creating the test database failed"
 }
