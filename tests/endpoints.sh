@@ -93,7 +93,7 @@ every_endpoint() {
 	signed_post "$_b/twhook-routing" ConversationSid=CH00000000000000000000000000000001 \
 	    MessagingBinding.Address=+15555550101
 	is "$(answer)" "200 application/json {}" "twhook-routing $_w"
-	is "$(sql "SELECT json_extract(payload, '$.identity') FROM outbox WHERE kind = 'add_participant'")" \
+	is "$(sql "SELECT $(json_field payload identity) FROM outbox WHERE kind = 'add_participant'")" \
 	    alice@example.com "  and its job is queued: add alice to the conversation"
 	signed_post "$_b/twhook-conversations" EventType=onConversationAdd \
 	    MessagingBinding.Address=+15555550102

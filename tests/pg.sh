@@ -66,12 +66,28 @@ pg_dir() {
 # port, its socket in $PG_DIR and its log in $PG_DIR/log, with the postgres options SETTING
 # ("-c name=value") besides; sets PG_PORT and PG_URI (the database twhook, made empty).
 pg_server_start() {
-	PG_PORT=$(free_port)
-	as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 -o "-p $PG_PORT \
-	    -k $PG_DIR -c listen_addresses=127.0.0.1 $*" start > /dev/null ||
-	    bail "PostgreSQL did not start: $(tail -n 20 "$PG_DIR/log")"
+	PG_SETTINGS="$*"
+	_try=0
+	until PG_PORT=$(free_port) && pg_run; do
+		_try=$((_try + 1))
+		# Another program may have taken the port since free_port saw it free.
+		grep -q 'Address already in use' "$PG_DIR/log" && [ $_try -lt 5 ] ||
+		    bail "PostgreSQL did not start: $(tail -n 20 "$PG_DIR/log")"
+		: > "$PG_DIR/log"
+	done
 	PG_URI=postgresql://twhook@127.0.0.1:$PG_PORT/twhook
 	pg_recreate_db || bail "creating the test database failed"
+}
+
+# pg_restart: the server started again (after pg_stop), on its port, with its data and settings.
+pg_restart() {
+	pg_run || bail "PostgreSQL did not start again: $(tail -n 20 "$PG_DIR/log")"
+}
+
+# pg_run: the server of $PG_DIR started on PG_PORT with PG_SETTINGS; fails as pg_ctl does.
+pg_run() {
+	as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 -o "-p $PG_PORT \
+	    -k $PG_DIR -c listen_addresses=127.0.0.1 $PG_SETTINGS" start > /dev/null
 }
 
 # pg_stop: the server stops, whatever state it is in.
@@ -81,11 +97,13 @@ pg_stop() {
 	    kill -9 "$(head -n 1 "$PG_DIR/data/postmaster.pid")" 2> /dev/null
 }
 
-# pg_recreate_db: the database twhook, empty, whoever is still connected to the old one.
+# pg_recreate_db [NAME [ENCODING]]: the database NAME (twhook), empty, in ENCODING (UTF8),
+# whoever is still connected to the old one.
 pg_recreate_db() {
 	psql -X -q -v ON_ERROR_STOP=1 "postgresql://twhook@127.0.0.1:$PG_PORT/postgres" \
-	    -c 'DROP DATABASE IF EXISTS twhook WITH (FORCE)' \
-	    -c "CREATE DATABASE twhook ENCODING 'UTF8' TEMPLATE template0" > /dev/null
+	    -c "DROP DATABASE IF EXISTS \"${1:-twhook}\" WITH (FORCE)" \
+	    -c "CREATE DATABASE \"${1:-twhook}\" ENCODING '${2:-UTF8}' TEMPLATE template0" \
+	    > /dev/null
 }
 
 # pg_sql [STATEMENTS...]: psql, printing rows as sqlite3 does (columns joined by '|').
@@ -96,9 +114,12 @@ pg_sql() {
 	psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 "$PG_URI" "${_args[@]}"
 }
 
-# pg_dump_data: every row, as INSERT statements.
+# pg_dump_data: every row, as INSERT statements.  Left out: the \restrict lines, whose key is
+# new in every dump, and the sequences' positions, which a rolled-back transaction moves too
+# (SQLite's .dump has none: a rowid is the largest one plus one).
 pg_dump_data() {
-	pg_dump --data-only --inserts --no-owner "$PG_URI"
+	pg_dump --data-only --inserts --no-owner "$PG_URI" |
+	    grep -v -e '^\\\(un\)\?restrict ' -e '^SELECT pg_catalog\.setval('
 }
 
 # pg_hold_locks LOCKED RELEASE: a session that locks every table the endpoints write against
