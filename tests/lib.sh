@@ -7,9 +7,9 @@
 # or drew a report from the sanitizers or valgrind.
 #
 # With TWHOOK_STORE=postgres the store is a PostgreSQL database instead of a SQLite file: each
-# test starts its own server (tests/pg.sh) on a loopback port in its scratch directory, and sql,
-# store_dump and hold_write_lock speak to it with psql.  Tests that check something only one
-# engine has ask on_postgres.
+# test starts its own server (tests/pg.sh) on a loopback port in its scratch directory, $DB is
+# its URI, and sql, store_dump, hold_write_lock, store_away and schema_version speak to it with
+# psql.  Tests that check something only one engine has ask on_postgres.
 set -u
 LC_ALL=C
 export LC_ALL
@@ -28,6 +28,7 @@ unhealthy=0
 unhealthy_first=
 CONF=$T/twhook.conf
 DB=$T/store.db
+DELIVERY_LOG=$DB-deliveries	# SQLite's default; the configuration names it on PostgreSQL
 HOST=hooks.test
 STORE_ENGINE=${TWHOOK_STORE:-sqlite}
 on_postgres() { [ "$STORE_ENGINE" = postgres ]; }
@@ -96,23 +97,28 @@ done_testing() {
 	[ "$tap_failed" -eq 0 ]
 }
 
-# write_conf [EXTRA LINES]: the test configuration, two auth tokens for key rotation.  (With
-# PostgreSQL the delivery log has no store file to sit beside: it goes where SQLite's would.)
+# write_conf [EXTRA LINES]: the test configuration, two auth tokens for key rotation.
 write_conf() {
-	cat > "$CONF" <<-CONF
-	# written by tests/lib.sh
-	database = $DB
-	auth_token = test-primary-token
-	auth_token = test-secondary-token
-	CONF
-	! on_postgres || echo "delivery_log = $T/store.db-deliveries" >> "$CONF"
-	[ $# -eq 0 ] || printf '%s\n' "$@" >> "$CONF"
+	{
+		echo "# written by tests/lib.sh"
+		conf_lines "auth_token = test-primary-token" "auth_token = test-secondary-token" "$@"
+	} > "$CONF"
+}
+
+# conf_lines [LINES]: a configuration of the test store: its database line, then LINES.  (With
+# PostgreSQL the delivery log has no store file to sit beside: unless LINES name a directory,
+# a last line puts it where SQLite's would be, $DELIVERY_LOG.)
+conf_lines() {
+	echo "database = $DB"
+	[ $# -eq 0 ] || printf '%s\n' "$@"
+	! on_postgres || printf '%s\n' "$@" | grep -q '^delivery_log *=' ||
+	    echo "delivery_log = $DELIVERY_LOG"
 }
 
 # setup_store: a fresh configuration and store holding the sample data.
 setup_store() {
 	if on_postgres; then
-		pg_recreate_db || bail "recreating the test database failed"
+		pg_recreate_db "${DB##*/}" || bail "recreating the test database failed"
 	else
 		rm -f "$DB" "$DB-wal" "$DB-shm"
 	fi
@@ -126,16 +132,54 @@ setup_store() {
 # columns joined by '|', NULL as nothing.
 sql() {
 	if on_postgres; then
-		pg_sql "$@"
+		pg_sql "$DB" "$@"
 	else
 		sqlite3 -bail -cmd 'PRAGMA foreign_keys = ON' "$DB" "$@"
 	fi
 }
 
+# refuses STATEMENT: succeeds when the store refuses STATEMENT for breaking a constraint (any
+# other error, a typo say, is a failure: an assertion that cannot fail tests nothing).
+refuses() {
+	! sql "$1" > /dev/null 2> "$T/refused" &&
+	    grep -Eqi 'constraint failed|violates .*constraint' "$T/refused"
+}
+
+# json_field COLUMN KEY: the SQL for the member KEY of the JSON object in the text COLUMN, as
+# text (a nested object or array as its JSON).
+json_field() {
+	if on_postgres; then
+		echo "($1::json ->> '$2')"
+	else
+		echo "json_extract($1, '\$.$2')"
+	fi
+}
+
+# schema_version [N]: the store's schema version, printed or, with N, set (as a store that
+# another twhook made would have it).
+schema_version() {
+	if ! on_postgres; then
+		sql "PRAGMA user_version${1+ = $1}"
+	elif [ $# -eq 0 ]; then
+		sql "SELECT version FROM twhook_schema"
+	else
+		sql "UPDATE twhook_schema SET version = $1"
+	fi
+}
+
+# store_away, store_back: the store is gone (SQLite: its file moved away; PostgreSQL: the
+# server stopped, so that connections are refused), then back as it was.
+store_away() {
+	if on_postgres; then pg_stop; else mv "$DB" "$DB.away"; fi
+}
+store_back() {
+	if on_postgres; then pg_restart; else mv "$DB.away" "$DB"; fi
+}
+
 # store_dump: every row of the store, as text, for comparing before and after.
 store_dump() {
 	if on_postgres; then
-		pg_dump_data
+		pg_dump_data "$DB"
 	else
 		sqlite3 "$DB" .dump
 	fi
@@ -305,14 +349,14 @@ mock_fail() {
 	curl -s -o /dev/null -X POST -d "$1" "$MOCK/_mock/fail"
 }
 
-# wait_until DESCRIPTION COMMAND...: polls COMMAND (10 s at most); an assertion.
+# wait_until DESCRIPTION COMMAND...: polls COMMAND (10 s at most, or $WAIT_S); an assertion.
 wait_until() {
 	_desc=$1
 	shift
 	_i=0
 	until "$@"; do
 		_i=$((_i + 1))
-		if [ $_i -ge 200 ]; then
+		if [ $_i -ge $((${WAIT_S:-10} * 20)) ]; then
 			fail "$_desc"
 			return 1
 		fi

@@ -47,12 +47,17 @@ pg_start() {
 	pg_owned "$PG_DIR"
 	cp -a "$top_builddir/tests/pg-template" "$PG_DIR/data" || bail "copying the cluster failed"
 	PG_PORT=$(free_port)
+	pg_restart
+	PG_URI=postgresql://twhook@127.0.0.1:$PG_PORT/twhook
+	pg_recreate_db || bail "creating the test database failed"
+}
+
+# pg_restart: the server started again (after pg_stop) on its port, with its data.
+pg_restart() {
 	as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 -o "-p $PG_PORT \
 	    -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off \
 	    -c max_connections=200" start > /dev/null ||
 	    bail "PostgreSQL did not start: $(tail -n 20 "$PG_DIR/log")"
-	PG_URI=postgresql://twhook@127.0.0.1:$PG_PORT/twhook
-	pg_recreate_db || bail "creating the test database failed"
 }
 
 # pg_stop: the server stops, whatever state it is in.
@@ -62,24 +67,27 @@ pg_stop() {
 	    kill -9 "$(head -n 1 "$PG_DIR/data/postmaster.pid")" 2> /dev/null
 }
 
-# pg_recreate_db: the database twhook, empty, whoever is still connected to the old one.
+# pg_recreate_db [NAME]: the database NAME (twhook), empty, whoever is still connected to the
+# old one.
 pg_recreate_db() {
 	psql -X -q -v ON_ERROR_STOP=1 "postgresql://twhook@127.0.0.1:$PG_PORT/postgres" \
-	    -c 'DROP DATABASE IF EXISTS twhook WITH (FORCE)' \
-	    -c "CREATE DATABASE twhook ENCODING 'UTF8' TEMPLATE template0" > /dev/null
+	    -c "DROP DATABASE IF EXISTS \"${1:-twhook}\" WITH (FORCE)" \
+	    -c "CREATE DATABASE \"${1:-twhook}\" ENCODING 'UTF8' TEMPLATE template0" > /dev/null
 }
 
-# pg_sql [STATEMENTS...]: psql, printing rows as sqlite3 does (columns joined by '|').
+# pg_sql URI [STATEMENTS...]: psql, printing rows as sqlite3 does (columns joined by '|').
 pg_sql() {
+	_uri=$1
+	shift
 	_args=()
 	for _s; do _args+=(-c "$_s"); done
 	[ $# -gt 0 ] || _args=(-f -)
-	psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 "$PG_URI" "${_args[@]}"
+	psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 "$_uri" "${_args[@]}"
 }
 
-# pg_dump_data: every row, as INSERT statements.
+# pg_dump_data URI: every row, as INSERT statements.
 pg_dump_data() {
-	pg_dump --data-only --inserts --no-owner "$PG_URI"
+	pg_dump --data-only --inserts --no-owner "$1"
 }
 
 # pg_hold_locks LOCKED RELEASE: a session that locks every table the endpoints write against
