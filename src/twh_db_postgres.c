@@ -92,14 +92,19 @@ fail(struct pg_db *db, bool retry, const char *fmt, ...)
 {
 	va_list	 ap;
 	size_t	 n;
+	char	*c;
 
 	va_start(ap, fmt);
 	vsnprintf(db->message, sizeof(db->message), fmt, ap);
 	va_end(ap);
-	/* libpq's messages end in a newline, which would split a log line. */
+	/* libpq's messages end in a newline, and may hold more (a server's DETAIL, a connection's
+	 * hint), which would split a log line: the message is made one line. */
 	n = strlen(db->message);
 	while (n > 0 && (db->message[n - 1] == '\n' || db->message[n - 1] == ' '))
 		db->message[--n] = '\0';
+	for (c = db->message; *c != '\0'; c++)
+		if (*c == '\n' || *c == '\r' || *c == '\t')
+			*c = ' ';
 	db->retry = retry;
 }
 
@@ -266,7 +271,7 @@ wait_result(struct pg_db *db, double started)
 static int
 check(struct pg_db *db, PGresult *r)
 {
-	const char	*state;
+	const char	*state, *primary, *detail;
 	ExecStatusType	 status = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 
 	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
@@ -280,7 +285,13 @@ check(struct pg_db *db, PGresult *r)
 		return -1;
 	}
 	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-	fail(db, retryable_state(state), "%s", PQresultErrorMessage(r));
+	primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+	if (primary != NULL)
+		fail(db, retryable_state(state), "%s%s%s", primary, detail != NULL ? ": " : "",
+		    detail != NULL ? detail : "");
+	else
+		fail(db, retryable_state(state), "%s", PQresultErrorMessage(r));
 	if (PQstatus(db->conn) != CONNECTION_OK || (state != NULL && (strcmp(state, "25006") == 0 ||
 	    strncmp(state, "57P0", 4) == 0)))
 		disconnect(db);

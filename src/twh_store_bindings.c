@@ -16,7 +16,7 @@ static const struct twh_sql sql_bindings_of = {
     "ORDER BY binding_id"
 };
 static const struct twh_sql sql_bindings_list = {
-    .text = "SELECT " BINDING_COLUMNS " FROM client_bindings WHERE ?1 IS NULL OR identity = ?1 "
+    .text = "SELECT " BINDING_COLUMNS " FROM client_bindings WHERE CAST(?1 AS TEXT) IS NULL OR identity = ?1 "
     "ORDER BY identity, account_sid, binding_id"
 };
 static const struct twh_sql sql_binding_add = {

@@ -51,13 +51,13 @@ static const struct twh_sql sql_jobs_interrupted = {
     .text = "UPDATE outbox SET state = 'retrying', next_attempt_at = ?1, updated_at = ?1, "
     "lease_owner = NULL, lease_expires_at = NULL, "
     "last_error = 'the dispatcher stopped during an attempt' "
-    "WHERE state = 'delivering' AND (?2 IS NULL OR lease_owner = ?2)"
+    "WHERE state = 'delivering' AND (CAST(?2 AS TEXT) IS NULL OR lease_owner = ?2)"
 };
 static const struct twh_sql sql_next_due = {
     .text = "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('queued', 'retrying')"
 };
 static const struct twh_sql sql_jobs_list = {
-    .text = "SELECT " JOB_COLUMNS " FROM outbox WHERE ?1 IS NULL OR state = ?1 "
+    .text = "SELECT " JOB_COLUMNS " FROM outbox WHERE CAST(?1 AS TEXT) IS NULL OR state = ?1 "
     "ORDER BY job_id DESC LIMIT ?2"
 };
 static const struct twh_sql sql_prune_claims = {

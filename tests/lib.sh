@@ -132,7 +132,7 @@ setup_store() {
 # columns joined by '|', NULL as nothing.
 sql() {
 	if on_postgres; then
-		PG_URI=$DB pg_sql "$@"
+		pg_sql "$DB" "$@"
 	else
 		sqlite3 -bail -cmd 'PRAGMA foreign_keys = ON' "$DB" "$@"
 	fi
@@ -173,13 +173,19 @@ store_away() {
 	if on_postgres; then pg_stop; else mv "$DB" "$DB.away"; fi
 }
 store_back() {
-	if on_postgres; then pg_restart; else mv "$DB.away" "$DB"; fi
+	if on_postgres && [ -n "${store_replaced:-}" ]; then
+		psql -X -q -v ON_ERROR_STOP=1 "${DB%/*}/postgres" \
+		    -c "DROP DATABASE \"${DB##*/}\" WITH (FORCE)" \
+		    -c "ALTER DATABASE \"${DB##*/}_away\" RENAME TO \"${DB##*/}\"" > /dev/null ||
+		    bail "putting the store back failed"
+		store_replaced=
+	elif on_postgres; then pg_restart; else mv "$DB.away" "$DB"; fi
 }
 
 # store_dump: every row of the store, as text, for comparing before and after.
 store_dump() {
 	if on_postgres; then
-		PG_URI=$DB pg_dump_data
+		pg_dump_data "$DB"
 	else
 		sqlite3 "$DB" .dump
 	fi
@@ -395,6 +401,89 @@ hold_write_lock() {
 release_write_lock() {
 	echo > "$T/release"
 	wait "$lock_holder"
+}
+
+# hold_read_lock: an operator's session that shuts readers out too (SQLite: exclusive locking
+# mode in the middle of a write; PostgreSQL: every table locked ACCESS EXCLUSIVE), until
+# release_write_lock.  Fails when the session cannot get the lock.
+hold_read_lock() {
+	rm -f "$T/release" "$T/locked"
+	mkfifo "$T/release"
+	if on_postgres; then
+		pg_hold_locks "$T/locked" "$T/release" "SET lock_timeout = '5s';
+		    DO \$\$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables
+		    WHERE schemaname = 'public' LOOP EXECUTE format('LOCK TABLE %I IN ACCESS
+		    EXCLUSIVE MODE', t); END LOOP; END \$\$;" 2> /dev/null &
+	else
+		sqlite3 "$DB" "PRAGMA locking_mode = EXCLUSIVE;" "BEGIN EXCLUSIVE;" \
+		    "UPDATE intercept_rules_version SET version = version;" \
+		    ".shell touch '$T/locked'; cat '$T/release' > /dev/null" "ROLLBACK;" > /dev/null 2>&1 &
+	fi
+	lock_holder=$!
+	until [ -e "$T/locked" ]; do
+		kill -0 "$lock_holder" 2>/dev/null || return 1
+		sleep 0.05
+	done
+}
+
+# sql_hex TEXT: the SQL for the bytes of the SQL text expression TEXT, in lower-case hex.
+sql_hex() {
+	if on_postgres; then echo "encode(convert_to($1, 'UTF8'), 'hex')"; else echo "lower(hex($1))"; fi
+}
+
+# sql_typeof EXPR: the SQL for SQLite's typeof(EXPR): null, integer, real, text or blob (on
+# PostgreSQL, from the type of the column or expression).
+sql_typeof() {
+	if on_postgres; then
+		echo "(CASE WHEN ($1) IS NULL THEN 'null' ELSE CASE pg_typeof($1)::text
+		    WHEN 'double precision' THEN 'real' WHEN 'real' THEN 'real' WHEN 'numeric' THEN 'real'
+		    WHEN 'bigint' THEN 'integer' WHEN 'integer' THEN 'integer' WHEN 'smallint' THEN 'integer'
+		    WHEN 'text' THEN 'text' WHEN 'bytea' THEN 'blob' ELSE pg_typeof($1)::text END END)"
+	else
+		echo "typeof($1)"
+	fi
+}
+
+# join_lines SEPARATOR: the lines of standard input on one line, SEPARATOR between them (what
+# SQLite's group_concat gives of rows that sql prints one a line).
+join_lines() {
+	awk -v sep="$1" 'NR > 1 { printf "%s", sep } { printf "%s", $0 } END { print "" }'
+}
+
+# store_not_a_store: (after store_away) something that is no store in its place: SQLite, a file
+# of text; PostgreSQL, the server back with an empty database under the store's name, the store
+# kept aside.  store_back puts the store back from there too.
+store_not_a_store() {
+	if on_postgres; then
+		pg_restart
+		psql -X -q -v ON_ERROR_STOP=1 "${DB%/*}/postgres" \
+		    -c "ALTER DATABASE \"${DB##*/}\" RENAME TO \"${DB##*/}_away\"" \
+		    -c "CREATE DATABASE \"${DB##*/}\" ENCODING 'UTF8' TEMPLATE template0" > /dev/null ||
+		    bail "replacing the store by an empty database failed"
+		store_replaced=1
+	else
+		head -c 8192 /dev/zero | tr '\0' x > "$DB"
+	fi
+}
+
+# store_integrity: "ok" when the store is consistent, else what is wrong (SQLite: its
+# integrity_check and foreign_key_check; PostgreSQL: the foreign keys hold and each customer's
+# search words are what customers_search_vector makes of it now).
+store_integrity() {
+	if on_postgres; then
+		sql "SELECT coalesce(string_agg(problem, ' '), 'ok') FROM (
+		    SELECT 'stale search words for ' || c.customer_id AS problem FROM customers AS c
+		    LEFT JOIN customers_search AS s USING (customer_id)
+		    WHERE s.words IS DISTINCT FROM customers_search_vector(c.customer_id)
+		    UNION ALL SELECT 'search words of no customer ' || customer_id FROM customers_search
+		    WHERE customer_id NOT IN (SELECT customer_id FROM customers)
+		    UNION ALL SELECT 'a channel of no customer ' || customer_id FROM customer_channels
+		    WHERE customer_id NOT IN (SELECT customer_id FROM customers)
+		    UNION ALL SELECT 'a link of no customer ' || customer_id FROM customer_links
+		    WHERE customer_id NOT IN (SELECT customer_id FROM customers)) AS problems"
+	else
+		sqlite3 "$DB" 'PRAGMA integrity_check' 'PRAGMA foreign_key_check'
+	fi
 }
 
 # The PostgreSQL server of this test, when the suite runs on PostgreSQL.

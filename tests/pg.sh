@@ -106,30 +106,33 @@ pg_recreate_db() {
 	    > /dev/null
 }
 
-# pg_sql [STATEMENTS...]: psql, printing rows as sqlite3 does (columns joined by '|').
+# pg_sql URI [STATEMENTS...]: psql, printing rows as sqlite3 does (columns joined by '|').
 pg_sql() {
+	_uri=$1
+	shift
 	_args=()
 	for _s; do _args+=(-c "$_s"); done
 	[ $# -gt 0 ] || _args=(-f -)
-	psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 "$PG_URI" "${_args[@]}"
+	psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 "$_uri" "${_args[@]}"
 }
 
-# pg_dump_data: every row, as INSERT statements.  Left out: the \restrict lines, whose key is
-# new in every dump, and the sequences' positions, which a rolled-back transaction moves too
-# (SQLite's .dump has none: a rowid is the largest one plus one).
+# pg_dump_data URI: every row, as INSERT statements: not the \restrict lines, whose key
+# pg_dump draws at random each time, nor the sequences' positions, which are no rows (a
+# rolled-back insert or a restart after a crash moves them on).
 pg_dump_data() {
-	pg_dump --data-only --inserts --no-owner "$PG_URI" |
-	    grep -v -e '^\\\(un\)\?restrict ' -e '^SELECT pg_catalog\.setval('
+	pg_dump --data-only --inserts --no-owner "$1" |
+	    grep -Ev '^(\\(un)?restrict |SELECT pg_catalog\.setval\()'
 }
 
-# pg_hold_locks LOCKED RELEASE: a session that locks every table the endpoints write against
-# writers (readers go on), touches LOCKED, and commits when a line is written to RELEASE.
+# pg_hold_locks LOCKED RELEASE [STATEMENT]: a session that locks every table the endpoints write
+# against writers (readers go on), or runs the locking STATEMENT instead, touches LOCKED, and
+# commits when a line is written to RELEASE.
 pg_hold_locks() {
 	psql -X -q -v ON_ERROR_STOP=1 "$PG_URI" > /dev/null <<-SQL
 	BEGIN;
-	LOCK TABLE customers, customer_channels, workers, client_bindings, routing_state,
+	${3:-LOCK TABLE customers, customer_channels, workers, client_bindings, routing_state,
 	    idempotency_claims, outbox, proxy_participants, proxy_interactions, proxy_intercepts
-	    IN EXCLUSIVE MODE;
+	    IN EXCLUSIVE MODE;}
 	\! touch '$1'
 	\! cat '$2' > /dev/null
 	COMMIT;

@@ -176,7 +176,7 @@ build_trivial() {
 # statements on standard input.  A PostgreSQL store goes through tests/pg.sh's pg_sql.
 q() {
 	if [[ $DB == postgresql:* ]]; then
-		PG_URI=$DB pg_sql "$@"
+		pg_sql "$DB" "$@"
 	else
 		sqlite3 -batch -bail -noheader "$DB" "$@"
 	fi
