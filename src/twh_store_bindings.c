@@ -12,11 +12,12 @@
 #define BINDING_COLUMNS "binding_id, account_sid, identity, transport, address"
 
 static const struct twh_sql sql_bindings_of = {
-    .text = "SELECT " BINDING_COLUMNS " FROM client_bindings WHERE identity = ?1 AND account_sid = ?2 "
-    "ORDER BY binding_id"
+    .text = "SELECT " BINDING_COLUMNS " FROM client_bindings "
+    "WHERE identity = ?1 AND account_sid = ?2 ORDER BY binding_id"
 };
 static const struct twh_sql sql_bindings_list = {
-    .text = "SELECT " BINDING_COLUMNS " FROM client_bindings WHERE CAST(?1 AS TEXT) IS NULL OR identity = ?1 "
+    .text = "SELECT " BINDING_COLUMNS " FROM client_bindings "
+    "WHERE CAST(?1 AS TEXT) IS NULL OR identity = ?1 "
     "ORDER BY identity, account_sid, binding_id"
 };
 static const struct twh_sql sql_binding_add = {

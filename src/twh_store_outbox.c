@@ -21,8 +21,8 @@ static const struct twh_sql sql_job_exists = {
     .text = "SELECT 1 FROM outbox WHERE idempotency_key = ?1"
 };
 static const struct twh_sql sql_job_add = {
-    .text = "INSERT INTO outbox (kind, idempotency_key, payload, state, next_attempt_at, give_up_at, "
-    "updated_at, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7) "
+    .text = "INSERT INTO outbox (kind, idempotency_key, payload, state, next_attempt_at, "
+    "give_up_at, updated_at, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7) "
     "ON CONFLICT (idempotency_key) DO NOTHING"
 };
 #define JOB_COLUMNS "job_id, kind, idempotency_key, payload, state, attempts, created_at, " \

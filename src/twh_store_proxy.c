@@ -13,8 +13,8 @@
 
 /* A repeat (same token, or same interaction and leg statuses) conflicts and adds nothing. */
 static const struct twh_sql sql_interaction_insert = {
-    .text = "INSERT INTO proxy_interactions (interaction_sid, session_sid, service_sid, account_sid, "
-    "type, data, date_created, date_updated, "
+    .text = "INSERT INTO proxy_interactions (interaction_sid, session_sid, service_sid, "
+    "account_sid, type, data, date_created, date_updated, "
     "inbound_participant_sid, inbound_resource_sid, inbound_resource_status, "
     "inbound_resource_type, inbound_resource_url, "
     "outbound_participant_sid, outbound_resource_sid, outbound_resource_status, "
@@ -51,14 +51,14 @@ static const struct twh_sql sql_keyword_rules = {
     .text = "SELECT rowid, pattern FROM intercept_rules WHERE kind = 'keyword' ORDER BY rowid"
 };
 static const struct twh_sql sql_intercept_insert = {
-    .text = "INSERT INTO proxy_intercepts (interaction_sid, session_sid, participant_sid, identifier, "
-    "verdict, rule_rowid, rule_kind, rule_pattern, note, idempotency_token) "
+    .text = "INSERT INTO proxy_intercepts (interaction_sid, session_sid, participant_sid, "
+    "identifier, verdict, rule_rowid, rule_kind, rule_pattern, note, idempotency_token) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING"
 };
 /* An operator's edit may leave a blocked row without its rule: it still reads as blocked. */
 static const struct twh_sql sql_intercept_decided = {
-    .text = "SELECT verdict = 'blocked', coalesce(rule_rowid, 0), coalesce(rule_kind, 'unrecorded'), "
-    "coalesce(rule_pattern, '') FROM proxy_intercepts "
+    .text = "SELECT verdict = 'blocked', coalesce(rule_rowid, 0), "
+    "coalesce(rule_kind, 'unrecorded'), coalesce(rule_pattern, '') FROM proxy_intercepts "
     "WHERE interaction_sid = ?1 OR idempotency_token = ?2 ORDER BY intercept_id LIMIT 1"
 };
 /*

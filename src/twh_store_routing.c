@@ -1,8 +1,10 @@
 /*
  * twh_store_routing.c: who gets an inbound conversation that no owner takes (the owner is found
  * with twh_store_customer_by_address): the workers table in turn, the pool worker after the one
- * chosen last, in identity order, wrapping around.  The rotation is a row in routing_state, written in the caller's transaction, so two
- * conversations arriving together still go to two workers.
+ * chosen last, in identity order, wrapping around.  The rotation is a row in routing_state,
+ * written in the caller's transaction under a lock of its own (twh_store_lock: SQLite's write
+ * transaction, PostgreSQL's advisory lock), so two conversations arriving together still go to
+ * two workers.
  */
 #include <stdlib.h>
 
@@ -13,7 +15,8 @@ static const struct twh_sql sql_last_worker = {
 };
 /* Two lookups in the primary key, however many workers there are. */
 static const struct twh_sql sql_next_worker = {
-    .text = "SELECT coalesce((SELECT min(identity) FROM workers WHERE identity > coalesce(?1, '')), "
+    .text = "SELECT coalesce("
+    "(SELECT min(identity) FROM workers WHERE identity > coalesce(?1, '')), "
     "(SELECT min(identity) FROM workers))"
 };
 static const struct twh_sql sql_set_last_worker = {
