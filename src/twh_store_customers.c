@@ -314,10 +314,11 @@ add_search_term(void *arg, const char *token, int len)
 }
 
 /*
- * An FTS5 expression for QUERY within WORKER's customers.  The query is cut into words by the
- * index's own tokenizer, and each word becomes a quoted prefix phrase carrying the worker's code
- * (see customers_search in twhook.sql), so nothing typed in the app is read as FTS5 syntax and
- * a word the index could never hold (punctuation) is dropped rather than matching nothing.
+ * The search for QUERY within WORKER's customers: an FTS5 expression, or on PostgreSQL a
+ * tsquery.  The query is cut into words by SQLite's tokenizer, the index's own, and each word
+ * becomes a quoted prefix term carrying the worker's code (see customers_search in the schema
+ * files), so nothing typed in the app is read as search syntax and a word the index could
+ * never hold (punctuation) is dropped rather than matching nothing.
  * *TERMS is 0 for a query with no word, or a worker with no customers: a search for nothing.
  */
 static int
