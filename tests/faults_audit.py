@@ -228,11 +228,16 @@ def main():
     audit.figure("integrity_check", db.execute("PRAGMA integrity_check").fetchone()[0])
     audit.figure("foreign_key_violations", len(db.execute("PRAGMA foreign_key_check").fetchall()))
     db.close()
+    print_report(audit)
+    return 0
+
+
+def print_report(audit):
+    """The audit's figures, a line each ("name value"), then its examples as comments."""
     for name, value in audit.figures.items():
         print(f"{name} {value}")
     for text in audit.examples:
         print(f"# {text}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from faults_audit import Audit, audit_effects, collapse_id, read_jsonl  # noqa: E402
+from faults_audit import Audit, audit_effects, collapse_id, print_report, read_jsonl  # noqa: E402
 
 WRITES = {"routing", "participant-added", "proxy-callback", "call-notify"}
 IN_FLIGHT_BEFORE_S = 3.0
@@ -237,10 +237,7 @@ def main():
     audit_mocks(audit, db, twilio, relay, windows)
     lost_intercepts(audit, db, attempts, deliveries, errors,
                     events["kill"][0][0] if events["kill"] else None)
-    for name, value in audit.figures.items():
-        print(f"{name} {value}")
-    for text in audit.examples:
-        print(f"# {text}")
+    print_report(audit)
     return 0
 
 

@@ -348,25 +348,23 @@ ha_stop() {
 	return 1
 }
 
-# ha_leader: prints the node number (1-3) whose PostgreSQL is the running primary holding
-# the leader key; fails when there is none.
-ha_leader() {
+# ha__first_node PATH: prints the number of the first node whose Patroni answers PATH with
+# success; fails when none does.
+ha__first_node() {
 	local n
 	for n in 1 2 3; do
-		ha__rest "$n" /primary > /dev/null && { echo "$n"; return 0; }
+		ha__rest "$n" "$1" > /dev/null && { echo "$n"; return 0; }
 	done
 	return 1
 }
 
+# ha_leader: prints the node number (1-3) whose PostgreSQL is the running primary holding
+# the leader key; fails when there is none.
+ha_leader() { ha__first_node /primary; }
+
 # ha_sync_standby: prints the node number of the synchronous standby, the one Patroni may
 # promote (etcd's /sync key names it); fails when there is none.
-ha_sync_standby() {
-	local n
-	for n in 1 2 3; do
-		ha__rest "$n" /sync > /dev/null && { echo "$n"; return 0; }
-	done
-	return 1
-}
+ha_sync_standby() { ha__first_node /sync; }
 
 # ha_wait_sync [SECONDS]: waits (at most SECONDS, default $HA_FAILOVER_TIMEOUT) until some
 # node is the synchronous standby, and prints its number.  After a failover Patroni names one
