@@ -133,7 +133,7 @@ def parse_cgi(output):
     return status, ctype, body
 
 
-def cgi_params(dl, url, body):
+def cgi_params(dl, signature, url, body):
     query = dl.target.partition("?")[2]
     https = url.scheme == "https"
     params = {
@@ -142,7 +142,7 @@ def cgi_params(dl, url, body):
         "SCRIPT_NAME": dl.kind.path, "QUERY_STRING": query, "CONTENT_TYPE": dl.ctype,
         "CONTENT_LENGTH": str(len(body)), "HTTP_HOST": url.netloc, "SERVER_NAME": url.hostname,
         "SERVER_PORT": str(url.port or (443 if https else 80)), "REMOTE_ADDR": "127.0.0.1",
-        "REMOTE_PORT": "40000", "HTTP_X_TWILIO_SIGNATURE": dl.signature,
+        "REMOTE_PORT": "40000", "HTTP_X_TWILIO_SIGNATURE": signature,
         "HTTP_I_TWILIO_IDEMPOTENCY_TOKEN": dl.token, "HTTP_USER_AGENT": "TwilioProxy/1.1",
     }
     if https:
@@ -170,7 +170,8 @@ class Request:
             self.status, self.check, self.kind = previous.status, previous.check, None
             return
         kind = kinds[n % len(kinds)]
-        dl = Delivery(n, kind, args.base, args.auth_token, args.account_sid)
+        dl = Delivery(n, kind, [args.base], args.auth_token, args.account_sid)
+        signature = dl.signature[args.base]
         self.kind, self.status, self.check, self.body = kind.name, kind.status, kind.check, dl.body
         if n % 100 == 49:
             self.kind, self.status = None, 400
@@ -178,10 +179,11 @@ class Request:
             self.check = lambda body: b'"status":400' in body
         elif n % 100 == 99:
             self.kind, self.status = None, 403
-            dl.signature = Delivery(n, kind, args.base + "/elsewhere", args.auth_token,
-                                    args.account_sid).signature
+            elsewhere = args.base + "/elsewhere"
+            signature = Delivery(n, kind, [elsewhere], args.auth_token,
+                                 args.account_sid).signature[elsewhere]
             self.check = lambda body: b"X-Twilio-Signature is not valid" in body
-        self.params = cgi_params(dl, url, self.body)
+        self.params = cgi_params(dl, signature, url, self.body)
 
 
 def main():
