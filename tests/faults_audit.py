@@ -13,9 +13,10 @@ push_mock.py --role relay); --errors is what the endpoints wrote to standard err
 offending deliveries as "# ..." lines; faults.test asserts on the figures.
 
 An attempt's answer is expected when it is what its kind documents (load_client.py), or
-explained by a fault: the endpoint's 503 with Retry-After while the lock was held (plus the
-store's 2 s busy timeout), or the web server's own 5xx page, a cut connection or no
-connection for the endpoint whose worker was killed just before.  Side effects are counted
+explained by a fault: the endpoint's 503 with Retry-After to an attempt sent before the lock
+was let go and answered after it was taken, or the web server's own 5xx page, a cut
+connection or no connection to an attempt sent to the endpoint within 3 s after its worker
+was killed and answered after the kill.  Side effects are counted
 in the store and at the mocks against the deliveries that were acknowledged (whose last
 answer was the documented one) and those that were not.
 """
@@ -28,8 +29,10 @@ import os
 import sqlite3
 import sys
 
-BUSY_TIMEOUT_S = 2.0      # TWH_STORE_BUSY_TIMEOUT_MS
-KILL_WINDOW_S = 3.0       # how long after a kill its casualties may be answered
+# What explains a fault's casualty is when it was sent, not how long its answer took: on a
+# loaded machine (a sanitizer build beside other tests) an answer may come seconds late.
+BUSY_SLACK_S = 0.5        # an attempt sent this soon after the lock ended may still meet it
+KILL_WINDOW_S = 3.0       # how long after a kill its casualties may have been sent
 # How long Twilio waits for each endpoint's answer (twhook(7), CAVEATS).
 DEADLINE_S = {"/twhook-crm": 6, "/twhook-outgoing": 6, "/twhook-templates": 6,
               "/twhook-routing": 10, "/twhook-conversations": 5}
@@ -82,10 +85,11 @@ def classify_attempts(audit, attempts, kills, lock):
         if a["expected"]:
             counts["expected"] += 1
         elif a["origin"] == "endpoint" and a["status"] == 503 and a["retry_after"] and \
-                lock[0] is not None and lock[0] <= a["answered"] <= lock[1] + BUSY_TIMEOUT_S + 0.5:
+                lock[0] is not None and a["answered"] >= lock[0] and \
+                a["sent"] <= lock[1] + BUSY_SLACK_S:
             counts["busy"] += 1
         elif a["origin"] != "endpoint" and any(
-                path == a["path"] and t - 0.05 <= a["answered"] <= t + KILL_WINDOW_S
+                path == a["path"] and a["answered"] >= t - 0.05 and a["sent"] <= t + KILL_WINDOW_S
                 for t, path in kills):
             counts["killed"] += 1
         else:
