@@ -10,7 +10,7 @@
 #      driver's own code runs under ASan here);
 #   5. runs the load, fault and memory tests (make check-slow) in both builds, and the
 #      three-node failover test (ha.test) in the plain one;
-#   6. fuzzes each parser with libFuzzer (clang) for $FUZZ_SECONDS (default 60) seconds;
+#   6. fuzzes each parser with libFuzzer (clang) for $FUZZ_SECONDS (default 30) seconds;
 #   7. runs `make distcheck`, whose own `make check` is a sample of the suite (the unit, tool,
 #      CRM, install and man tests): the whole suite ran twice above, and distcheck is there
 #      to prove the tarball builds, installs and tests from itself.
@@ -25,7 +25,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 passed=0
 failed=0
 
-say() { printf '\n=== %s\n' "$*"; }
+# say WHAT: a heading, with the minutes since the start (CI must end within the hour).
+say() { printf '\n=== %s (at %d min)\n' "$*" $((SECONDS / 60)); }
 
 # step NAME COMMAND...: one counted step; its output goes to $work/NAME.log, shown on failure.
 step() {
@@ -115,14 +116,14 @@ count "$work/plain"
     > "$work/check-slow-sanitizers.log" 2>&1)
 count "$work/sanitizers"
 
-say "fuzzing the parsers (libFuzzer, ${FUZZ_SECONDS:-60} s each)"
+say "fuzzing the parsers (libFuzzer, ${FUZZ_SECONDS:-30} s each)"
 step build-fuzz build fuzz --enable-fuzzing CC=clang CFLAGS="-g -O1"
-step fuzz make -C "$work/fuzz/tests" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
+step fuzz make -C "$work/fuzz/tests" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 
 say "make distcheck"
 step distcheck make -C "$work/plain" distcheck \
     TESTS="unit/test_signature unit/test_conf tool.test crm.test install.test man.test"
 
-echo
+say "done"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
