@@ -5,6 +5,10 @@
  * error that tells the operator to run `twhook init`.  There is no cache of data here, so an
  * edit made in the sqlite3 shell shows in the very next request.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +64,24 @@ db_reason(struct twh_db *db)
 	return why != NULL ? why : "unknown";
 }
 
+/*
+ * What the operator can do about a store that TARGET names but that would not open (OPENED: it
+ * opened, and reading its schema version failed): create it, when nothing is there yet; start
+ * or reach the server, when a PostgreSQL server did not answer.  Other causes (permissions, a
+ * file that is not a store) are in the reason itself.
+ */
+static const char *
+open_advice(const char *target, bool opened)
+{
+	struct stat	 st;
+
+	if (twh_db_is_postgres(target))
+		return opened ? "" : " (is the server running, and does the URI name it?)";
+	if (!opened && stat(target, &st) == -1 && errno == ENOENT)
+		return " (run `twhook init` to create it)";
+	return "";
+}
+
 int
 twh_store_open(const char *target, struct twh_store **out, char *err, size_t errlen)
 {
@@ -76,8 +98,14 @@ twh_store_open(const char *target, struct twh_store **out, char *err, size_t err
 	if (twh_db_open(target, TWH_DB_EXISTING, TWH_STORE_BUSY_TIMEOUT_MS, &s->db, why,
 	    sizeof(why)) == -1 ||
 	    twh_db_schema_version(s->db, &version) == -1) {
-		snprintf(err, errlen, "%s: cannot open the store: %s (run `twhook init` to create it)",
-		    path, s->db != NULL ? db_reason(s->db) : why);
+		snprintf(err, errlen, "%s: cannot open the store: %s%s", path,
+		    s->db != NULL ? db_reason(s->db) : why, open_advice(target, s->db != NULL));
+		twh_store_close(s);
+		return -1;
+	}
+	if (version == 0) {
+		snprintf(err, errlen, "%s: the store has no schema yet: run `twhook init` to create it",
+		    path);
 		twh_store_close(s);
 		return -1;
 	}
