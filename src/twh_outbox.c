@@ -11,18 +11,45 @@
  *
  * `twhook dispatch` delivers them (twh_deliver.c, twh_push.c); nothing here makes a call.
  */
-#include <stdio.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "twh_buf.h"
 #include "twh_clock.h"
 #include "twh_json.h"
 #include "twh_outbox.h"
 
-/* Queues a job of KIND under KEY that is dead when not delivered within GIVE_UP seconds. */
+/*
+ * A job's idempotency key, formatted from FMT, whatever the length of its parts: NULL when out
+ * of memory.  (A key cut to a fixed size could make two jobs one.)
+ */
+static char *
+job_key(const char *fmt, ...)
+{
+	struct twh_buf	 key;
+	va_list		 ap;
+	int		 rc;
+
+	twh_buf_init(&key);
+	va_start(ap, fmt);
+	rc = twh_buf_vprintf(&key, fmt, ap);
+	va_end(ap);
+	if (rc == -1) {
+		twh_buf_free(&key);
+		return NULL;
+	}
+	return twh_buf_take(&key);
+}
+
+/*
+ * Queues a job of KIND under KEY (job_key's, freed here) that is dead when not delivered
+ * within GIVE_UP seconds.
+ */
 static int
-queue(struct twh_store *s, long give_up, const char *kind, const char *key,
+queue(struct twh_store *s, long give_up, const char *kind, char *key,
     struct json_object *payload)
 {
 	struct twh_job	 job;
@@ -31,13 +58,14 @@ queue(struct twh_store *s, long give_up, const char *kind, const char *key,
 
 	memset(&job, 0, sizeof(job));
 	job.kind = (char *)kind;
-	job.idempotency_key = (char *)key;
+	job.idempotency_key = key;
 	job.payload = (char *)twh_json_text(payload);
 	job.state = TWH_JOB_QUEUED;
 	job.next_attempt_at = now;
 	job.give_up_at = now + (double)give_up;
 	rc = twh_store_job_add(s, &job);
 	json_object_put(payload);
+	free(key);
 	return rc;
 }
 
@@ -45,10 +73,12 @@ queue(struct twh_store *s, long give_up, const char *kind, const char *key,
 int
 twh_outbox_routed(struct twh_store *s, const char *conversation_sid)
 {
-	char	 key[512];
+	char	*key = job_key("add_participant:%s", conversation_sid);
+	int	 rc;
 
-	snprintf(key, sizeof(key), "add_participant:%s", conversation_sid);
-	return twh_store_job_exists(s, key);
+	rc = twh_store_job_exists(s, key);
+	free(key);
+	return rc;
 }
 
 /*
@@ -60,12 +90,11 @@ twh_outbox_add_participant(struct twh_store *s, const struct twh_conf *conf,
     const char *conversation_sid, const char *identity)
 {
 	struct json_object	*p = json_object_new_object();
-	char			 key[512];
 
-	snprintf(key, sizeof(key), "add_participant:%s", conversation_sid);
 	json_object_object_add(p, "conversation_sid", json_object_new_string(conversation_sid));
 	json_object_object_add(p, "identity", json_object_new_string(identity));
-	return queue(s, conf->dispatch_give_up, "add_participant", key, p);
+	return queue(s, conf->dispatch_give_up, "add_participant",
+	    job_key("add_participant:%s", conversation_sid), p);
 }
 
 /* Queues setting customer_id, display_name and avatar on a customer's participant. */
@@ -74,16 +103,15 @@ twh_outbox_update_participant(struct twh_store *s, const struct twh_conf *conf,
     const char *conversation_sid, const char *participant_sid, const struct twh_customer *c)
 {
 	struct json_object	*p = json_object_new_object(), *attrs = json_object_new_object();
-	char			 key[512];
 
-	snprintf(key, sizeof(key), "update_participant:%s:%s", conversation_sid, participant_sid);
 	twh_json_add_string(attrs, "customer_id", c->customer_id);
 	twh_json_add_string(attrs, "display_name", c->display_name);
 	twh_json_add_string(attrs, "avatar", c->avatar);
 	json_object_object_add(p, "conversation_sid", json_object_new_string(conversation_sid));
 	json_object_object_add(p, "participant_sid", json_object_new_string(participant_sid));
 	json_object_object_add(p, "attributes", attrs);
-	return queue(s, conf->dispatch_give_up, "update_participant", key, p);
+	return queue(s, conf->dispatch_give_up, "update_participant",
+	    job_key("update_participant:%s:%s", conversation_sid, participant_sid), p);
 }
 
 /*
@@ -96,14 +124,13 @@ twh_outbox_push(struct twh_store *s, const struct twh_conf *conf, const char *me
     const struct twh_binding *b, const char *body, size_t body_len)
 {
 	struct json_object	*p = json_object_new_object();
-	char			 key[1024];
 
-	snprintf(key, sizeof(key), "push:%s:%s", message, b->binding_id);
 	json_object_object_add(p, "binding_id", json_object_new_string(b->binding_id));
 	json_object_object_add(p, "transport", json_object_new_string(b->transport));
 	json_object_object_add(p, "address", json_object_new_string(b->address));
 	json_object_object_add(p, "body", json_object_new_string_len(body, (int)body_len));
-	return queue(s, conf->push_give_up, "push", key, p);
+	return queue(s, conf->push_give_up, "push", job_key("push:%s:%s", message, b->binding_id),
+	    p);
 }
 
 /* Records a conversation nobody can be added to as a dead job, for `twhook jobs` to show. */
@@ -112,10 +139,9 @@ twh_outbox_unroutable(struct twh_store *s, const char *conversation_sid, const c
 {
 	struct json_object	*p = json_object_new_object();
 	struct twh_job		 job;
-	char			 key[512];
+	char			*key = job_key("add_participant:%s:unroutable", conversation_sid);
 	int			 rc;
 
-	snprintf(key, sizeof(key), "add_participant:%s:unroutable", conversation_sid);
 	json_object_object_add(p, "conversation_sid", json_object_new_string(conversation_sid));
 	memset(&job, 0, sizeof(job));
 	job.kind = (char *)"add_participant";
@@ -126,5 +152,6 @@ twh_outbox_unroutable(struct twh_store *s, const char *conversation_sid, const c
 	job.last_error = (char *)why;
 	rc = twh_store_job_add(s, &job);
 	json_object_put(p);
+	free(key);
 	return rc;
 }

@@ -246,6 +246,15 @@ twh_store_fail(struct twh_store *s, const char *what)
 	return TWH_STORE_ERROR;
 }
 
+/* Records that WHAT ran out of memory before it reached the engine; TWH_STORE_ERROR. */
+int
+twh_store_out_of_memory(struct twh_store *s, const char *what)
+{
+	s->busy = false;
+	snprintf(s->error, sizeof(s->error), "%s: out of memory", what);
+	return TWH_STORE_ERROR;
+}
+
 /* The prepared statement for SQL, reset and unbound; NULL with the store's error set. */
 struct twh_db_stmt *
 twh_store_stmt(struct twh_store *s, const struct twh_sql *sql)

@@ -11,6 +11,7 @@
 
 struct twh_db_stmt	*twh_store_stmt(struct twh_store *, const struct twh_sql *);
 int			 twh_store_fail(struct twh_store *, const char *what);
+int			 twh_store_out_of_memory(struct twh_store *, const char *what);
 int			 twh_store_lock(struct twh_store *, const char *key);
 int			 twh_store_text_row(struct twh_store *, struct twh_db_stmt *,
 			    const char *what, char **);

@@ -169,6 +169,8 @@ twh_store_job_exists(struct twh_store *s, const char *key)
 	struct twh_db_stmt	*st;
 	int			 rc;
 
+	if (key == NULL)
+		return twh_store_out_of_memory(s, "reading the outbox");
 	if ((st = twh_store_stmt(s, &sql_job_exists)) == NULL)
 		return TWH_STORE_ERROR;
 	twh_db_bind_text(st, 1, key);
@@ -179,12 +181,17 @@ twh_store_job_exists(struct twh_store *s, const char *key)
 	return rc == TWH_DB_DONE ? TWH_STORE_NOT_FOUND : twh_store_fail(s, "reading the outbox");
 }
 
-/* Queues JOB (kind, key, payload, state, next_attempt_at, give_up_at, last_error). */
+/*
+ * Queues JOB (kind, key, payload, state, next_attempt_at, give_up_at, last_error); a NULL key
+ * or payload is the caller's allocation that failed.
+ */
 int
 twh_store_job_add(struct twh_store *s, const struct twh_job *j)
 {
 	struct twh_db_stmt	*st;
 
+	if (j->idempotency_key == NULL || j->payload == NULL)
+		return twh_store_out_of_memory(s, "queueing a job");
 	if ((st = twh_store_stmt(s, &sql_job_add)) == NULL)
 		return TWH_STORE_ERROR;
 	twh_db_bind_text(st, 1, j->kind);
