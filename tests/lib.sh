@@ -395,7 +395,15 @@ hold_write_lock() {
 		    ".shell touch '$T/locked'; cat '$T/release' > /dev/null" "COMMIT;" > /dev/null &
 	fi
 	lock_holder=$!
-	until [ -e "$T/locked" ]; do sleep 0.05; done
+	lock_taken || bail "the operator's session could not take the store's write lock"
+}
+
+# lock_taken: waits until the session $lock_holder holds its lock; fails if it ended first.
+lock_taken() {
+	until [ -e "$T/locked" ]; do
+		kill -0 "$lock_holder" 2>/dev/null || return 1
+		sleep 0.05
+	done
 }
 
 release_write_lock() {
@@ -420,10 +428,7 @@ hold_read_lock() {
 		    ".shell touch '$T/locked'; cat '$T/release' > /dev/null" "ROLLBACK;" > /dev/null 2>&1 &
 	fi
 	lock_holder=$!
-	until [ -e "$T/locked" ]; do
-		kill -0 "$lock_holder" 2>/dev/null || return 1
-		sleep 0.05
-	done
+	lock_taken
 }
 
 # sql_hex TEXT: the SQL for the bytes of the SQL text expression TEXT, in lower-case hex.
