@@ -10,7 +10,8 @@
  * Between jobs it sleeps in poll(2) on the store's watch (twh_store_watch): with SQLite an
  * inotify watch of the store's directory, where endpoints touch STORE.wake after committing
  * work, and where any other change (a WAL write, which can come before its commit is visible,
- * say from the sqlite3 shell) brings a look at once and another RECHECK_S later; with
+ * say from the sqlite3 shell) brings a look at once and more looks after it, RECHECK_S later
+ * and then each RECHECK_FACTOR times later than the one before, up to RECHECK_LAST_S; with
  * PostgreSQL a LISTEN that the outbox's trigger NOTIFYs.  The only timers are the next retry
  * and an idle look every IDLE_WAKE_S.  --once delivers what is due now and exits.  Both prune
  * the store of what it keeps no longer (prune_when_due): at start, and hourly while running.
@@ -41,6 +42,8 @@
 #define IDLE_WAKE_S	60.0
 #define BUSY_PAUSE_S	1.0
 #define RECHECK_S	0.02
+#define RECHECK_FACTOR	5.0
+#define RECHECK_LAST_S	2.5
 #define PRUNE_EVERY_S	3600.0
 #define CLAIMS_KEPT_S	(7 * 86400.0)
 #define JOBS_KEPT_S	(30 * 86400.0)
@@ -193,7 +196,7 @@ run(struct twh_conf *conf, struct twh_store *store, bool once)
 {
 	struct twh_delivery	 d = { conf, NULL, store, NULL };
 	double			 next, wait_s, last_prune = 0;
-	bool			 recheck = false;
+	double			 recheck_s = 0;	/* when to look again after a wake; 0: no need */
 	int			 interrupted, rc, failed = 0;
 	char			 err[512], owner[300];
 
@@ -236,9 +239,13 @@ run(struct twh_conf *conf, struct twh_store *store, bool once)
 			break;
 		rc = twh_store_next_due(store, &next);
 		wait_s = rc == TWH_STORE_OK ? next - twh_now() : IDLE_WAKE_S;
-		if (recheck && wait_s > RECHECK_S)
-			wait_s = RECHECK_S;
-		recheck = wait_for_work(store, wait_s);
+		if (recheck_s > 0 && wait_s > recheck_s)
+			wait_s = recheck_s;
+		if (wait_for_work(store, wait_s))
+			recheck_s = RECHECK_S;
+		else if (recheck_s > 0)
+			recheck_s = recheck_s * RECHECK_FACTOR <= RECHECK_LAST_S ?
+			    recheck_s * RECHECK_FACTOR : 0;
 	}
 	twh_http_client_free(d.http);
 	twh_push_close(d.push);
