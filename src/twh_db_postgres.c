@@ -580,6 +580,32 @@ statement_name(const struct pg_stmt *st, char name[16])
 }
 
 /*
+ * Prepares ST by itself, waiting for the answer.  A statement outside a transaction is
+ * prepared so before it is sent: parsing may wait for a table's lock, and a statement sent
+ * with its PREPARE would then run, and commit, after the deadline had closed the connection.
+ */
+static int
+prepare_alone(struct pg_stmt *st, double started)
+{
+	struct pg_db	*db = st->db;
+	char		 name[16];
+	PGresult	*r;
+	int		 rc;
+
+	statement_name(st, name);
+	if (!PQsendPrepare(db->conn, name, st->text, 0, NULL)) {
+		fail(db, true, "%s", PQerrorMessage(db->conn));
+		disconnect(db);
+		return -1;
+	}
+	r = wait_result(db, started);
+	if ((rc = check(db, r)) == 0)
+		st->prepared_on = db->generation;
+	PQclear(r);
+	return rc;
+}
+
+/*
  * Sends ST in one pipeline with what must come before it: the transaction's BEGIN when it is
  * pending, ST's PREPARE when the connection has not seen it.  Returns how many commands
  * were sent (their answers come in that order, then the pipeline's end), or -1.
@@ -676,6 +702,9 @@ execute_once(struct pg_stmt *st)
 	if (ensure_connected(db, db->begin_pending && db->writing) == -1)
 		return -1;
 	started = twh_monotonic_ms();
+	if (!db->in_transaction && st->prepared_on != db->generation &&
+	    prepare_alone(st, started) == -1)
+		return -1;
 	if ((n = send_pipeline(st)) == -1) {
 		fail(db, true, "%s", PQerrorMessage(db->conn));
 		disconnect(db);
