@@ -327,3 +327,41 @@ CREATE INDEX proxy_intercepts_by_session ON proxy_intercepts (session_sid);
 ALTER TABLE outbox ADD COLUMN lease_owner text COLLATE "C";
 ALTER TABLE outbox ADD COLUMN lease_expires_at double precision;
 CREATE INDEX outbox_leased ON outbox (lease_expires_at) WHERE state = 'delivering';
+
+-- version 5
+-- Each rowid is unique, as SQLite's is.  An explicit rowid (psql's INSERT ... (rowid, ...), a
+-- restored dump) that repeats one already there is refused, and the identity moves past an
+-- explicit one, so that it never hands out later a rowid that is taken.  Rows that shared a
+-- rowid before this version keep the first of them; the others are numbered anew, after all.
+CREATE FUNCTION rowid_keep_ahead() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	seq regclass := pg_get_serial_sequence(quote_ident(TG_TABLE_SCHEMA) || '.' ||
+	    quote_ident(TG_TABLE_NAME), 'rowid');
+BEGIN
+	IF NEW.rowid > coalesce(pg_sequence_last_value(seq), 0) THEN
+		PERFORM setval(seq, NEW.rowid);
+	END IF;
+	RETURN NEW;
+END;
+$$;
+
+DO $$
+DECLARE
+	t text;
+	seq regclass;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['customer_channels', 'customer_links', 'templates',
+	    'intercept_rules', 'out_of_session'] LOOP
+		seq := pg_get_serial_sequence(t, 'rowid');
+		EXECUTE format('SELECT setval(%L, greatest(max(rowid), '
+		    'coalesce(pg_sequence_last_value(%L), 0))) FROM %I '
+		    'HAVING max(rowid) IS NOT NULL', seq, seq, t);
+		EXECUTE format('UPDATE %I SET rowid = DEFAULT WHERE ctid IN (SELECT ctid FROM '
+		    '(SELECT ctid, row_number() OVER (PARTITION BY rowid ORDER BY ctid) AS n '
+		    'FROM %I) AS d WHERE n > 1)', t, t);
+		EXECUTE format('CREATE UNIQUE INDEX %I ON %I (rowid)', t || '_rowid', t);
+		EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OF rowid ON %I '
+		    'FOR EACH ROW EXECUTE FUNCTION rowid_keep_ahead()', t || '_rowid', t);
+	END LOOP;
+END;
+$$;

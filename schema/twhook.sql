@@ -303,3 +303,7 @@ CREATE INDEX proxy_intercepts_by_session ON proxy_intercepts (session_sid);
 -- dispatcher runs per store; with PostgreSQL one runs on each machine.
 ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
 ALTER TABLE outbox ADD COLUMN lease_expires_at REAL;
+
+-- version 5
+-- Each rowid is unique: SQLite's always was.  The PostgreSQL schema's version 5 makes its
+-- rowid columns so; nothing changes here but the version.

@@ -16,7 +16,10 @@
  * every STANDBY_RECHECK_MS; the next write transaction connects to a primary again or fails
  * as "try again".
  *
- * Statements are prepared once per connection.  Writers of one key take turns on an advisory
+ * Statements are prepared once per connection.  A transaction's BEGIN is not waited for by
+ * itself: it goes in one pipeline with the transaction's first statement.  A read-only
+ * transaction's COMMIT is not waited for either (it cannot undo an answer already read): its
+ * answer is read before the connection's next use.  Writers of one key take turns on an advisory
  * lock.  Unsynchronized commits are synchronous_commit = off.  A dispatcher LISTENs to
  * twhook_outbox, which the outbox's trigger NOTIFYs.  The search tokenizer is SQLite's, on an
  * in-memory connection, so that both engines cut a search into the same words.
@@ -61,6 +64,9 @@ struct pg_db {
 	bool			 on_standby;	/* connected to any server, after the primary failed */
 	double			 standby_since;	/* when a primary was last asked for (monotonic ms) */
 	bool			 in_transaction;
+	bool			 writing;	/* the transaction is a write transaction */
+	bool			 begin_pending;	/* its BEGIN goes with its first statement */
+	bool			 commit_pending; /* a read-only COMMIT sent, its answer unread */
 	bool			 broken;	/* the transaction's connection was lost */
 	bool			 timed_out;	/* the last call was given up at its deadline */
 	bool			 unsynced;	/* synchronous_commit = off */
@@ -85,6 +91,7 @@ enum target {
 
 static void	fail(struct pg_db *, bool, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+static void	settle_commit(struct pg_db *);
 
 /* Keeps why the last call failed (FMT), and whether trying again may help. */
 static void
@@ -115,7 +122,9 @@ disconnect(struct pg_db *db)
 		PQfinish(db->conn);
 	db->conn = NULL;
 	db->on_standby = false;
-	if (db->in_transaction)
+	db->commit_pending = false;
+	/* A transaction whose BEGIN was never sent lost nothing. */
+	if (db->in_transaction && !db->begin_pending)
 		db->broken = true;
 }
 
@@ -185,6 +194,7 @@ ensure_connected(struct pg_db *db, bool write)
 {
 	PGconn	*conn;
 
+	settle_commit(db);
 	if (db->broken) {
 		fail(db, true, "%s", "the connection was lost during the transaction");
 		return -1;
@@ -228,15 +238,16 @@ retryable_state(const char *state)
 	return false;
 }
 
-/* Waits for the answer to what was sent, up to the deadline; NULL when there is none. */
-static PGresult *
-wait_result(struct pg_db *db, double started)
+/*
+ * Waits until an answer can be read without blocking, up to the deadline: 0, or -1 when the
+ * deadline passed and the connection was dropped.
+ */
+static int
+await_answer(struct pg_db *db, double started)
 {
-	PGresult	*last = NULL, *r;
 	struct pollfd	 pfd = { PQsocket(db->conn), POLLIN, 0 };
 	double		 left;
 
-	db->timed_out = false;
 	/*
 	 * Past the deadline the connection is closed, not cancelled: PQcancel connects to the
 	 * server anew, and to a machine that died that would wait out TCP's own timeout.  The
@@ -250,12 +261,31 @@ wait_result(struct pg_db *db, double started)
 			    db->patience_ms);
 			db->timed_out = true;
 			disconnect(db);
-			return NULL;
+			return -1;
 		}
 		if (!PQconsumeInput(db->conn))
-			break;
+			break;	/* PQgetResult tells why */
 	}
-	while ((r = PQgetResult(db->conn)) != NULL) {
+	return 0;
+}
+
+/*
+ * Waits for the answer to one command sent, up to the deadline: its result (its error when
+ * it has several), or NULL when there is none.
+ */
+static PGresult *
+wait_result(struct pg_db *db, double started)
+{
+	PGresult	*last = NULL, *r;
+
+	db->timed_out = false;
+	for (;;) {
+		if (await_answer(db, started) == -1) {
+			PQclear(last);
+			return NULL;
+		}
+		if ((r = PQgetResult(db->conn)) == NULL)
+			break;
 		if (last == NULL || PQresultStatus(r) == PGRES_FATAL_ERROR) {
 			PQclear(last);
 			last = r;
@@ -307,7 +337,27 @@ check(struct pg_db *db, PGresult *r)
 static bool
 worth_reconnecting(const struct pg_db *db)
 {
-	return db->conn == NULL && !db->timed_out && !db->in_transaction && !db->broken;
+	return db->conn == NULL && !db->timed_out && !db->broken &&
+	    (!db->in_transaction || db->begin_pending);
+}
+
+/*
+ * Reads the answer to a read-only COMMIT sent by pg_commit, before the connection is used
+ * again.  Whatever it is, the transaction is over; a connection that gives no answer in time,
+ * or a wrong one, is dropped, and the next call connects anew.
+ */
+static void
+settle_commit(struct pg_db *db)
+{
+	PGresult	*r;
+
+	if (!db->commit_pending)
+		return;
+	db->commit_pending = false;
+	r = wait_result(db, twh_monotonic_ms());
+	if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK)
+		disconnect(db);
+	PQclear(r);
 }
 
 /* Runs a command of no parameters with the deadline; for BEGIN, COMMIT and the like. */
@@ -333,15 +383,36 @@ send_command(struct pg_db *db, const char *command, bool write)
 	return rc;
 }
 
-/* COMMAND; a BEGIN that met a dead connection is tried once more on a new one. */
+static const char *
+begin_command(bool write)
+{
+	return write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+}
+
+/*
+ * Sends the transaction's BEGIN by itself, for a command that cannot go in a pipeline with
+ * it; a BEGIN that met a dead connection is tried once more on a new one.
+ */
+static int
+send_begin(struct pg_db *db)
+{
+	const char	*begin = begin_command(db->writing);
+	int		 rc = send_command(db, begin, db->writing);
+
+	if (rc == -1 && worth_reconnecting(db))
+		rc = send_command(db, begin, db->writing);
+	if (rc == 0)
+		db->begin_pending = false;
+	return rc;
+}
+
+/* COMMAND, in the transaction when one was begun. */
 static int
 run_command(struct pg_db *db, const char *command, bool write)
 {
-	int	 rc = send_command(db, command, write);
-
-	if (rc == -1 && strncmp(command, "BEGIN", 5) == 0 && worth_reconnecting(db))
-		rc = send_command(db, command, write);
-	return rc;
+	if (db->begin_pending && send_begin(db) == -1)
+		return -1;
+	return send_command(db, command, write);
 }
 
 static void	pg_close(struct twh_db *);
@@ -501,18 +572,27 @@ pg_bind_real(struct twh_db_stmt *base, int i, double value)
 	}
 }
 
-/* Prepares ST on the current connection when it is not yet. */
+/* ST's name on the connection. */
+static void
+statement_name(const struct pg_stmt *st, char name[16])
+{
+	snprintf(name, 16, "twh%zu", (size_t)(st - st->db->cache));
+}
+
+/*
+ * Prepares ST by itself, waiting for the answer.  A statement outside a transaction is
+ * prepared so before it is sent: parsing may wait for a table's lock, and a statement sent
+ * with its PREPARE would then run, and commit, after the deadline had closed the connection.
+ */
 static int
-prepare_here(struct pg_stmt *st, double started)
+prepare_alone(struct pg_stmt *st, double started)
 {
 	struct pg_db	*db = st->db;
 	char		 name[16];
 	PGresult	*r;
 	int		 rc;
 
-	if (st->prepared_on == db->generation)
-		return 0;
-	snprintf(name, sizeof(name), "twh%zu", (size_t)(st - db->cache));
+	statement_name(st, name);
 	if (!PQsendPrepare(db->conn, name, st->text, 0, NULL)) {
 		fail(db, true, "%s", PQerrorMessage(db->conn));
 		disconnect(db);
@@ -525,26 +605,112 @@ prepare_here(struct pg_stmt *st, double started)
 	return rc;
 }
 
+/*
+ * Sends ST in one pipeline with what must come before it: the transaction's BEGIN when it is
+ * pending, ST's PREPARE when the connection has not seen it.  Returns how many commands
+ * were sent (their answers come in that order, then the pipeline's end), or -1.
+ */
+static int
+send_pipeline(struct pg_stmt *st)
+{
+	struct pg_db	*db = st->db;
+	PGconn		*conn = db->conn;
+	char		 name[16];
+	int		 n = 1;
+
+	statement_name(st, name);
+	if (!PQenterPipelineMode(conn))
+		return -1;
+	if (db->begin_pending) {
+		if (!PQsendQueryParams(conn, begin_command(db->writing), 0, NULL, NULL, NULL, NULL,
+		    0))
+			return -1;
+		n++;
+	}
+	if (st->prepared_on != db->generation) {
+		if (!PQsendPrepare(conn, name, st->text, 0, NULL))
+			return -1;
+		n++;
+	}
+	if (!PQsendQueryPrepared(conn, name, st->n_params, st->values, NULL, NULL, 0) ||
+	    !PQpipelineSync(conn))
+		return -1;
+	return n;
+}
+
+/* Keeps the first failure of a pipeline's answers in *FIRST, else its last answer. */
+static void
+keep_answer(PGresult **first, PGresult *r)
+{
+	ExecStatusType	 status = *first != NULL ? PQresultStatus(*first) : PGRES_COMMAND_OK;
+
+	if (*first == NULL || status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+		PQclear(*first);
+		*first = r;
+	} else
+		PQclear(r);
+}
+
+/*
+ * The answers to a pipeline of N commands sent by send_pipeline, up to the deadline: the
+ * BEGIN's and the PREPARE's are noted, the first failure or the statement's result returned
+ * (NULL when the connection was lost).  The connection leaves pipeline mode.
+ */
+static PGresult *
+read_pipeline(struct pg_stmt *st, int n, double started)
+{
+	struct pg_db	*db = st->db;
+	PGresult	*answer = NULL, *r;
+	int		 begin = db->begin_pending ? 0 : -1, i;
+	int		 prepare = st->prepared_on != db->generation ? n - 2 : -1;
+
+	for (i = 0; i < n; i++) {
+		if ((r = wait_result(db, started)) == NULL) {
+			PQclear(answer);
+			return NULL;
+		}
+		if (PQresultStatus(r) == PGRES_COMMAND_OK && i == begin)
+			db->begin_pending = false;
+		if (PQresultStatus(r) == PGRES_COMMAND_OK && i == prepare)
+			st->prepared_on = db->generation;
+		keep_answer(&answer, r);
+	}
+	if (await_answer(db, started) == -1) {
+		PQclear(answer);
+		return NULL;
+	}
+	r = PQgetResult(db->conn);
+	if (PQresultStatus(r) != PGRES_PIPELINE_SYNC || !PQexitPipelineMode(db->conn)) {
+		/* Out of step with the server: the connection cannot be trusted any more. */
+		fail(db, true, "%s", PQerrorMessage(db->conn));
+		disconnect(db);
+		PQclear(answer);
+		answer = NULL;
+	}
+	PQclear(r);
+	return answer;
+}
+
 static int
 execute_once(struct pg_stmt *st)
 {
 	struct pg_db	*db = st->db;
 	double		 started;
-	char		 name[16];
 	const char	*tuples;
+	int		 n;
 
-	if (ensure_connected(db, false) == -1)
+	if (ensure_connected(db, db->begin_pending && db->writing) == -1)
 		return -1;
 	started = twh_monotonic_ms();
-	if (prepare_here(st, started) == -1)
+	if (!db->in_transaction && st->prepared_on != db->generation &&
+	    prepare_alone(st, started) == -1)
 		return -1;
-	snprintf(name, sizeof(name), "twh%zu", (size_t)(st - db->cache));
-	if (!PQsendQueryPrepared(db->conn, name, st->n_params, st->values, NULL, NULL, 0)) {
+	if ((n = send_pipeline(st)) == -1) {
 		fail(db, true, "%s", PQerrorMessage(db->conn));
 		disconnect(db);
 		return -1;
 	}
-	st->result = wait_result(db, started);
+	st->result = read_pipeline(st, n, started);
 	if (check(db, st->result) == -1) {
 		PQclear(st->result);
 		st->result = NULL;
@@ -555,13 +721,18 @@ execute_once(struct pg_stmt *st)
 	return 0;
 }
 
-/* ST; a query outside a transaction that met a dead connection is tried once more. */
+/*
+ * ST; a statement that met a dead connection is tried once more on a new one when nothing ran
+ * on the old one: a query outside a transaction, or any statement that carried its
+ * transaction's BEGIN.
+ */
 static int
 execute(struct pg_stmt *st)
 {
 	int	 rc = execute_once(st);
 
-	if (rc == -1 && strncmp(st->text, "SELECT", 6) == 0 && worth_reconnecting(st->db))
+	if (rc == -1 && (st->db->begin_pending || strncmp(st->text, "SELECT", 6) == 0) &&
+	    worth_reconnecting(st->db))
 		rc = execute_once(st);
 	return rc;
 }
@@ -640,28 +811,53 @@ pg_changes(struct twh_db_stmt *base)
 /*
  * A write transaction on a primary (READ COMMITTED: the keys that must not be written twice
  * take turns with pg_lock); a read transaction sees one snapshot, on a standby if need be.
+ * The connection is settled now; the BEGIN goes with the first statement.
  */
 static int
 pg_begin(struct twh_db *base, bool write)
 {
 	struct pg_db	*db = DB(base);
 
-	if (run_command(db, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-	    write) == -1)
+	if (ensure_connected(db, write) == -1)
 		return -1;
 	db->in_transaction = true;
+	db->writing = write;
+	db->begin_pending = true;
 	return 0;
 }
 
+static void
+end_transaction(struct pg_db *db)
+{
+	db->in_transaction = false;
+	db->begin_pending = false;
+}
+
+/*
+ * A read-only transaction's COMMIT is sent and its answer left for later (settle_commit): the
+ * answer changes nothing of what was read.  A write's is waited for.
+ */
 static int
 pg_commit(struct twh_db *base)
 {
 	struct pg_db	*db = DB(base);
-	int		 rc = run_command(db, "COMMIT", false);
 
-	if (rc == 0)
-		db->in_transaction = false;
-	return rc;
+	if (db->begin_pending) {
+		end_transaction(db);	/* nothing was sent */
+		return 0;
+	}
+	if (!db->writing && db->conn != NULL && !db->broken) {
+		end_transaction(db);
+		if (PQsendQuery(db->conn, "COMMIT"))
+			db->commit_pending = true;
+		else
+			disconnect(db);	/* the server ends the transaction with it */
+		return 0;
+	}
+	if (run_command(db, "COMMIT", false) == -1)
+		return -1;
+	end_transaction(db);
+	return 0;
 }
 
 static void
@@ -673,9 +869,11 @@ pg_rollback(struct twh_db *base)
 
 	/* The rollback must not replace why the transaction failed. */
 	memcpy(keep, db->message, sizeof(keep));
-	if (db->conn != NULL && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+	settle_commit(db);
+	if (db->conn != NULL && !db->begin_pending &&
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		run_command(db, "ROLLBACK", false);
-	db->in_transaction = false;
+	end_transaction(db);
 	db->broken = false;
 	memcpy(db->message, keep, sizeof(keep));
 	db->retry = retry;
@@ -718,6 +916,7 @@ pg_watch(struct twh_db *base)
 {
 	struct pg_db	*db = DB(base);
 
+	settle_commit(db);
 	if (!db->listening) {
 		db->listening = true;
 		if (db->conn != NULL && setup(db, "LISTEN twhook_outbox") == -1)

@@ -30,6 +30,22 @@ static const struct twh_sql sql_links = {
     .text = "SELECT type, value, display_name FROM customer_links WHERE customer_id = ?1 "
     "ORDER BY position, rowid"
 };
+/*
+ * On PostgreSQL a customer comes with its channels and links in one statement, one round trip
+ * to the server instead of three: the customer's row (part 0), then its channels (1) and its
+ * links (2), each in its own order, their columns from WHOLE_FIRST on.
+ */
+static const struct twh_sql sql_customer_whole = {
+    .postgres = "SELECT 0 AS part, 0 AS position, 0::bigint AS rowid, customer_id, display_name, "
+    "worker, avatar, details_title, details_content FROM customers "
+    "WHERE customer_id = $1 AND (worker = $2 OR worker IS NULL) "
+    "UNION ALL SELECT 1, 0, rowid, type, value, NULL, NULL, NULL, NULL "
+    "FROM customer_channels WHERE customer_id = $1 "
+    "UNION ALL SELECT 2, position, rowid, type, value, display_name, NULL, NULL, NULL "
+    "FROM customer_links WHERE customer_id = $1 "
+    "ORDER BY part, position, rowid"
+};
+#define WHOLE_FIRST	3
 static const struct twh_sql sql_key = {
     .text = "SELECT display_name, customer_id FROM customers WHERE customer_id = ?1 AND worker = ?2"
 };
@@ -140,35 +156,68 @@ struct item_list {
 	bool				  named;	/* a third column: display_name */
 };
 
+/* Adds the channel or link in ST's columns from FIRST on to LIST. */
 static int
-add_item(struct twh_db_stmt *st, void *arg)
+read_item(struct twh_db_stmt *st, int first, struct item_list *list)
 {
-	struct item_list		*list = arg;
 	struct twh_customer_item	*v;
 
 	if ((v = reallocarray(*list->v, *list->n + 1, sizeof(*v))) == NULL)
 		return -1;
 	*list->v = v;
 	v = &v[(*list->n)++];
-	v->type = twh_db_column_text(st, 0);
-	v->value = twh_db_column_text(st, 1);
-	v->display_name = list->named ? twh_db_column_text(st, 2) : NULL;
+	v->type = twh_db_column_text(st, first);
+	v->value = twh_db_column_text(st, first + 1);
+	v->display_name = list->named ? twh_db_column_text(st, first + 2) : NULL;
 	return v->type != NULL && v->value != NULL && (v->display_name != NULL || !list->named) ?
 	    0 : -1;
 }
 
 static int
+add_item(struct twh_db_stmt *st, void *arg)
+{
+	return read_item(st, 0, arg);
+}
+
+/* Sets C from the customer in ST's columns from FIRST on. */
+static int
+read_customer(struct twh_db_stmt *st, int first, struct twh_customer *c)
+{
+	c->customer_id = twh_db_column_text(st, first);
+	c->display_name = twh_db_column_text(st, first + 1);
+	c->worker = twh_db_column_text(st, first + 2);
+	c->avatar = twh_db_column_text(st, first + 3);
+	c->details_title = twh_db_column_text(st, first + 4);
+	c->details_content = twh_db_column_text(st, first + 5);
+	return c->customer_id != NULL && c->display_name != NULL ? 0 : -1;
+}
+
+static int
 set_customer_row(struct twh_db_stmt *st, void *arg)
 {
-	struct twh_customer	*c = arg;
+	return read_customer(st, 0, arg);
+}
 
-	c->customer_id = twh_db_column_text(st, 0);
-	c->display_name = twh_db_column_text(st, 1);
-	c->worker = twh_db_column_text(st, 2);
-	c->avatar = twh_db_column_text(st, 3);
-	c->details_title = twh_db_column_text(st, 4);
-	c->details_content = twh_db_column_text(st, 5);
-	return c->customer_id != NULL && c->display_name != NULL ? 0 : -1;
+/* Where add_customer_part puts the parts of sql_customer_whole's answer. */
+struct whole_customer {
+	struct twh_customer	*c;
+	struct item_list	 channels;
+	struct item_list	 links;
+};
+
+static int
+add_customer_part(struct twh_db_stmt *st, void *arg)
+{
+	struct whole_customer	*w = arg;
+
+	switch (twh_db_column_int(st, 0)) {
+	case 0:
+		return read_customer(st, WHOLE_FIRST, w->c);
+	case 1:
+		return read_item(st, WHOLE_FIRST, &w->channels);
+	default:
+		return read_item(st, WHOLE_FIRST, &w->links);
+	}
 }
 
 /* Runs SQL with ?1 = A and, when B is not NULL, ?2 = B, calling ROW for each row. */
@@ -221,6 +270,25 @@ twh_store_customer_by_address(struct twh_store *s, const char *address, struct t
 	return one_customer(s, &sql_by_address, address, NULL, "finding a customer by address", c);
 }
 
+/* The customer with its channels and links in one statement (PostgreSQL). */
+static int
+customer_whole(struct twh_store *s, const char *customer_id, const char *worker,
+    struct twh_customer *c)
+{
+	struct whole_customer	 w = { c, { &c->channels, &c->n_channels, false },
+				    { &c->links, &c->n_links, true } };
+	int			 rc;
+
+	memset(c, 0, sizeof(*c));
+	rc = query_rows(s, &sql_customer_whole, customer_id, worker, "reading a customer",
+	    add_customer_part, &w);
+	if (rc == TWH_STORE_OK && c->customer_id == NULL)
+		rc = TWH_STORE_NOT_FOUND;
+	if (rc != TWH_STORE_OK)
+		twh_customer_free(c);
+	return rc;
+}
+
 /* The same customer with its channels and links. */
 int
 twh_store_customer_get(struct twh_store *s, const char *customer_id, const char *worker,
@@ -230,6 +298,8 @@ twh_store_customer_get(struct twh_store *s, const char *customer_id, const char 
 	struct item_list	 links = { &c->links, &c->n_links, true };
 	int			 rc;
 
+	if (twh_store_is_postgres(s))
+		return customer_whole(s, customer_id, worker, c);
 	rc = twh_store_customer_find(s, customer_id, worker, c);
 	if (rc == TWH_STORE_OK)
 		rc = query_rows(s, &sql_channels, customer_id, NULL, "reading channels", add_item,
