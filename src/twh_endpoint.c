@@ -23,6 +23,7 @@
 #include "twh_endpoint.h"
 #include "twh_form.h"
 #include "twh_json.h"
+#include "twh_sandbox.h"
 #include "twh_serve.h"
 #include "twh_sig.h"
 #include "twh_store_answer.h"
@@ -466,7 +467,10 @@ exchange(void *arg, const struct twh_io *io)
 	free(req.url);
 }
 
-/* The main() of every endpoint: configuration and store once, then requests until done. */
+/*
+ * The main() of every endpoint: configuration, store and delivery log once, then confined
+ * (twh_sandbox.h), then requests until done.
+ */
 int
 twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 {
@@ -500,7 +504,14 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 		ctx.store_failed_ms = twh_monotonic_ms();
 	}
 	ctx.deliverylog = twh_deliverylog_open(&ctx.conf);
-	rc = twh_serve(exchange, &ctx);
+	/* Confined before the first request is read; a CGI run says so only at the debug level. */
+	if (twh_sandbox_enter(&ctx.conf, TWH_SANDBOX_ENDPOINT, NULL, twh_serve_is_cgi(), err,
+	    sizeof(err)) == -1) {
+		twh_err("%s: cannot confine the endpoint: %s (sandbox = off in that file runs it "
+		    "unconfined)", ctx.conf.path, err);
+		rc = -1;
+	} else
+		rc = twh_serve(exchange, &ctx);
 	twh_deliverylog_close(ctx.deliverylog);
 	twh_store_close(ctx.store);
 	twh_conf_free(&ctx.conf);

@@ -108,9 +108,14 @@ write_conf() {
 # conf_lines [LINES]: a configuration of the test store: its database line, then LINES.  (With
 # PostgreSQL the delivery log has no store file to sit beside: unless LINES name a directory,
 # a last line puts it where SQLite's would be, $DELIVERY_LOG.)
+#
+# Under valgrind the sandbox is off: valgrind runs the program's system calls itself, and its
+# own (reading the debug information of libraries, say) are not the program's to allow.
 conf_lines() {
 	echo "database = $DB"
 	[ $# -eq 0 ] || printf '%s\n' "$@"
+	[ "${TWHOOK_VALGRIND:-0}" != 1 ] || printf '%s\n' "$@" | grep -q '^sandbox *=' ||
+	    echo "sandbox = off"
 	! on_postgres || printf '%s\n' "$@" | grep -q '^delivery_log *=' ||
 	    echo "delivery_log = $DELIVERY_LOG"
 }
