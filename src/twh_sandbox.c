@@ -6,7 +6,7 @@
  * write, and in the store's directory to create and remove files (SQLite removes its -wal when
  * the last connection closes), but nothing else there: a file beside the store that is not one
  * of these is refused.  SQLite keeps its files open, so a rule matters only when one is opened
- * again (a store missing at start widens this to its whole directory, and the line says so).
+ * again (a store not open at start widens this to its whole directory, and the line says so).
  * The delivery log's directory: read, write, create and remove (the log reader: read).
  * Clients of PostgreSQL and HTTPS (a PostgreSQL endpoint, the dispatcher) may read what the
  * resolver reads, the shared libraries (NSS modules load on the first lookup) and the password
@@ -160,24 +160,40 @@ allow_paths(struct twh_landlock *ll, const char *const *paths, unsigned rights)
 	return 0;
 }
 
+/* Whether the store and the -wal and -shm files that an open connection keeps are all there. */
+static bool
+store_in_use(const char *database)
+{
+	static const char *const kept[] = { "", "-wal", "-shm", NULL };
+	const char *const	*suffix;
+	char			 path[PATH_MAX];
+	struct stat		 st;
+
+	for (suffix = kept; *suffix != NULL; suffix++)
+		if (snprintf(path, sizeof(path), "%s%s", database, *suffix) >= (int)sizeof(path) ||
+		    stat(path, &st) == -1)
+			return false;
+	return true;
+}
+
 /*
- * The SQLite store's files, and creating and removing files in its directory.  A store that is
- * not there yet (an endpoint started before `twhook init`) has no file to name: then its whole
- * directory may be read and written, and the line says so.
+ * The SQLite store's files, and creating and removing files in its directory.  When the store
+ * could not be opened at start (not made yet, or locked), the files SQLite will make when it
+ * opens it later cannot be named: then its whole directory may be read and written, and the
+ * line says so.
  */
 static int
 allow_store(struct twh_landlock *ll, struct plan *plan, const struct twh_conf *conf)
 {
 	char		 path[PATH_MAX];
 	const char	*const *suffix;
-	struct stat	 st;
 	int		 fd;
 
 	if (twh_db_is_postgres(conf->database))
 		return 0;
-	if (stat(conf->database, &st) == -1) {
-		twh_buf_adds(&plan->notes, "; the store did not exist at start, so its whole "
-		    "directory may be read and written");
+	if (!store_in_use(conf->database)) {
+		twh_buf_adds(&plan->notes, "; the store was not open at start (missing or "
+		    "locked), so its whole directory may be read and written");
 		snprintf(path, sizeof(path), "%s", conf->database);
 		return twh_landlock_allow_path(ll, dirname(path), TWH_LL_READ | TWH_LL_WRITE |
 		    TWH_LL_CREATE);
