@@ -336,7 +336,7 @@ report(const struct plan *plan, const struct twh_conf *conf, int abi, int ll_rul
 	const char		*sanitized = "";
 
 #ifdef TWH_SANITIZED
-	sanitized = "; a sanitizer build: ptrace, clone and /proc allowed for LeakSanitizer";
+	sanitized = "; a sanitizer build: ptrace, clone and /proc allowed for its leak check";
 #endif
 	if (conf->sandbox == TWH_SANDBOX_LOG)
 		twh_warn("sandbox = log in %s (%s): nothing is refused: Landlock ABI %d not "

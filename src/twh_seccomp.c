@@ -66,7 +66,8 @@ static const char *const tracing_calls[] = { "ptrace", NULL };
 #ifdef TWH_SANITIZED
 /* LeakSanitizer at exit: a helper cloned without CLONE_THREAD stops and reads the threads. */
 static const char *const sanitizer_calls[] = {
-	"ptrace", "prctl", "wait4", "waitid", "sched_getaffinity", "kill", "tkill", NULL
+	"ptrace", "prctl", "wait4", "waitid", "sched_getaffinity", "kill", "tkill", "getdents",
+	NULL
 };
 #endif
 
