@@ -97,12 +97,14 @@ done_testing() {
 	[ "$tap_failed" -eq 0 ]
 }
 
-# write_conf [EXTRA LINES]: the test configuration, two auth tokens for key rotation.
+# write_conf [EXTRA LINES]: the test configuration, two auth tokens for key rotation, readable
+# by its owner only (else, where others can reach $T, as with PostgreSQL, every program warns).
 write_conf() {
 	{
 		echo "# written by tests/lib.sh"
 		conf_lines "auth_token = test-primary-token" "auth_token = test-secondary-token" "$@"
 	} > "$CONF"
+	chmod 600 "$CONF"
 }
 
 # conf_lines [LINES]: a configuration of the test store: its database line, then LINES.  (With

@@ -81,10 +81,10 @@ probe(const char *what, const char *arg, struct twh_store *store)
 		if ((fd = tcp_socket(&sin, arg)) == -1)
 			return verdict("socket", -1);
 		/* Refused by the peer (nothing listens) is allowed by the sandbox. */
-		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 &&
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 ||
 		    errno == ECONNREFUSED)
 			return 0;
-		return verdict("connect", errno == 0 ? 0 : -1);
+		return verdict("connect", -1);
 	}
 	if (strcmp(what, "listen") == 0) {
 		if ((fd = tcp_socket(&sin, "0")) == -1)
