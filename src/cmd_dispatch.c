@@ -35,6 +35,7 @@
 #include "twh_diag.h"
 #include "twh_http_client.h"
 #include "twh_push.h"
+#include "twh_sandbox.h"
 #include "twhook.h"
 
 #define REST_TIMEOUT_MS	20000
@@ -191,6 +192,21 @@ prune_when_due(const struct twh_conf *conf, struct twh_store *store, double *las
 		twh_warn("pruning: %s", twh_store_error(store));
 }
 
+/*
+ * Confines the dispatcher (twh_sandbox.h) once it holds what it keeps open (the store, its lock
+ * and watch) and has read its keys: outbound connections go to the ports of the configured URLs
+ * and of the push services' (FCM's token URL comes from its key file).
+ */
+static int
+confine(const struct twh_conf *conf, const struct twh_delivery *d, char *err, size_t errlen)
+{
+	struct twh_sandbox_extra	 extra;
+
+	extra.n_urls = twh_push_urls(d->push, extra.urls, sizeof(extra.urls) /
+	    sizeof(extra.urls[0]));
+	return twh_sandbox_enter(conf, TWH_SANDBOX_DISPATCHER, &extra, false, err, errlen);
+}
+
 static int
 run(struct twh_conf *conf, struct twh_store *store, bool once)
 {
@@ -223,6 +239,13 @@ run(struct twh_conf *conf, struct twh_store *store, bool once)
 	if (!once && twh_store_watch(store) == -1)
 		twh_warn("cannot watch the store for new jobs (%s); checking once a second",
 		    strerror(errno));
+	if (confine(conf, &d, err, sizeof(err)) == -1) {
+		twh_err("%s: cannot confine the dispatcher: %s (sandbox = off in that file runs it "
+		    "unconfined)", conf->path, err);
+		twh_http_client_free(d.http);
+		twh_push_close(d.push);
+		return 1;
+	}
 	while (!stopping) {
 		if (deliver_due(store, &d, owner) == -1) {
 			failed = 1;

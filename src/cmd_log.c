@@ -3,7 +3,8 @@
  * [--since WHEN] [--until WHEN]` prints the webhook deliveries the endpoints logged
  * (twh_deliverylog.c), oldest first: one line each of time (UTC), endpoint, status, latency,
  * signature verdict, idempotency token and parameters, separated by tabs, or the logged JSON
- * itself.  -f keeps printing new deliveries as they are logged, like tail -f.
+ * itself.  -f keeps printing new deliveries as they are logged, like tail -f, confined to
+ * reading the log (twh_sandbox.h).
  */
 #define _GNU_SOURCE	/* strptime, timegm */
 
@@ -18,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "twh_deliverylog_read.h"
+#include "twh_sandbox.h"
 #include "twhook.h"
 
 static const char *const endpoints[] = { "crm", "outgoing", "templates", "routing",
@@ -297,11 +299,18 @@ cmd_log(struct twh_conf *conf, int argc, char *argv[])
 	struct filter		 f = { .status_min = 100, .status_max = 599 };
 	struct twh_deliverylog_query	 q = { .count = 50, .select = select_line, .emit = emit_line,
 				    .arg = &f };
-	char			 from_day[11];
+	char			 from_day[11], err[512];
 	int			 rc;
 
 	if ((rc = options(argc, argv, &f, &q)) != 0)
 		return rc;
+	/* Following runs for as long as it is left to: it reads the log and nothing else. */
+	if (q.follow && twh_sandbox_enter(conf, TWH_SANDBOX_LOG_READER, NULL, true, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "twhook: %s: cannot confine twhook log -f: %s (sandbox = off in "
+		    "that file runs it unconfined)\n", conf->path, err);
+		return 1;
+	}
 	snprintf(from_day, sizeof(from_day), "%.10s", f.since);
 	q.from_day = from_day;
 	if (conf->delivery_log_days == 0)

@@ -3,6 +3,7 @@
  * runs the endpoint's executable as CGI, printing its answer (headers, blank line, body).  The
  * executable is looked for in $TWHOOK_CGI_DIR, then in ../cgi-bin beside this program (a build
  * tree), then where `make install` put it.  Exit status 3 means the endpoint answered non-2xx.
+ * Once the endpoint runs (confining itself), this process confines itself to its pipes.
  */
 #include "config.h"
 
@@ -16,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "twh_sandbox.h"
 #include "twh_sig.h"
 #include "twh_url.h"
 #include "twhook.h"
@@ -104,11 +106,11 @@ set_cgi_env(const struct twh_conf *conf, const struct cgi_env *e)
 
 /* Runs EXE with BODY on its standard input; its answer goes to our standard output. */
 static int
-run_cgi(const char *exe, const struct twh_buf *body)
+run_cgi(const struct twh_conf *conf, const char *exe, const struct twh_buf *body)
 {
 	struct twh_buf	 answer;
 	int		 in[2], outp[2], status, rc;
-	char		 chunk[65536];
+	char		 chunk[65536], err[512];
 	ssize_t		 n;
 	pid_t		 pid;
 
@@ -126,6 +128,15 @@ run_cgi(const char *exe, const struct twh_buf *body)
 	}
 	close(in[0]);
 	close(outp[1]);
+	/* The endpoint runs (confined itself): what is left is pipes, for which nothing else. */
+	if (twh_sandbox_enter(conf, TWH_SANDBOX_REQUEST, NULL, true, err, sizeof(err)) == -1) {
+		fprintf(stderr, "twhook: %s: cannot confine twhook request: %s (sandbox = off in "
+		    "that file runs it unconfined)\n", conf->path, err);
+		close(in[1]);
+		close(outp[0]);
+		waitpid(pid, &status, 0);
+		return 1;
+	}
 	/* An endpoint that answers without reading the body (413) must not kill us with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 	/* Bodies are small (max_body); a pipe holds 64 KiB, and the endpoint reads it all first. */
@@ -214,7 +225,7 @@ cmd_request(struct twh_conf *conf, int argc, char *argv[])
 		fprintf(stderr, "twhook: cannot set up the CGI environment for %s\n", url.data);
 		goto out;
 	}
-	rc = run_cgi(exe.data, &body);
+	rc = run_cgi(conf, exe.data, &body);
 out:
 	twh_params_free(&params);
 	twh_buf_free(&exe);

@@ -17,10 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "twh_buf.h"
 #include "twh_conf.h"
 #include "twh_db.h"
+#include "twh_diag.h"
 #include "twh_url.h"
 
 #ifndef SYSCONFDIR
@@ -79,6 +81,8 @@ enum conf_type {
 
 /* The words of delivery_log_params, in the order of enum twh_deliverylog_params. */
 static const char *const deliverylog_params_words[] = { "redacted", "all", "none", NULL };
+/* The words of sandbox, in the order of enum twh_sandbox_mode. */
+static const char *const sandbox_words[] = { "on", "off", "log", NULL };
 
 static const struct conf_key {
 	const char		*name;
@@ -94,6 +98,7 @@ static const struct conf_key {
 	{ KEY("database", CONF_STRING, database) },
 	{ KEY("auth_token", CONF_TOKENS, auth_tokens), .max = TWH_CONF_MAX_TOKENS,
 	    .count = offsetof(struct twh_conf, n_auth_tokens) },
+	{ KEY("auth_token_file", CONF_STRING, auth_token_file) },
 	{ KEY("account_sid", CONF_SID, account_sid), .chars = "AC" },
 	{ KEY("public_url", CONF_ORIGIN, public_url) },
 	{ KEY("trust_forwarded", CONF_BOOL, trust_forwarded) },
@@ -124,12 +129,14 @@ static const struct conf_key {
 	    .words = deliverylog_params_words },
 	{ KEY("proxy_records_days", CONF_NUMBER, proxy_records_days), .min = 0, .max = 3650 },
 	{ KEY("log_level", CONF_LOG_LEVEL, log_level) },
+	{ KEY("sandbox", CONF_WORD, sandbox), .words = sandbox_words },
 #undef KEY
 };
 #define N_CONF_KEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 _Static_assert(N_CONF_KEYS <= 8 * sizeof(unsigned long), "a conf_cursor's seen has a bit per key");
 /* CONF_WORD stores an int (the enum's value is the word's index). */
 _Static_assert(sizeof(enum twh_deliverylog_params) == sizeof(int), "an enum is an int");
+_Static_assert(sizeof(enum twh_sandbox_mode) == sizeof(int), "an enum is an int");
 
 /* The key's field in the configuration being read. */
 static void *
@@ -330,22 +337,32 @@ static const struct conf_type_ops {
 _Static_assert(sizeof(conf_types) / sizeof(conf_types[0]) == CONF_TOKENS + 1,
     "a setter for every type");
 
-static int
-conf_set(struct conf_cursor *c, const char *key, const char *value)
+/* The row of KEY in conf_keys[], or NULL. */
+static const struct conf_key *
+conf_key_named(const char *key)
 {
 	size_t	 i;
 
+	for (i = 0; i < N_CONF_KEYS; i++)
+		if (strcmp(key, conf_keys[i].name) == 0)
+			return &conf_keys[i];
+	return NULL;
+}
+
+static int
+conf_set(struct conf_cursor *c, const char *key, const char *value)
+{
+	const struct conf_key	*k = conf_key_named(key);
+	unsigned long		 bit;
+
 	c->key = key;
-	for (i = 0; i < N_CONF_KEYS; i++) {
-		if (strcmp(key, conf_keys[i].name) != 0)
-			continue;
-		if (conf_keys[i].type != CONF_TOKENS && (c->seen & (1ul << i)))
-			return conf_fail(c, "given twice");
-		c->seen |= 1ul << i;
-		return conf_types[conf_keys[i].type].set(c, &conf_keys[i],
-		    conf_field(c->conf, conf_keys[i].offset), value);
-	}
-	return conf_fail(c, "unknown key (see twhook.conf(5))");
+	if (k == NULL)
+		return conf_fail(c, "unknown key (see twhook.conf(5))");
+	bit = 1ul << (k - conf_keys);
+	if (k->type != CONF_TOKENS && (c->seen & bit))
+		return conf_fail(c, "given twice");
+	c->seen |= bit;
+	return conf_types[k->type].set(c, k, conf_field(c->conf, k->offset), value);
 }
 
 static char *
@@ -415,6 +432,11 @@ conf_check(struct conf_cursor *c)
 		snprintf(c->err, c->errlen, "%s: out of memory", c->path);
 		return -1;
 	}
+	if (conf->auth_token_file != NULL && conf->n_auth_tokens > 0) {
+		snprintf(c->err, c->errlen, "%s: auth_token and auth_token_file both give tokens: "
+		    "keep them in one place (several tokens go one per line in the file)", c->path);
+		return -1;
+	}
 	if (conf->dispatch_backoff_max_ms < conf->dispatch_backoff_ms) {
 		snprintf(c->err, c->errlen, "%s: dispatch_backoff_max_ms is smaller than "
 		    "dispatch_backoff_ms", c->path);
@@ -444,7 +466,8 @@ twh_conf_require_auth_token(const struct twh_conf *conf, char *err, size_t errle
 	if (!conf->validate_signature || conf->n_auth_tokens > 0)
 		return 0;
 	snprintf(err, errlen, "%s: no 'auth_token' key: every request would be refused (copy the "
-	    "auth token from the Twilio console)", conf->path);
+	    "auth token from the Twilio console, or name a file holding it with "
+	    "auth_token_file)", conf->path);
 	return -1;
 }
 
@@ -500,42 +523,134 @@ twh_conf_default_path(void)
 	return env != NULL && *env != '\0' ? env : SYSCONFDIR "/twhook.conf";
 }
 
+/*
+ * Reads the text file PATH whole into TEXT: 0, or -1 with ERR set, naming it WHAT and, when it
+ * cannot be opened, adding HINT.
+ */
+static int
+read_text(const char *path, const char *what, const char *hint, struct twh_buf *text, char *err,
+    size_t errlen)
+{
+	FILE	*fp;
+	char	 chunk[4096];
+	size_t	 n;
+
+	twh_buf_init(text);
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot read the %s: %s%s", path, what, strerror(errno),
+		    hint);
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		if (twh_buf_add(text, chunk, n) == -1)
+			break;
+	if (ferror(fp) || n > 0) {
+		snprintf(err, errlen, "%s: cannot read the %s", path, what);
+		fclose(fp);
+		twh_buf_free(text);
+		return -1;
+	}
+	fclose(fp);
+	if (text->len != 0 && strlen(text->data) != text->len) {
+		snprintf(err, errlen, "%s: the %s holds a NUL byte", path, what);
+		twh_buf_free(text);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The tokens of auth_token_file: one per line, the first the primary, blank lines and
+ * surrounding blanks ignored (a trailing newline, say).  Its text is wiped once read.
+ */
+static int
+load_token_file(struct twh_conf *conf, char *err, size_t errlen)
+{
+	struct conf_cursor	 c = { conf, conf->auth_token_file, 0, "auth_token", err, errlen,
+				    0 };
+	const struct conf_key	*k = conf_key_named("auth_token");
+	struct twh_buf		 text;
+	char			*line, *next, *token;
+	int			 rc = 0;
+
+	if (read_text(conf->auth_token_file, "auth_token_file", " (it names the file that holds "
+	    "the auth token)", &text, err, errlen) == -1)
+		return -1;
+	for (line = text.data; rc == 0 && line != NULL && *line != '\0'; line = next) {
+		c.line++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (*(token = trim(line)) != '\0')
+			rc = set_tokens(&c, k, conf_field(conf, k->offset), token);
+	}
+	if (rc == 0 && conf->n_auth_tokens == 0) {
+		snprintf(err, errlen, "%s: auth_token_file holds no token (one per line)",
+		    conf->auth_token_file);
+		rc = -1;
+	}
+	if (text.data != NULL)
+		explicit_bzero(text.data, text.len);
+	twh_buf_free(&text);
+	return rc;
+}
+
 int
 twh_conf_load(struct twh_conf *conf, const char *path, char *err, size_t errlen)
 {
 	struct twh_buf	 text;
-	FILE		*fp;
-	char		 chunk[4096];
-	size_t		 n;
 	int		 rc;
 
 	if (path == NULL)
 		path = twh_conf_default_path();
 	memset(conf, 0, sizeof(*conf));
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: cannot read the configuration: %s "
-		    "(set TWHOOK_CONFIG or -c to name another file)", path, strerror(errno));
+	if (read_text(path, "configuration", " (set TWHOOK_CONFIG or -c to name another file)",
+	    &text, err, errlen) == -1)
 		return -1;
-	}
-	twh_buf_init(&text);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		if (twh_buf_add(&text, chunk, n) == -1)
-			break;
-	if (ferror(fp) || n > 0) {
-		snprintf(err, errlen, "%s: cannot read the configuration", path);
-		fclose(fp);
-		twh_buf_free(&text);
-		return -1;
-	}
-	fclose(fp);
-	if (text.len != 0 && strlen(text.data) != text.len) {
-		snprintf(err, errlen, "%s: the configuration holds a NUL byte", path);
-		twh_buf_free(&text);
-		return -1;
-	}
 	rc = twh_conf_parse(conf, path, text.data != NULL ? text.data : "", err, errlen);
+	if (text.data != NULL)
+		explicit_bzero(text.data, text.len);
 	twh_buf_free(&text);
+	if (rc == 0 && conf->auth_token_file != NULL &&
+	    (rc = load_token_file(conf, err, errlen)) == -1)
+		twh_conf_free(conf);
 	return rc;
+}
+
+/*
+ * Whether every user can read PATH: it is readable by others, and so is every directory on
+ * the way to it searchable.  Its mode into *MODE.
+ */
+static bool
+world_readable(const char *path, mode_t *mode)
+{
+	struct stat	 st;
+	char		*dir, *slash;
+	bool		 reachable = true;
+
+	if (stat(path, &st) == -1 || !(st.st_mode & S_IROTH))
+		return false;
+	*mode = st.st_mode & 07777;
+	if ((dir = realpath(path, NULL)) == NULL)
+		return true;
+	while (reachable && (slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		reachable = stat(dir, &st) == 0 && (st.st_mode & S_IXOTH);
+	}
+	free(dir);
+	return reachable;
+}
+
+/* Warns when the file that holds the auth tokens can be read by any user on the machine. */
+void
+twh_conf_warn_exposed(const struct twh_conf *conf)
+{
+	const char	*holder = conf->auth_token_file != NULL ? conf->auth_token_file :
+			    conf->path;
+	mode_t		 mode;
+
+	if (conf->n_auth_tokens > 0 && world_readable(holder, &mode))
+		twh_warn("%s holds the auth token and every user can read it (mode %04o): "
+		    "chmod o-r %s", holder, (unsigned)mode, holder);
 }
 
 /* Frees a secret, leaving no copy behind in freed memory. */

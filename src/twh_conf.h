@@ -22,11 +22,19 @@ enum twh_deliverylog_params {
 	TWH_DELIVERYLOG_PARAMS_NONE
 };
 
+/* sandbox: what a running executable may do (twh_sandbox.h). */
+enum twh_sandbox_mode {
+	TWH_SANDBOX_ON,		/* confined (the default) */
+	TWH_SANDBOX_OFF,
+	TWH_SANDBOX_LOG		/* what would be refused is logged and allowed */
+};
+
 struct twh_conf {
 	char			*path;		/* the file this was read from */
 	char			*database;
 	char			*auth_tokens[TWH_CONF_MAX_TOKENS];
 	size_t			 n_auth_tokens;
+	char			*auth_token_file;	/* the tokens came from there; NULL: inline */
 	char			*account_sid;	/* NULL: not set */
 	char			*public_url;	/* NULL: rebuilt from the CGI environment */
 	bool			 trust_forwarded;
@@ -55,6 +63,7 @@ struct twh_conf {
 	enum twh_deliverylog_params	 delivery_log_params;
 	long			 proxy_records_days;	/* the dispatcher prunes; 0: kept for ever */
 	enum twh_diag_level	 log_level;
+	enum twh_sandbox_mode	 sandbox;
 };
 
 const char	*twh_conf_default_path(void);
@@ -62,6 +71,7 @@ int		 twh_conf_load(struct twh_conf *, const char *path, char *err, size_t errle
 int		 twh_conf_parse(struct twh_conf *, const char *path, const char *text,
 		    char *err, size_t errlen);
 int		 twh_conf_require_auth_token(const struct twh_conf *, char *err, size_t errlen);
+void		 twh_conf_warn_exposed(const struct twh_conf *);
 void		 twh_conf_free(struct twh_conf *);
 
 #endif

@@ -70,6 +70,24 @@ twh_db_display(const char *target, char *out, size_t len)
 	append(out, len, &used, p, strlen(p));
 }
 
+/*
+ * The TCP ports a connection to TARGET may use, up to MAX into PORTS: none for a SQLite file
+ * (or without PostgreSQL support).
+ */
+size_t
+twh_db_tcp_ports(const char *target, unsigned short *ports, size_t max)
+{
+#ifdef HAVE_POSTGRESQL
+	if (twh_db_is_postgres(target))
+		return twh_db_postgres_ports(target, ports, max);
+#else
+	(void)ports;
+	(void)max;
+#endif
+	(void)target;
+	return 0;
+}
+
 int
 twh_db_open(const char *target, enum twh_db_open how, int patience_ms, struct twh_db **out,
     char *err, size_t errlen)

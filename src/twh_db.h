@@ -50,6 +50,7 @@ enum twh_db_open {
 bool			 twh_db_is_postgres(const char *target);
 /* TARGET as messages show it: a password in a URI becomes "***". */
 void			 twh_db_display(const char *target, char *out, size_t len);
+size_t			 twh_db_tcp_ports(const char *target, unsigned short *ports, size_t max);
 
 int			 twh_db_open(const char *target, enum twh_db_open, int patience_ms,
 			    struct twh_db **, char *err, size_t errlen);

@@ -54,6 +54,7 @@ struct twh_db_stmt {
 extern const struct twh_db_driver	twh_db_sqlite_driver;
 #ifdef HAVE_POSTGRESQL
 extern const struct twh_db_driver	twh_db_postgres_driver;
+size_t	 twh_db_postgres_ports(const char *uri, unsigned short *ports, size_t max);
 #endif
 
 #endif

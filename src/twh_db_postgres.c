@@ -1078,3 +1078,33 @@ const struct twh_db_driver twh_db_postgres_driver = {
 	.migrate_step = pg_migrate_step,
 	.tokenize = pg_tokenize,
 };
+
+/*
+ * The TCP ports the connection URI can connect to: each of its "port" list (libpq's rules: one
+ * for every host, an empty one or none at all meaning PGPORT or 5432), up to MAX into PORTS.
+ * Hosts that are unix socket directories need no port, but one is listed anyway, harmlessly.
+ */
+size_t
+twh_db_postgres_ports(const char *uri, unsigned short *ports, size_t max)
+{
+	PQconninfoOption	*options = PQconninfoParse(uri, NULL), *o;
+	const char		*list = NULL, *fallback = getenv("PGPORT"), *p;
+	size_t			 n = 0;
+	long			 port;
+	char			*end;
+
+	for (o = options; o != NULL && o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "port") == 0)
+			list = o->val;
+	if (fallback == NULL || *fallback == '\0')
+		fallback = "5432";
+	for (p = list != NULL ? list : ""; n < max; p += strcspn(p, ",") + 1) {
+		port = strtol(p[0] == ',' || p[0] == '\0' ? fallback : p, &end, 10);
+		if (port > 0 && port < 65536)
+			ports[n++] = (unsigned short)port;
+		if (p[strcspn(p, ",")] == '\0')
+			break;
+	}
+	PQconninfoFree(options);
+	return n;
+}

@@ -1,8 +1,11 @@
 /*
  * twh_endpoint.c: the request pipeline every endpoint shares.  In order: 405 for a method other
  * than POST, the endpoint's screen (Frontline's: 400 for a V1 callback), 415 for the wrong
- * content type, 411 without a Content-Length, 413 over max_body, 400 for a body that does not
- * parse, 403 for a missing or wrong signature; the route for the dispatch parameter's value;
+ * content type, 411 without a Content-Length, 413 over max_body; then the signature, checked
+ * before the body is parsed as far as it can be (authenticate_and_parse): 400 for a URL that
+ * cannot be rebuilt, 403 for a missing signature, and for JSON 403 for a wrong one before 400
+ * for a body that does not parse, for forms the other way round (a form's signature covers its
+ * parsed parameters); the route for the dispatch parameter's value;
  * 503 when the store cannot be opened (unless the route's store_down answers); then, in the
  * transaction the route's store use says, 400 for a missing dispatch parameter, 422 for an
  * unknown value, or the route's handler.  Each refusal is a short JSON error and an info line
@@ -20,6 +23,7 @@
 #include "twh_endpoint.h"
 #include "twh_form.h"
 #include "twh_json.h"
+#include "twh_sandbox.h"
 #include "twh_serve.h"
 #include "twh_sig.h"
 #include "twh_store_answer.h"
@@ -102,12 +106,16 @@ parse_body(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *re
 	return 0;
 }
 
+/*
+ * The checks of the signature that need no parsed body: the URL it signs, rebuilt into
+ * REQ->url, and the header's presence.  1 when validate_signature = no (nothing more to check),
+ * 0 when the signature is to be verified, or an HTTP status with RES set.
+ */
 static int
-check_signature(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *res)
+screen_signature(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *res)
 {
-	struct twh_signed_request	 sreq;
-	struct twh_buf			 url;
-	const char			*header;
+	struct twh_buf	 url;
+	const char	*header;
 
 	twh_buf_init(&url);
 	if (twh_url_public(ctx->conf.public_url, ctx->conf.trust_forwarded, req->io->getenv,
@@ -123,26 +131,62 @@ check_signature(struct twh_ctx *ctx, struct twh_request *req, struct twh_respons
 		twh_err("X-Twilio-Signature NOT checked: validate_signature = no in %s",
 		    ctx->conf.path);
 		req->signature = "unchecked";
-		return 0;
+		return 1;
 	}
 	header = twh_request_header(req, "X-Twilio-Signature");
-	sreq.url = req->url;
-	sreq.params = ctx->endpoint->body == TWH_BODY_FORM ? &req->params : NULL;
-	sreq.body = req->body.data;
-	sreq.body_len = req->body.len;
 	if (header == NULL || *header == '\0') {
 		req->signature = "missing";
 		twh_response_error(res, 403, "the X-Twilio-Signature header is missing");
 		return 403;
 	}
+	return 0;
+}
+
+/*
+ * Verifies the header over REQ->url and the body: a JSON body by its hash alone (before it is
+ * parsed), a form by its parsed parameters.  0, or 403 with RES set.
+ */
+static int
+verify_signature(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *res)
+{
+	struct twh_signed_request	 sreq;
+
+	sreq.url = req->url;
+	sreq.params = ctx->endpoint->body == TWH_BODY_FORM ? &req->params : NULL;
+	sreq.body = req->body.data;
+	sreq.body_len = req->body.len;
 	if (!twh_sig_valid(&sreq, (const char *const *)ctx->conf.auth_tokens,
-	    ctx->conf.n_auth_tokens, header)) {
+	    ctx->conf.n_auth_tokens, twh_request_header(req, "X-Twilio-Signature"))) {
 		req->signature = "invalid";
 		twh_response_error(res, 403, "the X-Twilio-Signature is not valid for this URL "
 		    "and body");
 		return 403;
 	}
 	req->signature = "valid";
+	return 0;
+}
+
+/*
+ * Authenticates and parses the body, the cheap checks first: no untrusted byte is parsed
+ * before everything that can be checked without parsing it has passed.  A JSON body is signed
+ * through its hash (bodySHA256), so it is verified whole before the JSON parser sees it; a
+ * form's signature covers its parsed parameters, so only the URL and the header's presence
+ * come before the parse.  0, or an HTTP status with RES set.
+ */
+static int
+authenticate_and_parse(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *res)
+{
+	int	 rc;
+
+	if ((rc = screen_signature(ctx, req, res)) > 1)
+		return rc;
+	if (rc == 0 && ctx->endpoint->body == TWH_BODY_JSON &&
+	    verify_signature(ctx, req, res) != 0)
+		return 403;
+	if (parse_body(ctx, req, res) != 0)
+		return 400;
+	if (rc == 0 && ctx->endpoint->body == TWH_BODY_FORM)
+		return verify_signature(ctx, req, res);
 	return 0;
 }
 
@@ -362,8 +406,7 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 		    "the body must be application/x-www-form-urlencoded");
 		return;
 	}
-	if (read_body(ctx, req, res) != 0 || parse_body(ctx, req, res) != 0 ||
-	    check_signature(ctx, req, res) != 0)
+	if (read_body(ctx, req, res) != 0 || authenticate_and_parse(ctx, req, res) != 0)
 		return;
 	route = find_route(ctx->endpoint, req);
 	if (open_store(ctx, route, req, res) != 0)
@@ -424,7 +467,10 @@ exchange(void *arg, const struct twh_io *io)
 	free(req.url);
 }
 
-/* The main() of every endpoint: configuration and store once, then requests until done. */
+/*
+ * The main() of every endpoint: configuration, store and delivery log once, then confined
+ * (twh_sandbox.h), then requests until done.
+ */
 int
 twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 {
@@ -448,6 +494,7 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 		return 1;
 	}
 	twh_diag_set_level(ctx.conf.log_level);
+	twh_conf_warn_exposed(&ctx.conf);
 	if (!ctx.conf.validate_signature)
 		twh_warn("validate_signature = no in %s: requests are NOT authenticated",
 		    ctx.conf.path);
@@ -457,7 +504,14 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 		ctx.store_failed_ms = twh_monotonic_ms();
 	}
 	ctx.deliverylog = twh_deliverylog_open(&ctx.conf);
-	rc = twh_serve(exchange, &ctx);
+	/* Confined before the first request is read; a CGI run says so only at the debug level. */
+	if (twh_sandbox_enter(&ctx.conf, TWH_SANDBOX_ENDPOINT, NULL, twh_serve_is_cgi(), err,
+	    sizeof(err)) == -1) {
+		twh_err("%s: cannot confine the endpoint: %s (sandbox = off in that file runs it "
+		    "unconfined)", ctx.conf.path, err);
+		rc = -1;
+	} else
+		rc = twh_serve(exchange, &ctx);
 	twh_deliverylog_close(ctx.deliverylog);
 	twh_store_close(ctx.store);
 	twh_conf_free(&ctx.conf);

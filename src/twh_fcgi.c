@@ -99,6 +99,13 @@ serve_fastcgi(twh_exchange_fn *fn, void *arg)
 	return 0;
 }
 
+/* Whether this run is a plain CGI one, which serves one request (FastCGI serves many). */
+bool
+twh_serve_is_cgi(void)
+{
+	return FCGX_Init() != 0 || FCGX_IsCGI();
+}
+
 /* Serves requests with FN until there are no more: one under CGI, many under FastCGI. */
 int
 twh_serve(twh_exchange_fn *fn, void *arg)

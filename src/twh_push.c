@@ -36,6 +36,16 @@ twh_push_open(const struct twh_conf *conf, char *err, size_t errlen)
 	return push;
 }
 
+/*
+ * The URLs the transports call that the configuration may not name (FCM's token URL comes from
+ * its key file), up to MAX into URLS.  A relay's address is its binding's, so not among them.
+ */
+size_t
+twh_push_urls(const struct twh_push *push, const char **urls, size_t max)
+{
+	return push->fcm != NULL ? twh_fcm_urls(push->fcm, urls, max) : 0;
+}
+
 void
 twh_push_close(struct twh_push *push)
 {

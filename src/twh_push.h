@@ -19,6 +19,7 @@
 
 struct twh_push	*twh_push_open(const struct twh_conf *, char *err, size_t errlen);
 void		 twh_push_close(struct twh_push *);
+size_t		 twh_push_urls(const struct twh_push *, const char **urls, size_t max);
 enum twh_outcome twh_push_deliver(struct twh_delivery *, struct twh_job *,
 		    struct json_object *payload, struct twh_buf *why);
 

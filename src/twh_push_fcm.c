@@ -46,6 +46,19 @@ struct twh_fcm {
 	double		 token_good_until;
 };
 
+/* The URLs FCM is called at, its token's and its messages', up to MAX into URLS. */
+size_t
+twh_fcm_urls(const struct twh_fcm *f, const char **urls, size_t max)
+{
+	size_t	 n = 0;
+
+	if (n < max)
+		urls[n++] = f->token_url;
+	if (n < max)
+		urls[n++] = f->send_url;
+	return n;
+}
+
 void
 twh_fcm_free(struct twh_fcm *f)
 {

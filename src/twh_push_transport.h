@@ -25,6 +25,7 @@ struct twh_push {
 
 struct twh_fcm		*twh_fcm_open(const struct twh_conf *, char *err, size_t errlen);
 void			 twh_fcm_free(struct twh_fcm *);
+size_t			 twh_fcm_urls(const struct twh_fcm *, const char **urls, size_t max);
 struct twh_apns		*twh_apns_open(const struct twh_conf *, char *err, size_t errlen);
 void			 twh_apns_free(struct twh_apns *);
 

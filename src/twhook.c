@@ -170,6 +170,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	twh_diag_set_level(conf.log_level);
+	twh_conf_warn_exposed(&conf);
 	/* Each verb parses its own options from a fresh start. */
 	optind = 1;
 	rc = c->run(&conf, argc, argv);

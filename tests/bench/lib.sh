@@ -1,5 +1,5 @@
 # lib.sh: the shell functions the benchmarks in this folder share (run.sh, endpoints.sh,
-# dispatch.sh, proxy.sh, push.sh, deliverylog.sh, postgres.sh); README.md in this folder says
+# dispatch.sh, proxy.sh, push.sh, deliverylog.sh, postgres.sh, sandbox.sh); README.md in this folder says
 # what each measures.  Sourced by bash scripts that run under `set -euo pipefail` with LC_ALL=C.
 # The sourcing script sets BUILD, HERE, TWHOOK, duration (wrk's seconds, for bench) and, before
 # it starts lighttpd or sends a request, DB, CONF, PORT and AUTH_TOKEN; everything it starts in

@@ -1,6 +1,8 @@
 /* test_conf.c: twhook.conf parsing: a full file, defaults, and errors naming file, line and key. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "twh_conf.h"
@@ -13,6 +15,53 @@ error_is(const char *text, const char *want, const char *name)
 
 	ok(twh_conf_parse(&c, "t.conf", text, err, sizeof(err)) == -1, "%s: refused", name);
 	is_str(err, want, name);
+}
+
+/* Writes TEXT to the file named by TEMPLATE (made by mkstemp). */
+static void
+write_file(char *template, const char *text)
+{
+	int	 fd = mkstemp(template);
+
+	if (fd == -1 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		perror(template);
+		exit(1);
+	}
+	close(fd);
+}
+
+/* auth_token_file: the tokens one per line, read by twh_conf_load, and its errors. */
+static void
+auth_token_file_tests(void)
+{
+	char		 tokens[] = "/tmp/test_conf-token.XXXXXX";
+	char		 empty[] = "/tmp/test_conf-empty.XXXXXX";
+	char		 conf[] = "/tmp/test_conf-conf.XXXXXX";
+	char		 text[256], err[512] = "";
+	struct twh_conf	 c;
+
+	write_file(tokens, "primary\r\n\n  secondary  \n");
+	write_file(empty, "\n\n");
+	snprintf(text, sizeof(text), "database = x\nauth_token_file = %s\n", tokens);
+	write_file(conf, text);
+	ok(twh_conf_load(&c, conf, err, sizeof(err)) == 0 && c.n_auth_tokens == 2 &&
+	    strcmp(c.auth_tokens[0], "primary") == 0 && strcmp(c.auth_tokens[1], "secondary") == 0,
+	    "auth_token_file: a token per line, blanks and blank lines ignored%s%s",
+	    *err ? ": " : "", err);
+	twh_conf_free(&c);
+	snprintf(text, sizeof(text), "database = x\nauth_token_file = %s\n", empty);
+	unlink(conf);
+	strcpy(conf, "/tmp/test_conf-conf.XXXXXX");
+	write_file(conf, text);
+	ok(twh_conf_load(&c, conf, err, sizeof(err)) == -1 &&
+	    strstr(err, "auth_token_file holds no token (one per line)") != NULL,
+	    "an auth_token_file without a token is refused: %s", err);
+	unlink(empty);
+	ok(twh_conf_load(&c, conf, err, sizeof(err)) == -1 &&
+	    strstr(err, "cannot read the auth_token_file") != NULL,
+	    "a missing auth_token_file is named: %s", err);
+	unlink(conf);
+	unlink(tokens);
 }
 
 int
@@ -145,7 +194,8 @@ main(void)
 	    twh_conf_require_auth_token(&c, err, sizeof(err)) == -1, "no auth token: parsed, "
 	    "but not enough for an endpoint");
 	is_str(err, "t.conf: no 'auth_token' key: every request would be refused "
-	    "(copy the auth token from the Twilio console)", "  saying so");
+	    "(copy the auth token from the Twilio console, or name a file holding it with "
+	    "auth_token_file)", "  saying so");
 	twh_conf_free(&c);
 
 	/* Every key, each with a good value; each given twice is refused. */
@@ -180,6 +230,7 @@ main(void)
 		{ "delivery_log_params", "all" },
 		{ "proxy_records_days", "3650" },
 		{ "log_level", "warning" },
+		{ "sandbox", "log" },
 	};
 	char	 text[4096] = "", want[256];
 	size_t	 i;
@@ -209,6 +260,7 @@ main(void)
 	    "delivery_log_days, delivery_log_params");
 	ok(c.proxy_records_days == 3650, "proxy_records_days at its largest");
 	ok(c.log_level == TWH_DIAG_WARNING, "log_level");
+	ok(c.sandbox == TWH_SANDBOX_LOG, "sandbox");
 	twh_conf_free(&c);
 	for (i = 0; i < sizeof(every_key) / sizeof(every_key[0]); i++) {
 		if (strcmp(every_key[i][0], "auth_token") == 0)
@@ -224,6 +276,7 @@ main(void)
 	    c.dispatch_give_up == 900 && c.push_give_up == 30 && c.delivery_log_days == 14 &&
 	    c.delivery_log_params == TWH_DELIVERYLOG_PARAMS_REDACTED &&
 	    c.proxy_records_days == 90, "the numbers' defaults");
+	ok(c.sandbox == TWH_SANDBOX_ON, "the sandbox is on by default");
 	is_str(c.delivery_log, "x-deliveries", "delivery_log beside the store by default");
 	twh_conf_free(&c);
 
@@ -260,6 +313,13 @@ main(void)
 	    "auth_token = 4\nauth_token = 5\nauth_token = 6\nauth_token = 7\nauth_token = 8\n"
 	    "auth_token = 9\n", "t.conf:10: key 'auth_token': more than 8 tokens",
 	    "a ninth token");
+
+	error_is("database = x\nsandbox = maybe\n",
+	    "t.conf:2: key 'sandbox': expected on, off or log, not 'maybe'", "sandbox: a bad word");
+	error_is("database = x\nauth_token = t\nauth_token_file = /run/credentials/token\n",
+	    "t.conf: auth_token and auth_token_file both give tokens: keep them in one place "
+	    "(several tokens go one per line in the file)", "auth_token and auth_token_file");
+	auth_token_file_tests();
 
 	ok(twh_conf_load(&c, "/nonexistent/twhook.conf", err, sizeof(err)) == -1 &&
 	    strstr(err, "/nonexistent/twhook.conf: cannot read the configuration") == err,
