@@ -1,10 +1,8 @@
 #!/bin/bash
-# deliverylog.sh: what the delivery log costs.  The same endpoint is served twice by one lighttpd on
-# 127.0.0.1, once with the log (the default configuration) and once with delivery_log_days = 0,
-# and wrk drives each in turn, alternating, so that the machine's drift falls on both alike:
-# twhook-crm (a customer list, the fastest reading endpoint, where the log weighs most) and
-# twhook-proxy-out-of-session (TwiML, a Body the log redacts).  README.md in this folder says
-# how to read what it prints.
+# deliverylog.sh: what the delivery log costs: the endpoints of paired.sh with the log (the
+# default configuration) and with delivery_log_days = 0, alternating, on one lighttpd on
+# 127.0.0.1 (twhook-proxy-out-of-session's Body is one the log redacts).  README.md in this
+# folder says how to read what it prints.
 #
 #   tests/bench/deliverylog.sh [-d SECONDS] BUILD_DIR
 #
@@ -27,49 +25,10 @@ need_tools cc "$LIGHTTPD" wrk sqlite3 curl jq
 bench_start
 
 bench_environment
-CONF_VARIANT[nolog]="delivery_log_days = 0"
-ENTRY_CONF[/nolog/twhook-crm]=nolog
-ENTRY_CONF[/nolog/twhook-proxy-out-of-session]=nolog
-write_conf
-sample_store 1
-start_lighttpd "/twhook-crm=$CGI/twhook-crm" "/nolog/twhook-crm=$CGI/twhook-crm" \
-    "/twhook-proxy-out-of-session=$CGI/twhook-proxy-out-of-session" \
-    "/nolog/twhook-proxy-out-of-session=$CGI/twhook-proxy-out-of-session"
+. "$HERE/paired.sh"
+paired_serve nolog "delivery_log_days = 0"
 LOG_DIR=$DB-deliveries
-
-# The scenarios, each at two URLs: PATH with the log, /nolog/PATH without.
-crm_params=(Location=GetCustomersList Worker=alice@example.com PageSize=30)
-oos_params=(To=+15555550000 From=+15555550101 MessageSid=SM00000000000000000000000000000001
-    "Body=Where is my order?")
-for where in "" /nolog; do
-	name=crm${where:+-nolog}
-	scenario "$name" "$where/twhook-crm" '.objects.customers | length == 3' "" \
-	    "alice's customers" "${crm_params[@]}"
-	name=oos${where:+-nolog}
-	scenario "$name" "$where/twhook-proxy-out-of-session" '' "" "a message to a closed session" \
-	    "${oos_params[@]}"
-	SC_VERIFY[$name]=verify_twiml
-done
-scenario trivial /trivial '. == {}' "" "the baseline, with the crm scenario's body" \
-    "${crm_params[@]}"
-# The sample's answer for every closed session.
-verify_twiml() { grep -q '<Message>This conversation has ended. Reply to reach us again.</Message>' "$T/body"; }
-
-bench main trivial
-# Odd rounds run the pair without the log first, even rounds with it first: a drift of the
-# machine over the run (these machines are shared) then weighs on both sides alike.
-for round in $(seq "$ROUNDS"); do
-	for s in crm oos; do
-		if [ $((round % 2)) -eq 1 ]; then
-			bench "$round" "$s-nolog"
-			bench "$round" "$s"
-		else
-			bench "$round" "$s"
-			bench "$round" "$s-nolog"
-		fi
-	done
-done
-bench end trivial
+paired_run nolog
 
 # The log holds a line for every request the logging URLs answered, and only for those.
 logged() { cat "$LOG_DIR"/*.jsonl 2> /dev/null | jq -r '.endpoint' | sort | uniq -c |
@@ -96,23 +55,11 @@ echo "served twice: with the delivery log (the default) and with delivery_log_da
 echo "$MACHINE"
 load_average
 echo
-printf '%-6s %-5s %12s %12s %10s\n' round scen "req/s no log" "req/s log" "log/no log"
-for round in $(seq "$ROUNDS"); do
-	for s in crm oos; do
-		printf '%-6s %-5s %12.0f %12.0f %10s\n' "$round" "$s" "${RPS[$round $s-nolog]}" \
-		    "${RPS[$round $s]}" "$(ratio "${RPS[$round $s]}" "${RPS[$round $s-nolog]}")"
-	done
-done
+paired_table nolog "req/s no log" "req/s log" "log/no log"
 for s in crm oos; do
-	sum_log=0 sum_nolog=0
-	for round in $(seq "$ROUNDS"); do
-		sum_log=$(awk -v a="$sum_log" -v b="${RPS[$round $s]}" 'BEGIN { print a + b }')
-		sum_nolog=$(awk -v a="$sum_nolog" -v b="${RPS[$round $s-nolog]}" 'BEGIN { print a + b }')
-	done
-	echo "$s: with the log $(ratio "$sum_log" "$sum_nolog") of the rate without it," \
+	echo "$s: with the log $(paired_ratio nolog "$s") of the rate without it," \
 	    "over $ROUNDS rounds (${SENT[$s]} requests logged as ${LOGGED[$s]} lines," \
-	    "the checks included); trivial $(printf '%.0f' "${RPS[main trivial]}") req/s," \
-	    "then $(printf '%.0f' "${RPS[end trivial]}")"
+	    "the checks included); $(paired_trivial)"
 done
 echo "log: $(du -sh "$LOG_DIR" | cut -f1) in $LOG_DIR," \
     "$(cat "$LOG_DIR"/*.jsonl | wc -c) bytes for $(cat "$LOG_DIR"/*.jsonl | wc -l) lines"
