@@ -359,13 +359,15 @@ twh_sandbox_enter(const struct twh_conf *conf, enum twh_sandbox_role role,
     const struct twh_sandbox_extra *extra, bool quiet, char *err, size_t errlen)
 {
 	struct plan	 plan;
-	int		 abi = twh_landlock_abi(), ll_rules = 0, sc_rules = 0, rc = -1;
+	int		 abi, ll_rules = 0, sc_rules = 0, rc = -1;
 
+	/* Off makes no sandbox call at all (valgrind, which sandbox = off is for, knows none). */
 	if (conf->sandbox == TWH_SANDBOX_OFF) {
 		twh_diag(quiet ? TWH_DIAG_DEBUG : TWH_DIAG_INFO, "sandbox = off in %s: the %s is "
 		    "not confined", conf->path, role_names[role]);
 		return 0;
 	}
+	abi = twh_landlock_abi();
 	memset(&plan, 0, sizeof(plan));
 	plan.role = role;
 	twh_buf_init(&plan.notes);
