@@ -106,36 +106,40 @@ add_all(struct filter *f, uint32_t action, const char *const *names)
 	return 0;
 }
 
+/* Allows NAME only when its argument ARG is one of the N VALUES. */
+static int
+add_for_values(struct filter *f, uint32_t allow, const char *name, unsigned arg,
+    const scmp_datum_t *values, size_t n)
+{
+	struct scmp_arg_cmp	 cmp;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		cmp = (struct scmp_arg_cmp){ arg, SCMP_CMP_EQ, values[i], 0 };
+		if (add(f, allow, name, 1, &cmp) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* socket(2) for the families a client of PostgreSQL or HTTPS opens (netlink: the resolver). */
 static int
 add_socket_families(struct filter *f, uint32_t allow)
 {
-	static const int	 families[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
-	struct scmp_arg_cmp	 family;
-	size_t			 i;
+	static const scmp_datum_t	 families[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
 
-	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
-		family = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]);
-		if (add(f, allow, "socket", 1, &family) == -1)
-			return -1;
-	}
-	return 0;
+	return add_for_values(f, allow, "socket", 0, families,
+	    sizeof(families) / sizeof(families[0]));
 }
 
 /* ioctl(2) for what the C library and libcurl ask of a descriptor: isatty, bytes waiting. */
 static int
 add_ioctls(struct filter *f, uint32_t allow)
 {
-	static const unsigned long	 requests[] = { TCGETS, FIONREAD, FIONBIO };
-	struct scmp_arg_cmp		 request;
-	size_t				 i;
+	static const scmp_datum_t	 requests[] = { TCGETS, FIONREAD, FIONBIO };
 
-	for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
-		request = SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)requests[i]);
-		if (add(f, allow, "ioctl", 1, &request) == -1)
-			return -1;
-	}
-	return 0;
+	return add_for_values(f, allow, "ioctl", 1, requests,
+	    sizeof(requests) / sizeof(requests[0]));
 }
 
 /* clone(2) for threads only: a new process (fork) has no CLONE_THREAD. */
