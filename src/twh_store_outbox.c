@@ -28,15 +28,20 @@ static const struct twh_sql sql_job_add = {
 #define JOB_COLUMNS "job_id, kind, idempotency_key, payload, state, attempts, created_at, " \
     "next_attempt_at, give_up_at, coalesce(updated_at, created_at), coalesce(last_status, 0), " \
     "last_error"
+/* The jobs due by ?1, and those whose lease expired by NOW, their dispatcher gone. */
+#define DUE(NOW) "(state IN ('queued', 'retrying') AND next_attempt_at <= ?1) " \
+    "OR (state = 'delivering' AND lease_expires_at < " NOW ")"
 /*
- * A lease: the jobs due by ?1 (and those whose lease expired by ?5, their dispatcher gone)
- * become ?3's until ?4.  Dispatchers on other machines skip the rows one of them is leasing.
+ * A lease: the jobs due by ?1 (and those whose lease expired by ?5) become ?3's until ?4.
+ * Dispatchers on other machines skip the rows one of them is leasing.
  */
 #define LEASE_DUE "UPDATE outbox SET state = 'delivering', lease_owner = ?3, " \
     "lease_expires_at = ?4, updated_at = ?5 WHERE job_id IN (SELECT job_id FROM outbox " \
-    "WHERE (state IN ('queued', 'retrying') AND next_attempt_at <= ?1) " \
-    "OR (state = 'delivering' AND lease_expires_at < ?5) " \
-    "ORDER BY kind <> 'push', next_attempt_at LIMIT ?2"
+    "WHERE " DUE("?5") " ORDER BY kind <> 'push', next_attempt_at LIMIT ?2"
+/* Whether a lease would find a job: a look that finds none takes no write lock. */
+static const struct twh_sql sql_jobs_due = {
+    .text = "SELECT EXISTS (SELECT 1 FROM outbox WHERE " DUE("?2") ")"
+};
 static const struct twh_sql sql_jobs_lease = {
     .text = LEASE_DUE ") RETURNING " JOB_COLUMNS,
     .postgres = LEASE_DUE " FOR UPDATE SKIP LOCKED) RETURNING " JOB_COLUMNS
@@ -248,9 +253,29 @@ read_jobs(struct twh_store *s, struct twh_db_stmt *st, struct twh_job **out, siz
 	return TWH_STORE_OK;
 }
 
+/* Whether a job is due by DUE_BY, or leased until before NOW: TWH_STORE_NOT_FOUND when none. */
+static int
+jobs_due(struct twh_store *s, double due_by, double now)
+{
+	struct twh_db_stmt	*st;
+	int			 rc;
+
+	if ((st = twh_store_stmt(s, &sql_jobs_due)) == NULL)
+		return TWH_STORE_ERROR;
+	twh_db_bind_real(st, 1, due_by);
+	twh_db_bind_real(st, 2, now);
+	rc = twh_db_step(st);
+	rc = rc != TWH_DB_ROW ? twh_store_fail(s, "reading the outbox") :
+	    twh_db_column_int(st, 0) ? TWH_STORE_OK : TWH_STORE_NOT_FOUND;
+	twh_db_reset(st);
+	return rc;
+}
+
 /*
  * Leases up to MAX jobs due by DUE_BY to OWNER until NOW + LEASE_S, committed before the
- * caller attempts them: the jobs come back in state delivering.
+ * caller attempts them: the jobs come back in state delivering.  When none is due it only
+ * reads, so that a dispatcher's look holds up no writer (the sqlite3 shell waits for no lock
+ * unless told to).
  */
 int
 twh_store_jobs_lease(struct twh_store *s, const char *owner, double due_by, double now,
@@ -261,6 +286,8 @@ twh_store_jobs_lease(struct twh_store *s, const char *owner, double due_by, doub
 
 	*jobs = NULL;
 	*n = 0;
+	if ((rc = jobs_due(s, due_by, now)) != TWH_STORE_OK)
+		return rc == TWH_STORE_NOT_FOUND ? TWH_STORE_OK : rc;
 	if (twh_store_begin(s) != TWH_STORE_OK)
 		return TWH_STORE_ERROR;
 	if ((st = twh_store_stmt(s, &sql_jobs_lease)) == NULL) {

@@ -141,7 +141,7 @@ sql() {
 	if on_postgres; then
 		pg_sql "$DB" "$@"
 	else
-		sqlite3 -bail -cmd 'PRAGMA foreign_keys = ON' "$DB" "$@"
+		sqlite3 -bail -cmd '.timeout 5000' -cmd 'PRAGMA foreign_keys = ON' "$DB" "$@"
 	fi
 }
 
