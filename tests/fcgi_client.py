@@ -19,7 +19,8 @@ is signed for BASE plus its path (twhook(7), SIGNATURE VALIDATION; BASE also giv
 HTTP_HOST, SERVER_NAME and SERVER_PORT, from which the endpoint rebuilds the URL).  Each
 answer's status and body must be the kind's.  Three requests in every hundred exercise other
 paths:
-  n % 100 == 49   a body that does not parse (a bad %-escape, or JSON cut short): 400
+  n % 100 == 49   a body that does not parse (a bad %-escape, or JSON cut short and signed
+                  as it is): 400
   n % 100 == 74   request n - 1 again, byte for byte (a retried delivery): its answer again,
                   and no new side effect
   n % 100 == 99   the signature of another URL: 403
@@ -174,8 +175,16 @@ class Request:
         signature = dl.signature[args.base]
         self.kind, self.status, self.check, self.body = kind.name, kind.status, kind.check, dl.body
         if n % 100 == 49:
+            # A JSON body's digest and signature are checked before it is parsed: the cut-short
+            # body is signed as it is sent.  A form's signature needs its parameters parsed.
             self.kind, self.status = None, 400
-            self.body = b'{"twi_to":' if kind.body is not None else dl.body + b"&broken=%zz"
+            if kind.body is not None:
+                dl = Delivery(n, kind, [args.base], args.auth_token, args.account_sid,
+                              json_body=b'{"twi_to":')
+                signature = dl.signature[args.base]
+            else:
+                dl.body += b"&broken=%zz"
+            self.body = dl.body
             self.check = lambda body: b'"status":400' in body
         elif n % 100 == 99:
             self.kind, self.status = None, 403

@@ -148,13 +148,14 @@ KINDS = [
 class Delivery:
     """One webhook, with its signature for each base URL it may be sent to."""
 
-    def __init__(self, d, kind, bases, auth_token, account):
+    def __init__(self, d, kind, bases, auth_token, account, json_body=None):
+        """JSON_BODY, when given, is sent (and signed) instead of the kind's JSON body."""
         self.d = d
         self.kind = kind
         self.token = f"10ad10ad-0000-4000-8000-{d:012x}"
         self.key = kind.key(d) if kind.key else None
         if kind.body is not None:
-            self.body = kind.body(d, account).encode()
+            self.body = json_body if json_body is not None else kind.body(d, account).encode()
             digest = hashlib.sha256(self.body).hexdigest()
             self.target = f"{kind.path}?bodySHA256={digest}"
             self.ctype = "application/json"
