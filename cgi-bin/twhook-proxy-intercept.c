@@ -146,7 +146,7 @@ decide(struct twh_ctx *ctx, const struct twh_request *req, struct decision *dec)
 {
 	int	 rc;
 
-	if (twh_store_begin_read(ctx->store) != TWH_STORE_OK)
+	if (twh_store_begin_read(ctx->store, true) != TWH_STORE_OK)
 		return TWH_STORE_ERROR;
 	rc = twh_store_intercept_decided(ctx->store, dec->d.interaction_sid,
 	    dec->d.idempotency_token, &dec->d.verdict, &dec->rule);

@@ -228,9 +228,9 @@ twh_db_changes(struct twh_db_stmt *st)
 }
 
 int
-twh_db_begin(struct twh_db *db, bool write)
+twh_db_begin(struct twh_db *db, enum twh_db_begin how)
 {
-	return db->driver->begin(db, write);
+	return db->driver->begin(db, how);
 }
 
 int

@@ -74,8 +74,20 @@ long long		 twh_db_column_int(struct twh_db_stmt *, int);
 double			 twh_db_column_real(struct twh_db_stmt *, int);
 long long		 twh_db_changes(struct twh_db_stmt *);
 
+/* How a transaction begins (twh_db_begin). */
+enum twh_db_begin {
+	TWH_DB_WRITE,		/* writes: SQLite's one writer at a time, taken at once */
+	TWH_DB_READ_SNAPSHOT,	/* reads that see one snapshot until the commit */
+	/*
+	 * Reads that need no common snapshot: on PostgreSQL each statement is a transaction of
+	 * its own, one round trip with no BEGIN or COMMIT to wait for; on SQLite, whose BEGIN
+	 * costs nothing, as TWH_DB_READ_SNAPSHOT.
+	 */
+	TWH_DB_READ_EACH
+};
+
 /* Transactions and connection settings. */
-int			 twh_db_begin(struct twh_db *, bool write);
+int			 twh_db_begin(struct twh_db *, enum twh_db_begin);
 int			 twh_db_commit(struct twh_db *);
 void			 twh_db_rollback(struct twh_db *);
 int			 twh_db_set_synchronous(struct twh_db *, bool full);

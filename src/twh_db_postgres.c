@@ -811,17 +811,20 @@ pg_changes(struct twh_db_stmt *base)
 /*
  * A write transaction on a primary (READ COMMITTED: the keys that must not be written twice
  * take turns with pg_lock); a read transaction sees one snapshot, on a standby if need be.
- * The connection is settled now; the BEGIN goes with the first statement.
+ * The connection is settled now; the BEGIN goes with the first statement.  Reads that need no
+ * common snapshot begin nothing: each statement is a transaction of its own.
  */
 static int
-pg_begin(struct twh_db *base, bool write)
+pg_begin(struct twh_db *base, enum twh_db_begin how)
 {
 	struct pg_db	*db = DB(base);
 
-	if (ensure_connected(db, write) == -1)
+	if (ensure_connected(db, how == TWH_DB_WRITE) == -1)
 		return -1;
+	if (how == TWH_DB_READ_EACH)
+		return 0;
 	db->in_transaction = true;
-	db->writing = write;
+	db->writing = how == TWH_DB_WRITE;
 	db->begin_pending = true;
 	return 0;
 }
@@ -842,6 +845,8 @@ pg_commit(struct twh_db *base)
 {
 	struct pg_db	*db = DB(base);
 
+	if (!db->in_transaction)
+		return 0;	/* reads of TWH_DB_READ_EACH: each committed by itself */
 	if (db->begin_pending) {
 		end_transaction(db);	/* nothing was sent */
 		return 0;
@@ -1009,7 +1014,7 @@ pg_migrate_step(struct twh_db *base, int version, const char *sql)
 		return -1;
 	snprintf(record, sizeof(record), "UPDATE twhook_schema SET version = %d", version);
 	db->patience_ms = 0;
-	rc = pg_begin(base, true);
+	rc = pg_begin(base, TWH_DB_WRITE);
 	if (rc == 0)
 		rc = run_command(db, "SELECT pg_advisory_xact_lock(hashtextextended("
 		    "'twhook init', 0))", true);

@@ -281,15 +281,16 @@ run_fixed(struct twh_db *db, const struct twh_sql *sql)
 /*
  * A write transaction is taken at once (BEGIN IMMEDIATE), waiting up to the patience for
  * another writer: one writer at a time is what makes a claim or the routing rotation safe.
- * A read transaction gives every query until the commit the same snapshot.
+ * A read transaction gives every query until the commit the same snapshot, whether asked or
+ * not: it is the cheapest way to read here.
  */
 static int
-sqlite_begin(struct twh_db *db, bool write)
+sqlite_begin(struct twh_db *db, enum twh_db_begin how)
 {
 	static const struct twh_sql	begin_write = { .text = "BEGIN IMMEDIATE" };
 	static const struct twh_sql	begin_read = { .text = "BEGIN" };
 
-	return run_fixed(db, write ? &begin_write : &begin_read);
+	return run_fixed(db, how == TWH_DB_WRITE ? &begin_write : &begin_read);
 }
 
 static int

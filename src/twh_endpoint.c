@@ -306,12 +306,13 @@ find_route(const struct twh_endpoint *endpoint, const struct twh_request *req)
 	return &unrouted;
 }
 
-/* Runs a reading handler in one read transaction: one snapshot for all its queries. */
+/* Runs a reading handler in one read transaction, with one snapshot if it needs one. */
 static void
 handle_reading(struct twh_ctx *ctx, const struct twh_route *route, const struct twh_request *req,
     struct twh_response *res)
 {
-	if (twh_store_begin_read(ctx->store) != TWH_STORE_OK) {
+	if (twh_store_begin_read(ctx->store, route->store == TWH_READS_SNAPSHOT) !=
+	    TWH_STORE_OK) {
 		twh_store_answer_error(ctx, res);
 		return;
 	}
@@ -413,6 +414,7 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 		return;
 	switch (route->store) {
 	case TWH_READS_SNAPSHOT:
+	case TWH_READS_EACH:
 		handle_reading(ctx, route, req, res);
 		break;
 	case TWH_WRITES_ONCE:

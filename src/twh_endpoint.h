@@ -38,6 +38,12 @@ enum twh_store_use {
 	 */
 	TWH_READS_SNAPSHOT,
 	/*
+	 * Reads only, and needs no common snapshot: each query may see the store as it is by
+	 * then.  On PostgreSQL each is a transaction of its own, without a BEGIN and a COMMIT
+	 * to wait for; on SQLite this is TWH_READS_SNAPSHOT.
+	 */
+	TWH_READS_EACH,
+	/*
 	 * Writes in one write transaction, at most once per delivery: the delivery is claimed by
 	 * its I-Twilio-Idempotency-Token, or else by the route's natural key, in the same
 	 * commit, and only a 2xx answer commits.  A repeated delivery gets the first answer

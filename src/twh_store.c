@@ -342,7 +342,7 @@ twh_store_tokenize(struct twh_store *s, const char *text,
 int
 twh_store_begin(struct twh_store *s)
 {
-	return twh_db_begin(s->db, true) == 0 ? TWH_STORE_OK :
+	return twh_db_begin(s->db, TWH_DB_WRITE) == 0 ? TWH_STORE_OK :
 	    twh_store_fail(s, "starting a transaction");
 }
 
@@ -353,11 +353,15 @@ twh_store_lock(struct twh_store *s, const char *key)
 	return twh_db_lock(s->db, key) == 0 ? TWH_STORE_OK : twh_store_fail(s, "taking a lock");
 }
 
-/* A read transaction: every query until twh_store_commit sees the same snapshot. */
+/*
+ * Reads until twh_store_commit: with SNAPSHOT, every query sees the same snapshot; without,
+ * each may see the store as it is by then (see TWH_DB_READ_EACH).
+ */
 int
-twh_store_begin_read(struct twh_store *s)
+twh_store_begin_read(struct twh_store *s, bool snapshot)
 {
-	return twh_db_begin(s->db, false) == 0 ? TWH_STORE_OK :
+	return twh_db_begin(s->db, snapshot ? TWH_DB_READ_SNAPSHOT : TWH_DB_READ_EACH) == 0 ?
+	    TWH_STORE_OK :
 	    twh_store_fail(s, "starting a read transaction");
 }
 

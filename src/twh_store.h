@@ -35,7 +35,7 @@ void		 twh_store_set_patience(struct twh_store *, int ms);
 int		 twh_store_tokenize(struct twh_store *, const char *text,
 		    int (*token)(void *, const char *, int), void *);
 int		 twh_store_begin(struct twh_store *);
-int		 twh_store_begin_read(struct twh_store *);
+int		 twh_store_begin_read(struct twh_store *, bool snapshot);
 int		 twh_store_commit(struct twh_store *);
 int		 twh_store_set_synchronous(struct twh_store *, bool full);
 void		 twh_store_rollback(struct twh_store *);
