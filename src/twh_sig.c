@@ -10,8 +10,9 @@
 #include <strings.h>
 
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/sha.h>
 
 #include "twh_base64.h"
@@ -58,13 +59,51 @@ add_sorted_params(struct twh_buf *msg, const struct twh_params *params)
 	return rc;
 }
 
+/*
+ * The process's HMAC-SHA1 context: fetched once (OpenSSL 3's one-shot HMAC() fetches the
+ * algorithm on every call), and keyed again only when the token changes.
+ */
+static struct {
+	EVP_MAC_CTX	*ctx;
+	char		*key;	/* the token it is keyed with; NULL: none */
+} hmac;
+
+/* The context keyed with TOKEN: again with the key it has when that is TOKEN. */
+static int
+hmac_init(const char *token)
+{
+	OSSL_PARAM	 sha1[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA1", 0),
+		OSSL_PARAM_construct_end()
+	};
+	EVP_MAC		*mac;
+
+	if (hmac.ctx == NULL) {
+		if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+			return -1;
+		hmac.ctx = EVP_MAC_CTX_new(mac);	/* which keeps a reference */
+		EVP_MAC_free(mac);
+		if (hmac.ctx == NULL)
+			return -1;
+	}
+	if (hmac.key != NULL && strcmp(hmac.key, token) == 0)
+		return EVP_MAC_init(hmac.ctx, NULL, 0, NULL) == 1 ? 0 : -1;
+	OPENSSL_clear_free(hmac.key, strlen(hmac.key != NULL ? hmac.key : ""));
+	hmac.key = NULL;
+	if (EVP_MAC_init(hmac.ctx, (const unsigned char *)token, strlen(token), sha1) != 1 ||
+	    (hmac.key = strdup(token)) == NULL)
+		return -1;
+	return 0;
+}
+
 static int
 digest(const char *token, const struct twh_buf *msg, unsigned char out[SIG_LEN])
 {
-	unsigned int	 len = SIG_LEN;
+	size_t	 len = 0;
 
-	if (HMAC(EVP_sha1(), token, (int)strlen(token), (const unsigned char *)msg->data, msg->len,
-	    out, &len) == NULL || len != SIG_LEN)
+	if (hmac_init(token) == -1 ||
+	    EVP_MAC_update(hmac.ctx, (const unsigned char *)msg->data, msg->len) != 1 ||
+	    EVP_MAC_final(hmac.ctx, out, &len, SIG_LEN) != 1 || len != SIG_LEN)
 		return -1;
 	return 0;
 }
