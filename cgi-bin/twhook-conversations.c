@@ -132,11 +132,11 @@ main(int argc, char *argv[])
 		.body = TWH_BODY_FORM,
 		.dispatch = "EventType",
 		.routes = {
-			{ "onConversationAdd", conversation_add, TWH_READS_SNAPSHOT,
+			{ "onConversationAdd", conversation_add, TWH_READS_EACH,
 			    .store_down = conversation_add_without_store },
 			{ "onParticipantAdded", participant_added, TWH_WRITES_ONCE,
 			    .natural_key = event_key },
-			{ NULL, other_event, TWH_READS_SNAPSHOT },	/* any other EventType */
+			{ NULL, other_event, TWH_READS_EACH },	/* any other EventType */
 		},
 	};
 

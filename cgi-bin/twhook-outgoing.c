@@ -89,7 +89,7 @@ main(int argc, char *argv[])
 		.screen = twh_frontline_v1,
 		.dispatch = "Location",
 		.routes = {
-			{ "GetProxyAddress", proxy_address, TWH_READS_SNAPSHOT },
+			{ "GetProxyAddress", proxy_address, TWH_READS_EACH },
 		},
 	};
 

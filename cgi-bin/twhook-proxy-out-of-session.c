@@ -86,7 +86,7 @@ main(int argc, char *argv[])
 		.name = "twhook-proxy-out-of-session",
 		.body = TWH_BODY_FORM,
 		.routes = {
-			{ NULL, out_of_session, TWH_READS_SNAPSHOT },
+			{ NULL, out_of_session, TWH_READS_EACH },
 		},
 	};
 

@@ -194,8 +194,9 @@ main(int argc, char *argv[])
 		.body = TWH_BODY_FORM,
 		.screen = twh_frontline_v1,
 		.dispatch = "Location",
+		/* The customer and the templates: neither read depends on the other's. */
 		.routes = {
-			{ "GetTemplatesByCustomerId", templates, TWH_READS_SNAPSHOT },
+			{ "GetTemplatesByCustomerId", templates, TWH_READS_EACH },
 		},
 	};
 
