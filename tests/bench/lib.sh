@@ -405,10 +405,12 @@ write_conf() {
 	validate_signature = yes
 	CONF
 	[ ${#CONF_EXTRA[@]} -eq 0 ] || printf '%s\n' "${CONF_EXTRA[@]}" >> "$CONF"
+	chmod 600 "$CONF"	# it holds the auth token, which twhook warns about otherwise
 	for v in "${!CONF_VARIANT[@]}"; do
 		printf '%s\n' "${CONF_VARIANT[$v]}" > "$T/$v.lines"
 		awk -F' *= *' 'NR == FNR { set[$1] = 1; next } !($1 in set)' "$T/$v.lines" \
 		    "$CONF" | cat - "$T/$v.lines" > "$T/$v.conf"
+		chmod 600 "$T/$v.conf"
 	done
 }
 
