@@ -96,7 +96,7 @@ probe(const char *what, const char *arg, struct twh_store *store)
 	if (strcmp(what, "ptrace") == 0)
 		return verdict("ptrace", (int)ptrace(PTRACE_ATTACH, getppid(), NULL, NULL));
 	if (strcmp(what, "store") == 0) {
-		if (store == NULL || twh_store_begin_read(store) != TWH_STORE_OK)
+		if (store == NULL || twh_store_begin_read(store, true) != TWH_STORE_OK)
 			return 2;
 		return twh_store_commit(store) == TWH_STORE_OK ? 0 : 2;
 	}
