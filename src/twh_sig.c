@@ -9,8 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/sha.h>
@@ -68,7 +68,7 @@ static struct {
 	char		*key;	/* the token it is keyed with; NULL: none */
 } hmac;
 
-/* The context keyed with TOKEN: again with the key it has when that is TOKEN. */
+/* Readies the context for a MAC under TOKEN: with the key it holds when that is TOKEN. */
 static int
 hmac_init(const char *token)
 {
@@ -88,8 +88,10 @@ hmac_init(const char *token)
 	}
 	if (hmac.key != NULL && strcmp(hmac.key, token) == 0)
 		return EVP_MAC_init(hmac.ctx, NULL, 0, NULL) == 1 ? 0 : -1;
-	OPENSSL_clear_free(hmac.key, strlen(hmac.key != NULL ? hmac.key : ""));
-	hmac.key = NULL;
+	if (hmac.key != NULL) {
+		OPENSSL_clear_free(hmac.key, strlen(hmac.key));
+		hmac.key = NULL;
+	}
 	if (EVP_MAC_init(hmac.ctx, (const unsigned char *)token, strlen(token), sha1) != 1 ||
 	    (hmac.key = strdup(token)) == NULL)
 		return -1;
