@@ -1,6 +1,6 @@
 /*
  * twh_store_customers.c: the customer directory: one customer with its channels and links, a
- * worker's list one keyset page at a time (optionally filtered by a full-text search), and the
+ * worker's list one keyset page at a time (filtered by a search in twh_store_search.c), and the
  * upsert behind `twhook import customers`.  Pages are ordered by display name, ignoring ASCII
  * case, then by customer_id, and continue strictly after a (display name, id) key, so a page
  * costs one index range scan however many customers the store holds.
@@ -8,10 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "twh_buf.h"
 #include "twh_store_internal.h"
-
-#define SEARCH_MAX_TERMS	8
 
 static const struct twh_sql sql_customer = {
     .text = "SELECT customer_id, display_name, worker, avatar, details_title, details_content "
@@ -62,25 +59,6 @@ static const struct twh_sql sql_page = {
     .postgres = "SELECT customer_id, display_name, avatar FROM customers "
     "WHERE worker = $1 AND (nocase(display_name), customer_id) > (nocase($2), $3) "
     "ORDER BY nocase(display_name), customer_id LIMIT $4"
-};
-/*
- * A search starts from the full-text index (CROSS JOIN fixes the join order), whose words all
- * carry the worker's code: only that worker's matches come out, however large the store.  Left
- * to itself the planner walked the worker's list and ran the full-text query per customer.
- * PostgreSQL's index is a tsvector of the same words under GIN, and ?5 a tsquery of them.
- */
-static const struct twh_sql sql_search = {
-    .text = "SELECT c.customer_id, c.display_name, c.avatar FROM customers_search AS s "
-    "CROSS JOIN customers_search_ids AS i CROSS JOIN customers AS c "
-    "WHERE customers_search MATCH ?5 AND i.search_id = s.rowid "
-    "AND c.customer_id = i.customer_id AND c.worker = ?1 "
-    "AND (c.display_name, c.customer_id) > (?2 COLLATE NOCASE, ?3) "
-    "ORDER BY c.display_name COLLATE NOCASE, c.customer_id LIMIT ?4",
-    .postgres = "SELECT c.customer_id, c.display_name, c.avatar FROM customers_search AS s "
-    "JOIN customers AS c ON c.customer_id = s.customer_id "
-    "WHERE s.words @@ $5::tsquery AND c.worker = $1 "
-    "AND (nocase(c.display_name), c.customer_id) > (nocase($2), $3) "
-    "ORDER BY nocase(c.display_name), c.customer_id LIMIT $4"
 };
 static const struct twh_sql sql_upsert = {
     .text = "INSERT INTO customers (customer_id, display_name, worker, avatar, details_title, "
@@ -338,87 +316,9 @@ twh_store_customer_key(struct twh_store *s, const char *customer_id, const char 
 	return rc;
 }
 
-static const struct twh_sql sql_worker_code = {
-    .text = "SELECT code FROM search_workers WHERE worker = ?1"
-};
-
-/*
- * How a search's words are written: an FTS5 expression ("w17xmar"* AND "w17xlo"*) or a
- * tsquery ('w17xmar':* & 'w17xlo':*), each word quoted, its quote characters doubled.
- */
-struct search_syntax {
-	const char	*and;
-	char		 quote;
-	const char	*prefix_end;
-};
-
-static const struct search_syntax fts5_syntax = { " AND ", '"', "\"*" };
-static const struct search_syntax tsquery_syntax = { " & ", '\'', "':*" };
-
-struct search_terms {
-	struct twh_buf			*out;
-	const struct search_syntax	*syntax;
-	long long			 code;
-	size_t				 n;
-};
-
-static int
-add_search_term(void *arg, const char *token, int len)
-{
-	struct search_terms	*t = arg;
-	char			 q = t->syntax->quote;
-	int			 i;
-
-	if (t->n == SEARCH_MAX_TERMS)
-		return 0;
-	if (twh_buf_printf(t->out, "%s%cw%lldx", t->n > 0 ? t->syntax->and : "", q,
-	    (long long)t->code) == -1)
-		return -1;
-	for (i = 0; i < len; i++)
-		if ((token[i] == q ? twh_buf_addc(t->out, q) : 0) == -1 ||
-		    (token[i] == '\\' && q == '\'' ? twh_buf_addc(t->out, '\\') : 0) == -1 ||
-		    twh_buf_addc(t->out, token[i]) == -1)
-			return -1;
-	t->n++;
-	return twh_buf_adds(t->out, t->syntax->prefix_end);
-}
-
-/*
- * The search for QUERY within WORKER's customers: an FTS5 expression, or on PostgreSQL a
- * tsquery.  The query is cut into words by SQLite's tokenizer, the index's own, and each word
- * becomes a quoted prefix term carrying the worker's code (see customers_search in the schema
- * files), so nothing typed in the app is read as search syntax and a word the index could
- * never hold (punctuation) is dropped rather than matching nothing.
- * *TERMS is 0 for a query with no word, or a worker with no customers: a search for nothing.
- */
-static int
-search_expression(struct twh_store *s, const char *worker, const char *query,
-    struct twh_buf *out, size_t *terms)
-{
-	struct search_terms	 t = { out, twh_store_is_postgres(s) ? &tsquery_syntax :
-				    &fts5_syntax, 0, 0 };
-	struct twh_db_stmt	*st;
-	enum twh_db_step	 step;
-	int			 rc;
-
-	*terms = 0;
-	if ((st = twh_store_stmt(s, &sql_worker_code)) == NULL)
-		return TWH_STORE_ERROR;
-	twh_db_bind_text(st, 1, worker);
-	if ((step = twh_db_step(st)) == TWH_DB_ROW)
-		t.code = twh_db_column_int(st, 0);
-	twh_db_reset(st);
-	if (step != TWH_DB_ROW)
-		return step == TWH_DB_DONE ? TWH_STORE_OK :
-		    twh_store_fail(s, "reading a worker's code");
-	if ((rc = twh_store_tokenize(s, query, add_search_term, &t)) != TWH_STORE_OK)
-		return rc;
-	*terms = t.n;
-	return TWH_STORE_OK;
-}
-
-static int
-add_summary(struct twh_db_stmt *st, void *arg)
+/* Adds the customer in ST's columns (id, display name, avatar) to the page ARG: 0, or -1. */
+int
+twh_store_page_row(struct twh_db_stmt *st, void *arg)
 {
 	struct twh_page		*page = arg;
 	struct twh_customer	*c;
@@ -434,37 +334,30 @@ add_summary(struct twh_db_stmt *st, void *arg)
 	return c->customer_id != NULL && c->display_name != NULL ? 0 : -1;
 }
 
+/*
+ * A page of REQ's worker's customers in list order after REQ's key, filtered by its search
+ * (twh_store_search.c) when it has one.
+ */
 int
 twh_store_customer_page(struct twh_store *s, const struct twh_page_request *req,
     struct twh_page *page)
 {
-	struct twh_buf		 match;
 	struct twh_db_stmt	*st;
-	size_t			 terms = 0;
 	int			 rc;
 
 	memset(page, 0, sizeof(*page));
-	twh_buf_init(&match);
-	if (req->query != NULL) {
-		if ((rc = search_expression(s, req->worker, req->query, &match, &terms)) !=
-		    TWH_STORE_OK || terms == 0) {
-			twh_buf_free(&match);
-			return rc;
-		}
-	}
-	if ((st = twh_store_stmt(s, req->query != NULL ? &sql_search : &sql_page)) == NULL) {
-		twh_buf_free(&match);
-		return TWH_STORE_ERROR;
-	}
-	twh_db_bind_text(st, 1, req->worker);
-	twh_db_bind_text(st, 2, req->after != NULL ? req->after->display_name : "");
-	twh_db_bind_text(st, 3, req->after != NULL ? req->after->customer_id : "");
 	/* One row more than asked tells whether another page follows. */
-	twh_db_bind_int(st, 4, req->limit + 1);
 	if (req->query != NULL)
-		twh_db_bind_text(st, 5, match.data);
-	rc = twh_store_each_row(s, st, "listing customers", add_summary, page);
-	twh_buf_free(&match);
+		rc = twh_store_search_page(s, req, page);
+	else if ((st = twh_store_stmt(s, &sql_page)) == NULL)
+		rc = TWH_STORE_ERROR;
+	else {
+		twh_db_bind_text(st, 1, req->worker);
+		twh_db_bind_text(st, 2, req->after != NULL ? req->after->display_name : "");
+		twh_db_bind_text(st, 3, req->after != NULL ? req->after->customer_id : "");
+		twh_db_bind_int(st, 4, (long long)req->limit + 1);
+		rc = twh_store_each_row(s, st, "listing customers", twh_store_page_row, page);
+	}
 	if (rc != TWH_STORE_OK) {
 		twh_page_free(page);
 		return rc;
