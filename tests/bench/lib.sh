@@ -556,6 +556,34 @@ bench() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# bench_same_size STORE NAME [MIN]: when scenario NAME's answer (the $T/body that bench's last
+# check left) is at least MIN bytes (default 256), the trivial responder answering as many bytes,
+# as scenario "NAME=" (RPS["STORE NAME="], ...): a large answer costs lighttpd and mod_fastcgi
+# too, and this is the baseline that pays the same.  BYTES["STORE NAME"] is the answer's size.
+declare -A BYTES
+bench_same_size() {
+	local store=$1 name=$2 min=${3:-256} size
+	size=$(wc -c < "$T/body")
+	BYTES[$store $name]=$size
+	[ "$size" -ge "$min" ] || return 0
+	scenario "$name=" "/trivial?bytes=$size" '. | type == "object"' "" \
+	    "the trivial responder answering $size bytes, as $name does" Location=baseline
+	bench "$store" "$name="
+}
+
+# same_size_columns STORE NAME: the report's columns for a scenario with a
+# same-size baseline: its answer's bytes, then req/s and p99 against that baseline ("-" when
+# there is none).
+same_size_columns() {
+	local key="$1 $2"
+	if [ -n "${RPS[$key=]:-}" ]; then
+		printf '%7s %7s %7s' "${BYTES[$key]}" "$(ratio "${RPS[$key]}" "${RPS[$key=]}")" \
+		    "$(ratio "${P99[$key]}" "${P99[$key=]}")"
+	else
+		printf '%7s %7s %7s' "${BYTES[$key]:--}" - -
+	fi
+}
+
 # New deliveries, signed in advance.  A repeated delivery (same idempotency token, same SID) is
 # often only a lookup, so a scenario that must measure new ones sends each request once.  A new
 # SID changes the body, hence the signature: sign_requests.py signs them in advance (as `twhook

@@ -253,8 +253,10 @@ for n in "${sizes[@]}"; do
 	start_lighttpd "/twhook-crm=$CRM"
 	define_scenarios
 	NOTES[$n]=$(for s in "${SCENARIOS[@]}"; do echo "    $s: ${SC_NOTE[$s]}"; done)
-	for s in trivial "${SCENARIOS[@]}"; do
+	bench "$n" trivial
+	for s in "${SCENARIOS[@]}"; do
 		bench "$n" "$s"
+		bench_same_size "$n" "$s"
 	done
 	if [ "$n" = "$last" ]; then
 		bench end trivial
@@ -276,19 +278,23 @@ for n in "${sizes[@]}"; do
 	echo "${NOTES[$n]}"
 done
 echo
-printf '%-8s %-17s %10s %8s %9s %8s %8s\n' store scenario req/s xtrivial "p99 ms" xtrivial errors
+printf '%-8s %-17s %8s %8s %8s %8s %7s %7s %7s %6s\n' store scenario req/s xtrivial \
+    "p99 ms" xtrivial bytes xsame p99same errors
 for n in "${sizes[@]}" end; do
 	ref=$n
 	[ "$n" = end ] && ref=${sizes[0]}
 	for s in trivial "${SCENARIOS[@]}"; do
 		[ -n "${RPS[$n $s]:-}" ] || continue
-		printf '%-8s %-17s %10.0f %8s %9.2f %8s %8s\n' "$n" "$s" "${RPS[$n $s]}" \
+		printf '%-8s %-17s %8.0f %8s %8.2f %8s %s %6s\n' "$n" "$s" "${RPS[$n $s]}" \
 		    "$(ratio "${RPS[$n $s]}" "${RPS[$ref trivial]}")" "${P99[$n $s]}" \
-		    "$(ratio "${P99[$n $s]}" "${P99[$ref trivial]}")" "${ERRS[$n $s]}"
+		    "$(ratio "${P99[$n $s]}" "${P99[$ref trivial]}")" \
+		    "$(same_size_columns "$n" "$s")" "${ERRS[$n $s]}"
 	done
 done
 echo "(xtrivial: against the trivial responder measured just before, in the same store's run;"
-echo " the 'end' row is the trivial responder again after everything, against the first one)"
+echo " bytes: the answer's size; xsame and p99same: against the trivial responder answering as"
+echo " many bytes, measured right after the scenario, for answers of 256 bytes or more; the"
+echo " 'end' row is the trivial responder again after everything, against the first one)"
 if [ ${#sizes[@]} -gt 1 ]; then
 	small=${sizes[0]}
 	echo

@@ -1,19 +1,54 @@
 /*
- * trivial.c: the baseline of tests/bench/run.sh.  A FastCGI responder that does only what every
- * endpoint must do (accept a request, read its body up to CONTENT_LENGTH, answer 200 with "{}"),
- * served by the same lighttpd as twhook-crm, so that each scenario's figures can be read against
- * what lighttpd, mod_fastcgi and libfcgi cost by themselves.  Not installed, not a test.
+ * trivial.c: the baseline of the benchmarks in this folder.  A FastCGI responder that does only
+ * what every endpoint must do (accept a request, read its body up to CONTENT_LENGTH, answer 200
+ * with JSON), served by the same lighttpd as the endpoints, so that each scenario's figures can
+ * be read against what lighttpd, mod_fastcgi and libfcgi cost by themselves.  Its answer is "{}";
+ * with "bytes=N" as the query string it is a JSON object of N bytes instead ({"pad":"xx...x"}),
+ * so that an endpoint with a large answer can be held against a baseline that sends as much.
+ * Not installed, not a test.
  */
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <fcgiapp.h>
+
+#define MAX_ANSWER	(1024 * 1024)
+
+/* The answer of SIZE bytes: "{}" below 11, the padded object from there up. */
+static int
+sized_answer(char *out, long size)
+{
+	static const char	 open[] = "{\"pad\":\"", close[] = "\"}";
+	long			 pad = size - (long)(sizeof(open) - 1) - (long)(sizeof(close) - 1);
+
+	if (pad < 0) {
+		memcpy(out, "{}", 2);
+		return 2;
+	}
+	memcpy(out, open, sizeof(open) - 1);
+	memset(out + sizeof(open) - 1, 'x', (size_t)pad);
+	memcpy(out + sizeof(open) - 1 + pad, close, sizeof(close) - 1);
+	return (int)size;
+}
+
+static long
+wanted_size(const char *query)
+{
+	long	 n;
+
+	if (query == NULL || strncmp(query, "bytes=", 6) != 0)
+		return 2;
+	n = strtol(query + 6, NULL, 10);
+	return n < 2 ? 2 : n > MAX_ANSWER ? MAX_ANSWER : n;
+}
 
 int
 main(void)
 {
-	static const char	 answer[] =
-	    "Status: 200 OK\r\nContent-Type: application/json\r\n\r\n{}";
+	static const char	 head[] =
+	    "Status: 200 OK\r\nContent-Type: application/json\r\n\r\n";
+	static char		 answer[MAX_ANSWER];
 	FCGX_Request		 req;
 	char			 buf[16384];
 	const char		*cl;
@@ -34,7 +69,10 @@ main(void)
 				break;
 			want -= n;
 		}
-		FCGX_PutStr(answer, (int)sizeof(answer) - 1, req.out);
+		n = sized_answer(answer,
+		    wanted_size(FCGX_GetParam("QUERY_STRING", req.envp)));
+		FCGX_PutStr(head, (int)sizeof(head) - 1, req.out);
+		FCGX_PutStr(answer, n, req.out);
 		FCGX_Finish_r(&req);
 	}
 	FCGX_Free(&req, 1);
