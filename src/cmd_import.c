@@ -188,7 +188,7 @@ import_all(struct twh_store *store, const char *path, struct json_object *list)
 		twh_store_rollback(store);
 		return -1;
 	}
-	printf("imported %zu customers from %s\n", n, path);
+	printf("imported %zu customer%s from %s\n", n, n == 1 ? "" : "s", path);
 	return 0;
 }
 
