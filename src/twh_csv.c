@@ -3,7 +3,7 @@
  * file of any size costs the memory of its longest record: fields are separated by commas, a
  * field in double quotes may hold commas, line breaks and doubled quotes, and records end in
  * CRLF or LF (the last one may end the file instead).  A quote inside an unquoted field, text
- * after a closing quote and a quote left open are errors that name their line.  Lines with
+ * after a closing quote and a quote left open are errors with their line.  Lines with
  * nothing on them are skipped.  Writing quotes a field only when it must.
  */
 #include <stdbool.h>
@@ -56,7 +56,8 @@ begin_field(struct twh_csv *csv)
 static int
 fail(struct twh_csv *csv, const char *why)
 {
-	snprintf(csv->err, sizeof(csv->err), "line %ld: %s", csv->next_line, why);
+	snprintf(csv->err, sizeof(csv->err), "%s", why);
+	csv->err_line = csv->next_line;
 	return -1;
 }
 
@@ -69,9 +70,8 @@ quoted(struct twh_csv *csv, int *after)
 
 	for (;;) {
 		if ((c = getc_unlocked(csv->fp)) == EOF) {
-			snprintf(csv->err, sizeof(csv->err), "line %ld: a quoted field that began "
-			    "here is not closed", began);
-			return -1;
+			csv->next_line = began;
+			return fail(csv, "a quoted field that began here is not closed");
 		}
 		if (c == '"' && (c = getc_unlocked(csv->fp)) != '"') {
 			*after = c;

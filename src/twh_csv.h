@@ -15,6 +15,7 @@ struct twh_csv {
 	size_t		 n;		/* how many fields the last record has */
 	size_t		 cap;
 	char		 err[160];	/* why twh_csv_read failed */
+	long		 err_line;	/* and on which line */
 };
 
 void		 twh_csv_init(struct twh_csv *, FILE *);

@@ -22,7 +22,9 @@
 
 static const struct twhook_cmd commands[] = {
 	{ "init", "init", cmd_init },
-	{ "import", "import customers FILE.json", cmd_import },
+	{ "import", "import customers [--format json|csv] [--sync] [--dry-run] FILE|-",
+	    cmd_import },
+	{ "export", "export customers [--format json|csv]", cmd_export },
 	{ "sign", "sign [--body FILE] URL [NAME=VALUE ...]", cmd_sign },
 	{ "request", "request [--body FILE] [--uri PATH] ENDPOINT [NAME=VALUE ...]", cmd_request },
 	{ "dispatch", "dispatch [--once]", cmd_dispatch },

@@ -27,7 +27,8 @@ reads(const char *text, const char *want, const char *name)
 			twh_buf_printf(&got, "%s%s", i > 0 ? "|" : "", twh_csv_field(&csv, i));
 	}
 	if (rc == -1)
-		twh_buf_printf(&got, "%serror: %s", got.len > 0 ? "/" : "", csv.err);
+		twh_buf_printf(&got, "%serror: line %ld: %s", got.len > 0 ? "/" : "",
+		    csv.err_line, csv.err);
 	is_str(got.data, want, name);
 	twh_csv_free(&csv);
 	twh_buf_free(&got);
