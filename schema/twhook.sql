@@ -307,3 +307,69 @@ ALTER TABLE outbox ADD COLUMN lease_expires_at REAL;
 -- version 5
 -- Each rowid is unique: SQLite's always was.  The PostgreSQL schema's version 5 makes its
 -- rowid columns so; nothing changes here but the version.
+
+-- version 6
+-- Bulk imports.  While search_deferred holds a row the search triggers above do nothing:
+-- `twhook import customers` adds one at the start of its transaction, writes each customer's
+-- words itself (the words customers_search_words would give), and deletes the row before it
+-- commits, so no other connection ever sees it, and edits from the sqlite3 shell keep the
+-- index current as before.  The triggers are the same but for their WHEN.
+CREATE TABLE search_deferred (
+	since		REAL NOT NULL
+);
+DROP TRIGGER customers_search_insert;
+CREATE TRIGGER customers_search_insert AFTER INSERT ON customers
+	WHEN NOT EXISTS (SELECT 1 FROM search_deferred) BEGIN
+	DELETE FROM customers_search WHERE rowid =
+	    (SELECT search_id FROM customers_search_ids WHERE customer_id = new.customer_id);
+	INSERT INTO customers_search_ids (customer_id) SELECT new.customer_id
+	    WHERE NOT EXISTS (SELECT 1 FROM customers_search_ids WHERE customer_id = new.customer_id);
+	INSERT INTO search_workers (worker) SELECT new.worker WHERE new.worker IS NOT NULL
+	    AND NOT EXISTS (SELECT 1 FROM search_workers WHERE worker = new.worker);
+	INSERT INTO customers_search (rowid, words)
+	    SELECT search_id, words FROM customers_search_words WHERE customer_id = new.customer_id;
+END;
+DROP TRIGGER customers_search_update;
+CREATE TRIGGER customers_search_update AFTER UPDATE ON customers
+	WHEN NOT EXISTS (SELECT 1 FROM search_deferred) BEGIN
+	UPDATE customers_search_ids SET customer_id = new.customer_id
+	    WHERE customer_id = old.customer_id;
+	INSERT INTO search_workers (worker) SELECT new.worker WHERE new.worker IS NOT NULL
+	    AND NOT EXISTS (SELECT 1 FROM search_workers WHERE worker = new.worker);
+	DELETE FROM customers_search WHERE rowid =
+	    (SELECT search_id FROM customers_search_ids WHERE customer_id = new.customer_id);
+	INSERT INTO customers_search (rowid, words)
+	    SELECT search_id, words FROM customers_search_words WHERE customer_id = new.customer_id;
+END;
+DROP TRIGGER customers_search_delete;
+CREATE TRIGGER customers_search_delete AFTER DELETE ON customers
+	WHEN NOT EXISTS (SELECT 1 FROM search_deferred) BEGIN
+	DELETE FROM customers_search WHERE rowid =
+	    (SELECT search_id FROM customers_search_ids WHERE customer_id = old.customer_id);
+	DELETE FROM customers_search_ids WHERE customer_id = old.customer_id;
+END;
+DROP TRIGGER customer_channels_search_insert;
+CREATE TRIGGER customer_channels_search_insert AFTER INSERT ON customer_channels
+	WHEN NOT EXISTS (SELECT 1 FROM search_deferred) BEGIN
+	DELETE FROM customers_search WHERE rowid =
+	    (SELECT search_id FROM customers_search_ids WHERE customer_id = new.customer_id);
+	INSERT INTO customers_search (rowid, words)
+	    SELECT search_id, words FROM customers_search_words WHERE customer_id = new.customer_id;
+END;
+DROP TRIGGER customer_channels_search_delete;
+CREATE TRIGGER customer_channels_search_delete AFTER DELETE ON customer_channels
+	WHEN NOT EXISTS (SELECT 1 FROM search_deferred) BEGIN
+	DELETE FROM customers_search WHERE rowid =
+	    (SELECT search_id FROM customers_search_ids WHERE customer_id = old.customer_id);
+	INSERT INTO customers_search (rowid, words)
+	    SELECT search_id, words FROM customers_search_words WHERE customer_id = old.customer_id;
+END;
+DROP TRIGGER customer_channels_search_update;
+CREATE TRIGGER customer_channels_search_update AFTER UPDATE ON customer_channels
+	WHEN NOT EXISTS (SELECT 1 FROM search_deferred) BEGIN
+	DELETE FROM customers_search WHERE rowid IN (SELECT search_id FROM customers_search_ids
+	    WHERE customer_id IN (old.customer_id, new.customer_id));
+	INSERT INTO customers_search (rowid, words)
+	    SELECT search_id, words FROM customers_search_words
+	    WHERE customer_id IN (old.customer_id, new.customer_id);
+END;

@@ -234,8 +234,9 @@ run(struct twh_conf *conf, struct twh_store *store, bool once)
 	if (!twh_store_is_postgres(store) &&
 	    twh_store_jobs_interrupted(store, NULL, twh_now(), &interrupted) == TWH_STORE_OK &&
 	    interrupted > 0)
-		twh_warn("%d job(s) were interrupted by a dispatcher that stopped: retrying them",
-		    interrupted);
+		twh_warn("%d job%s interrupted by a dispatcher that stopped: retrying %s",
+		    interrupted, interrupted == 1 ? " was" : "s were",
+		    interrupted == 1 ? "it" : "them");
 	if (!once && twh_store_watch(store) == -1)
 		twh_warn("cannot watch the store for new jobs (%s); checking once a second",
 		    strerror(errno));

@@ -1,226 +1,177 @@
 /*
- * cmd_import.c: `twhook import customers FILE.json` loads the array format of Twilio's Frontline
- * example (customer_id, display_name, channels, links, details, avatar, worker).  Each record
- * replaces the customer of the same customer_id, channels and links included.  The whole file is
- * one transaction: a bad record is reported with its index and nothing of the file is kept.
+ * cmd_import.c: `twhook import customers [--format json|csv] [--sync] [--dry-run] FILE|-`.
+ * The file is read one customer at a time (customers_file.h), JSON when it begins with '[' or
+ * '{' and CSV otherwise, unless --format says.  Each customer replaces the one of the same customer_id,
+ * channels and links included.  The whole file is one transaction: a bad record is reported
+ * with its line and nothing of the file is kept.  --sync also removes the customers the file
+ * does not name (twh_store_import.c says which are kept); --dry-run counts and keeps nothing.
+ * On a terminal, standard error shows the progress.
  */
+#include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "twh_json.h"
+#include "customers_file.h"
+#include "twh_clock.h"
 #include "twh_store.h"
 #include "twhook.h"
 
 /* How long a statement of an import may wait (another writer, a big commit). */
 #define IMPORT_PATIENCE_MS	600000
+#define PROGRESS_EVERY		4096
 
-#define IMPORT_MAX_DEPTH	8
-
-struct record_error {
-	char	 msg[256];
+struct import {
+	const char	*path;
+	bool		 sync, dry_run, progress;
+	long long	 n[3];		/* by enum twh_import_outcome */
+	long long	 removed, kept;
 };
 
-static const char *
-opt_string(struct json_object *obj, const char *key, struct record_error *e)
+/* Opens the reader of FP in FORMAT ("json", "csv" or NULL: by the first character). */
+static struct customers_reader *
+open_reader(FILE *fp, const char *format)
 {
-	struct json_object	*v;
+	long	 line = 1;
+	int	 c;
 
-	if (!json_object_object_get_ex(obj, key, &v) || json_object_is_type(v, json_type_null))
-		return NULL;
-	if (!json_object_is_type(v, json_type_string)) {
-		snprintf(e->msg, sizeof(e->msg), "%s: expected a string", key);
-		return NULL;
-	}
-	return json_object_get_string(v);
+	while ((c = getc(fp)) != EOF && strchr(" \t\r\n", c) != NULL)
+		if (c == '\n')
+			line++;
+	if (c != EOF)
+		ungetc(c, fp);
+	if (format != NULL ? strcmp(format, "json") == 0 : c == '[' || c == '{')
+		return customers_json_open(fp, line);
+	return customers_csv_open(fp, line);
+}
+
+static void
+progress(struct import *imp, long long done, bool last)
+{
+	if (imp->progress && (last || done % PROGRESS_EVERY == 0))
+		fprintf(stderr, "\rtwhook: %s: %lld customers read%s", imp->path, done,
+		    last ? "\n" : "");
 }
 
 static int
-req_string(struct json_object *obj, const char *key, const char *where, char **out,
-    struct record_error *e)
+kept_one(const char *customer_id, void *arg)
 {
-	const char	*s = opt_string(obj, key, e);
+	struct import	*imp = arg;
 
-	if (e->msg[0] != '\0')
-		return -1;
-	if (s == NULL || *s == '\0') {
-		snprintf(e->msg, sizeof(e->msg), "%s%s: missing or empty", where, key);
-		return -1;
-	}
-	return (*out = strdup(s)) != NULL ? 0 : -1;
-}
-
-/* customer_id may be a string or, as in Twilio's example, an integer. */
-static int
-customer_id(struct json_object *rec, struct twh_customer *c, struct record_error *e)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(rec, "customer_id", &v) ||
-	    (!json_object_is_type(v, json_type_string) && !json_object_is_type(v, json_type_int)) ||
-	    *json_object_get_string(v) == '\0') {
-		snprintf(e->msg, sizeof(e->msg), "customer_id: expected a string or an integer");
-		return -1;
-	}
-	return (c->customer_id = strdup(json_object_get_string(v))) != NULL ? 0 : -1;
-}
-
-static struct json_object *
-opt_array(struct json_object *rec, const char *key, struct record_error *e)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(rec, key, &v) || json_object_is_type(v, json_type_null))
-		return NULL;
-	if (!json_object_is_type(v, json_type_array))
-		snprintf(e->msg, sizeof(e->msg), "%s: expected an array", key);
-	return json_object_is_type(v, json_type_array) ? v : NULL;
-}
-
-/*
- * The array KEY of REC (channels, or links when NAMED) into *V and *N: each item an object with
- * a type and a value (and a display_name).  *N counts the items begun, failed or not, so that
- * twh_customer_free frees them all.
- */
-static int
-items(struct json_object *rec, const char *key, bool named, struct twh_customer_item **v,
-    size_t *n, struct record_error *e)
-{
-	struct json_object		*a = opt_array(rec, key, e), *item;
-	struct twh_customer_item	*it;
-	char				 where[32];
-	size_t				 i, len;
-
-	if (a == NULL)
-		return e->msg[0] != '\0' ? -1 : 0;
-	len = json_object_array_length(a);
-	if ((*v = calloc(len ? len : 1, sizeof(**v))) == NULL)
-		return -1;
-	for (i = 0; i < len; i++) {
-		item = json_object_array_get_idx(a, i);
-		it = &(*v)[(*n)++];
-		snprintf(where, sizeof(where), "%s[%zu].", key, i);
-		if (req_string(item, "type", where, &it->type, e) == -1 ||
-		    req_string(item, "value", where, &it->value, e) == -1 ||
-		    (named && req_string(item, "display_name", where, &it->display_name, e) == -1))
-			return -1;
-	}
+	fprintf(stderr, "twhook: %s: customer %s is kept: a job in the outbox still waits to "
+	    "set its participant's customer_id (see twhook jobs; a --sync after twhook dispatch "
+	    "delivers it removes the customer)\n", imp->path, customer_id);
 	return 0;
 }
 
+/* Every customer of R into the store; -1 after saying what failed. */
 static int
-dup_opt(struct json_object *obj, const char *key, char **out, struct record_error *e)
-{
-	const char	*s = opt_string(obj, key, e);
-
-	if (e->msg[0] != '\0')
-		return -1;
-	if (s != NULL && *s != '\0' && (*out = strdup(s)) == NULL)
-		return -1;
-	return 0;
-}
-
-static int
-record(struct json_object *rec, struct twh_customer *c, struct record_error *e)
-{
-	struct json_object	*details;
-
-	if (!json_object_is_type(rec, json_type_object)) {
-		snprintf(e->msg, sizeof(e->msg), "expected an object");
-		return -1;
-	}
-	if (customer_id(rec, c, e) == -1 ||
-	    req_string(rec, "display_name", "", &c->display_name, e) == -1 ||
-	    dup_opt(rec, "worker", &c->worker, e) == -1 ||
-	    dup_opt(rec, "avatar", &c->avatar, e) == -1 ||
-	    items(rec, "channels", false, &c->channels, &c->n_channels, e) == -1 ||
-	    items(rec, "links", true, &c->links, &c->n_links, e) == -1)
-		return -1;
-	if (json_object_object_get_ex(rec, "details", &details) &&
-	    !json_object_is_type(details, json_type_null)) {
-		if (!json_object_is_type(details, json_type_object)) {
-			snprintf(e->msg, sizeof(e->msg), "details: expected an object");
-			return -1;
-		}
-		if (dup_opt(details, "title", &c->details_title, e) == -1 ||
-		    dup_opt(details, "content", &c->details_content, e) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-import_all(struct twh_store *store, const char *path, struct json_object *list)
+import_all(struct twh_store *store, struct import *imp, struct customers_reader *r)
 {
 	struct twh_customer	 c;
-	struct record_error	 e;
-	size_t			 i, n = json_object_array_length(list);
+	struct customers_error	 e;
+	enum twh_import_outcome	 outcome;
+	long long		 done = 0;
+	int			 rc;
 
-	if (twh_store_begin(store) != TWH_STORE_OK) {
-		fprintf(stderr, "twhook: %s\n", twh_store_error(store));
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		memset(&c, 0, sizeof(c));
-		e.msg[0] = '\0';
-		if (record(json_object_array_get_idx(list, i), &c, &e) == -1) {
-			fprintf(stderr, "twhook: %s: record %zu%s%s%s: %s\n", path, i,
-			    c.customer_id ? " (customer_id " : "", c.customer_id ? c.customer_id : "",
-			    c.customer_id ? ")" : "", e.msg[0] ? e.msg : "out of memory");
-			break;
+	while ((rc = customers_next(r, &c, &e)) == 1) {
+		if (twh_store_import_put(store, &c, &outcome) != TWH_STORE_OK) {
+			fprintf(stderr, "%stwhook: %s: %s: %s\n", imp->progress ? "\n" : "",
+			    imp->path, e.where, twh_store_error(store));
+			twh_customer_free(&c);
+			return -1;
 		}
-		if (twh_store_customer_put(store, &c) != TWH_STORE_OK) {
-			fprintf(stderr, "twhook: %s: record %zu (customer_id %s): %s\n", path, i,
-			    c.customer_id, twh_store_error(store));
-			break;
-		}
+		imp->n[outcome]++;
 		twh_customer_free(&c);
+		progress(imp, ++done, false);
 	}
-	if (i < n) {
+	if (rc == -1) {
 		twh_customer_free(&c);
-		twh_store_rollback(store);
-		fprintf(stderr, "twhook: %s: nothing was imported\n", path);
+		fprintf(stderr, "%stwhook: %s: %s: %s\n", imp->progress ? "\n" : "", imp->path,
+		    e.where, e.msg);
 		return -1;
 	}
-	if (twh_store_commit(store) != TWH_STORE_OK) {
-		fprintf(stderr, "twhook: %s\n", twh_store_error(store));
-		twh_store_rollback(store);
+	progress(imp, done, true);
+	if (imp->sync && twh_store_import_remove_unseen(store, &imp->removed, &imp->kept,
+	    kept_one, imp) != TWH_STORE_OK) {
+		fprintf(stderr, "twhook: %s: %s\n", imp->path, twh_store_error(store));
 		return -1;
 	}
-	printf("imported %zu customers from %s\n", n, path);
 	return 0;
+}
+
+static void
+report(const struct import *imp)
+{
+	long long	 total = imp->n[0] + imp->n[1] + imp->n[2];
+
+	if (!imp->sync && !imp->dry_run) {
+		printf("imported %lld customer%s from %s\n", total, total == 1 ? "" : "s",
+		    imp->path);
+		return;
+	}
+	printf("%s%s: %lld added, %lld updated, %lld unchanged", imp->dry_run ?
+	    "dry run, nothing written: " : "", imp->path, imp->n[TWH_IMPORT_ADDED],
+	    imp->n[TWH_IMPORT_UPDATED], imp->n[TWH_IMPORT_UNCHANGED]);
+	if (imp->sync)
+		printf(", %lld removed", imp->removed);
+	if (imp->kept > 0)
+		printf(", %lld kept for jobs in the outbox", imp->kept);
+	putchar('\n');
 }
 
 int
 cmd_import(struct twh_conf *conf, int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "sync", no_argument, NULL, 's' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct import		 imp;
 	struct twh_store	*store = NULL;
-	struct json_tokener	*tok;
-	struct json_object	*list = NULL;
-	struct twh_buf		 text;
+	struct customers_reader	*r = NULL;
+	const char		*format = NULL;
+	FILE			*fp = NULL;
 	char			 err[512];
-	int			 rc = 1;
+	int			 ch, rc = 1;
 
-	if (argc != 3 || strcmp(argv[1], "customers") != 0)
+	memset(&imp, 0, sizeof(imp));
+	optind = 2;	/* after "customers" */
+	if (argc < 2 || strcmp(argv[1], "customers") != 0)
 		return twhook_usage("import");
-	twh_buf_init(&text);
-	if (twhook_read_file(argv[2], &text) == -1)
-		return 1;
-	if ((tok = json_tokener_new_ex(IMPORT_MAX_DEPTH)) != NULL) {
-		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-		list = json_tokener_parse_ex(tok, text.data, (int)text.len);
-		if (list != NULL && json_tokener_get_parse_end(tok) + strspn(text.data +
-		    json_tokener_get_parse_end(tok), " \t\r\n") != text.len) {
-			json_object_put(list);
-			list = NULL;
+	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'f':
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "csv") != 0) {
+				fprintf(stderr, "twhook: no format '%s' (json or csv)\n", optarg);
+				return 2;
+			}
+			format = optarg;
+			break;
+		case 's':
+			imp.sync = true;
+			break;
+		case 'n':
+			imp.dry_run = true;
+			break;
+		default:
+			return twhook_usage("import");
 		}
+	if (argc - optind != 1)
+		return twhook_usage("import");
+	imp.path = argv[optind];
+	imp.progress = isatty(STDERR_FILENO);
+	if ((fp = strcmp(imp.path, "-") == 0 ? stdin : fopen(imp.path, "rb")) == NULL) {
+		fprintf(stderr, "twhook: %s: %s\n", imp.path, strerror(errno));
+		return 1;
 	}
-	if (list == NULL || !json_object_is_type(list, json_type_array)) {
-		fprintf(stderr, "twhook: %s: expected a JSON array of customers%s%s\n", argv[2],
-		    tok != NULL && json_tokener_get_error(tok) != json_tokener_success ? ": " : "",
-		    tok != NULL && json_tokener_get_error(tok) != json_tokener_success ?
-		    json_tokener_error_desc(json_tokener_get_error(tok)) : "");
+	if ((r = open_reader(fp, format)) == NULL) {
+		fprintf(stderr, "twhook: out of memory\n");
 		goto out;
 	}
 	if (twh_store_open(conf->database, &store, err, sizeof(err)) == -1) {
@@ -229,12 +180,26 @@ cmd_import(struct twh_conf *conf, int argc, char *argv[])
 	}
 	/* An import is one transaction, whose commit may take long: no one waits for it. */
 	twh_store_set_patience(store, IMPORT_PATIENCE_MS);
-	rc = import_all(store, argv[2], list) == 0 ? 0 : 1;
+	if (twh_store_import_begin(store, imp.sync) != TWH_STORE_OK) {
+		fprintf(stderr, "twhook: %s\n", twh_store_error(store));
+		twh_store_import_end(store, false);
+		goto out;
+	}
+	if (import_all(store, &imp, r) == -1) {
+		twh_store_import_end(store, false);
+		fprintf(stderr, "twhook: %s: nothing was imported\n", imp.path);
+		goto out;
+	}
+	if (twh_store_import_end(store, !imp.dry_run) != TWH_STORE_OK) {
+		fprintf(stderr, "twhook: %s: %s\n", imp.path, twh_store_error(store));
+		goto out;
+	}
+	report(&imp);
+	rc = 0;
 out:
+	customers_close(r);
 	twh_store_close(store);
-	json_object_put(list);
-	if (tok != NULL)
-		json_tokener_free(tok);
-	twh_buf_free(&text);
+	if (fp != NULL && fp != stdin)
+		fclose(fp);
 	return rc;
 }

@@ -90,8 +90,37 @@ int	 twh_store_customer_key(struct twh_store *, const char *customer_id, const c
 	    struct twh_page_key *);
 int	 twh_store_customer_page(struct twh_store *, const struct twh_page_request *,
 	    struct twh_page *);
+int	 twh_store_customer_read(struct twh_store *, const char *customer_id,
+	    struct twh_customer *);
 int	 twh_store_customer_put(struct twh_store *, const struct twh_customer *);
 void	 twh_customer_free(struct twh_customer *);
+
+/*
+ * Customers in bulk (twh_store_import.c), for `twhook import customers` and `twhook export
+ * customers`: an import is one transaction, from twh_store_import_begin to _end.
+ */
+enum twh_import_outcome {
+	TWH_IMPORT_ADDED,
+	TWH_IMPORT_UPDATED,
+	TWH_IMPORT_UNCHANGED
+};
+/* A column of the CSV form: a channel type, or a link's type and display name, COUNT times. */
+struct twh_customer_column {
+	char		*type;
+	char		*display_name;	/* NULL for a channel */
+	long long	 count;		/* the most a customer has */
+};
+int	 twh_store_import_begin(struct twh_store *, bool sync);
+int	 twh_store_import_put(struct twh_store *, const struct twh_customer *,
+	    enum twh_import_outcome *);
+int	 twh_store_import_remove_unseen(struct twh_store *, long long *removed,
+	    long long *kept, int (*kept_one)(const char *customer_id, void *), void *);
+int	 twh_store_import_end(struct twh_store *, bool commit);
+int	 twh_store_customer_each(struct twh_store *,
+	    int (*)(const struct twh_customer *, void *), void *);
+int	 twh_store_customer_columns(struct twh_store *, struct twh_customer_column **,
+	    size_t *);
+void	 twh_customer_columns_free(struct twh_customer_column *, size_t);
 void	 twh_page_key_free(struct twh_page_key *);
 void	 twh_page_free(struct twh_page *);
 

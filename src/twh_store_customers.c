@@ -14,6 +14,10 @@ static const struct twh_sql sql_customer = {
     .text = "SELECT customer_id, display_name, worker, avatar, details_title, details_content "
     "FROM customers WHERE customer_id = ?1 AND (worker = ?2 OR worker IS NULL)"
 };
+static const struct twh_sql sql_customer_any = {
+    .text = "SELECT customer_id, display_name, worker, avatar, details_title, details_content "
+    "FROM customers WHERE customer_id = ?1"
+};
 static const struct twh_sql sql_by_address = {
     .text = "SELECT c.customer_id, c.display_name, c.worker, c.avatar, c.details_title, "
     "c.details_content FROM customer_channels AS ch "
@@ -267,27 +271,40 @@ customer_whole(struct twh_store *s, const char *customer_id, const char *worker,
 	return rc;
 }
 
+/* Adds its channels and links to C, found with RC; frees C when that or this fails. */
+static int
+add_items(struct twh_store *s, int rc, struct twh_customer *c)
+{
+	struct item_list	 channels = { &c->channels, &c->n_channels, false };
+	struct item_list	 links = { &c->links, &c->n_links, true };
+
+	if (rc == TWH_STORE_OK)
+		rc = query_rows(s, &sql_channels, c->customer_id, NULL, "reading channels",
+		    add_item, &channels);
+	if (rc == TWH_STORE_OK)
+		rc = query_rows(s, &sql_links, c->customer_id, NULL, "reading links", add_item,
+		    &links);
+	if (rc != TWH_STORE_OK)
+		twh_customer_free(c);
+	return rc;
+}
+
 /* The same customer with its channels and links. */
 int
 twh_store_customer_get(struct twh_store *s, const char *customer_id, const char *worker,
     struct twh_customer *c)
 {
-	struct item_list	 channels = { &c->channels, &c->n_channels, false };
-	struct item_list	 links = { &c->links, &c->n_links, true };
-	int			 rc;
-
 	if (twh_store_is_postgres(s))
 		return customer_whole(s, customer_id, worker, c);
-	rc = twh_store_customer_find(s, customer_id, worker, c);
-	if (rc == TWH_STORE_OK)
-		rc = query_rows(s, &sql_channels, customer_id, NULL, "reading channels", add_item,
-		    &channels);
-	if (rc == TWH_STORE_OK)
-		rc = query_rows(s, &sql_links, customer_id, NULL, "reading links", add_item,
-		    &links);
-	if (rc != TWH_STORE_OK)
-		twh_customer_free(c);
-	return rc;
+	return add_items(s, twh_store_customer_find(s, customer_id, worker, c), c);
+}
+
+/* The customer CUSTOMER_ID with its channels and links, whoever owns it (for twhook(1)). */
+int
+twh_store_customer_read(struct twh_store *s, const char *customer_id, struct twh_customer *c)
+{
+	return add_items(s, one_customer(s, &sql_customer_any, customer_id, NULL,
+	    "reading a customer", c), c);
 }
 
 static int

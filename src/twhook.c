@@ -1,11 +1,14 @@
 /*
  * twhook.c: the command-line tool's entry point: global options, the verb table, and the helpers
  * several verbs share (reading a file, NAME=VALUE arguments, form encoding).  Exit status: 0 on
- * success, 1 on an error, 2 on a usage error; `request` adds 3 for a non-2xx answer.
+ * success (and for --help and --version), 1 on an error, 2 on a usage error; `request` adds 3
+ * for a non-2xx answer.  twhook(1)'s EXIT STATUS section says the same.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +22,9 @@
 
 static const struct twhook_cmd commands[] = {
 	{ "init", "init", cmd_init },
-	{ "import", "import customers FILE.json", cmd_import },
+	{ "import", "import customers [--format json|csv] [--sync] [--dry-run] FILE|-",
+	    cmd_import },
+	{ "export", "export customers [--format json|csv]", cmd_export },
 	{ "sign", "sign [--body FILE] URL [NAME=VALUE ...]", cmd_sign },
 	{ "request", "request [--body FILE] [--uri PATH] ENDPOINT [NAME=VALUE ...]", cmd_request },
 	{ "dispatch", "dispatch [--once]", cmd_dispatch },
@@ -32,16 +37,51 @@ static const struct twhook_cmd commands[] = {
 	{ NULL, NULL, NULL }
 };
 
-int
-twhook_usage(const char *verb)
+/* The usage lines of VERB, or of every verb when it is NULL, on FP. */
+static void
+print_usage(FILE *fp, const char *verb)
 {
 	const struct twhook_cmd	*c;
 
-	fprintf(stderr, "usage: twhook [-c FILE] COMMAND ...\n");
+	fprintf(fp, "usage: twhook [-c FILE] COMMAND ...\n");
 	for (c = commands; c->name != NULL; c++)
 		if (verb == NULL || strcmp(verb, c->name) == 0)
-			fprintf(stderr, "       twhook [-c FILE] %s\n", c->usage);
+			fprintf(fp, "       twhook [-c FILE] %s\n", c->usage);
+}
+
+/* A usage error: the usage of VERB (NULL: of all) on standard error, and exit status 2. */
+int
+twhook_usage(const char *verb)
+{
+	print_usage(stderr, verb);
 	return 2;
+}
+
+/* What --help asked for, on standard output, and exit status 0. */
+static int
+help(const char *verb)
+{
+	print_usage(stdout, verb);
+	if (verb == NULL)
+		printf("       twhook --help | --version\n\n"
+		    "  -c FILE     read the configuration from FILE (here: %s)\n"
+		    "  -h, --help  this text; twhook COMMAND --help shows one command's usage\n"
+		    "  --version   the version of twhook\n",
+		    twh_conf_default_path());
+	printf("\nSee twhook(1) for more.\n");
+	return 0;
+}
+
+/* Whether a verb's arguments ask for help: -h or --help, before any "--". */
+static bool
+wants_help(int argc, char *argv[])
+{
+	int	 i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
 }
 
 /* Reads PATH ("-" for standard input) whole into OUT. */
@@ -144,13 +184,23 @@ main(int argc, char *argv[])
 	const char		*path = NULL;
 	char			 err[512];
 	int			 ch, rc;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 
 	twh_diag_init("twhook", TWH_DIAG_INFO);
-	while ((ch = getopt(argc, argv, "+c:h")) != -1)
+	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1)
 		switch (ch) {
 		case 'c':
 			path = optarg;
 			break;
+		case 'h':
+			return help(NULL);
+		case 'V':
+			printf("twhook %s\n", PACKAGE_VERSION);
+			return 0;
 		default:
 			return twhook_usage(NULL);
 		}
@@ -165,6 +215,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "twhook: unknown command '%s'\n", argv[0]);
 		return twhook_usage(NULL);
 	}
+	if (wants_help(argc, argv))
+		return help(c->name);
 	if (twh_conf_load(&conf, path, err, sizeof(err)) == -1) {
 		fprintf(stderr, "twhook: %s\n", err);
 		return 1;

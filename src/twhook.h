@@ -14,6 +14,7 @@ struct twhook_cmd {
 
 int	 cmd_init(struct twh_conf *, int, char *[]);
 int	 cmd_import(struct twh_conf *, int, char *[]);
+int	 cmd_export(struct twh_conf *, int, char *[]);
 int	 cmd_sign(struct twh_conf *, int, char *[]);
 int	 cmd_request(struct twh_conf *, int, char *[]);
 int	 cmd_dispatch(struct twh_conf *, int, char *[]);
