@@ -234,7 +234,6 @@ static int
 search_words(const struct twh_customer *c, long long code, struct twh_buf *text,
     struct twh_buf *out)
 {
-	static const char		 breaks[] = " @.+:-_/,()'\"&#;!?=[]<>\t\n\r";
 	const struct twh_customer_item	**v;
 	char				 prefix[32];
 	const char			*p;
@@ -255,7 +254,7 @@ search_words(const struct twh_customer *c, long long code, struct twh_buf *text,
 	snprintf(prefix, sizeof(prefix), " w%lldx", code);
 	rc = rc == 0 ? twh_buf_add(out, "", 0) : rc;
 	for (p = text->data; rc == 0 && *p != '\0'; p++)
-		if (strchr(breaks, *p) != NULL)
+		if (strchr(twh_search_breaks, *p) != NULL)
 			rc = twh_buf_adds(out, prefix);
 		else
 			rc = twh_buf_addc(out, *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p);

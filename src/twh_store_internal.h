@@ -20,6 +20,8 @@ int			 twh_store_step_done(struct twh_store *, struct twh_db_stmt *,
 int			 twh_store_each_row(struct twh_store *, struct twh_db_stmt *,
 			    const char *what, int (*)(struct twh_db_stmt *, void *), void *);
 int			 twh_store_prune_proxy_records(struct twh_store *, double before);
+/* The characters that cut a customer's text into search words (twh_store_search.c). */
+extern const char	 twh_search_breaks[];
 int			 twh_store_page_row(struct twh_db_stmt *, void *page);
 int			 twh_store_search_page(struct twh_store *, const struct twh_page_request *,
 			    struct twh_page *);

@@ -27,7 +27,7 @@
 #define WALK_BATCH		4	/* rows a statement of the walk reads per row of the page */
 
 /* Where a piece of a customer's text ends: as the schema files' search triggers cut it. */
-static const char	 piece_separators[] = " @.+:-_/,()'\"&#;!?=[]<>\t\n\r";
+const char	 twh_search_breaks[] = " @.+:-_/,()'\"&#;!?=[]<>\t\n\r";
 
 /* The worker's customers that a search matches, counted up to ?2. */
 static const struct twh_sql sql_count = {
@@ -256,8 +256,8 @@ customer_matches(struct twh_store *s, const struct search *q, const char *name,
 	m.q = q;
 	for (i = 0; i < 2 && m.n_found < q->n; i++)
 		for (p = texts[i]; p != NULL && *p != '\0' && m.n_found < q->n; p += len) {
-			p += strspn(p, piece_separators);
-			len = strcspn(p, piece_separators);
+			p += strspn(p, twh_search_breaks);
+			len = strcspn(p, twh_search_breaks);
 			if (len > 0 && (rc = match_piece(s, &m, p, len)) != TWH_STORE_OK)
 				return rc;
 		}
