@@ -12,8 +12,11 @@
  *     search for "mar" among thousands).
  * A search first counts its matches in the index.  When more than a page's worth match, it
  * walks, reading at most WALK_PER_MATCH rows per match (a row read costs about half of what a
- * match found through the index does), and when the page is not full by then the index finds
- * the rest, after the last row walked.
+ * match found through the index does), a statement of WALK_BATCH rows per row of the page at a
+ * time, for as long as the matches found so far promise a full page within that; then the
+ * index finds the rest, after the last row walked.  (Names that match by their first word are
+ * one stretch of the list: when it begins far down, the first statement finds nothing and the
+ * index takes over.)  On PostgreSQL the index alone finds every page.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,29 +32,23 @@
 /* Where a piece of a customer's text ends: as the schema files' search triggers cut it. */
 const char	 twh_search_breaks[] = " @.+:-_/,()'\"&#;!?=[]<>\t\n\r";
 
-/* The worker's customers that a search matches, counted up to ?2. */
+/* The worker's customers that a search matches, counted up to ?2 (SQLite's only). */
 static const struct twh_sql sql_count = {
     .text = "SELECT count(*) FROM (SELECT 1 FROM customers_search WHERE customers_search MATCH ?1 "
-    "LIMIT ?2)",
-    .postgres = "SELECT count(*) FROM (SELECT 1 FROM customers_search WHERE words @@ $1::tsquery "
-    "LIMIT $2) AS m"
+    "LIMIT ?2)"
 };
 static const struct twh_sql sql_worker_code = {
     .text = "SELECT code FROM search_workers WHERE worker = ?1"
 };
 /*
- * The walk: a page of the list (sql_page in twh_store_customers.c) with each customer's
- * channel values, the rest of what its words are made of.
+ * The walk (SQLite's only): a page of the list (sql_page in twh_store_customers.c) with each
+ * customer's channel values, the rest of what its words are made of.
  */
 static const struct twh_sql sql_walk = {
     .text = "SELECT c.customer_id, c.display_name, c.avatar, (SELECT group_concat(ch.value, ' ') "
     "FROM customer_channels AS ch WHERE ch.customer_id = c.customer_id) FROM customers AS c "
     "WHERE c.worker = ?1 AND (c.display_name, c.customer_id) > (?2 COLLATE NOCASE, ?3) "
-    "ORDER BY c.display_name COLLATE NOCASE, c.customer_id LIMIT ?4",
-    .postgres = "SELECT c.customer_id, c.display_name, c.avatar, (SELECT string_agg(ch.value, "
-    "' ') FROM customer_channels AS ch WHERE ch.customer_id = c.customer_id) FROM customers AS c "
-    "WHERE c.worker = $1 AND (nocase(c.display_name), c.customer_id) > (nocase($2), $3) "
-    "ORDER BY nocase(c.display_name), c.customer_id LIMIT $4"
+    "ORDER BY c.display_name COLLATE NOCASE, c.customer_id LIMIT ?4"
 };
 /*
  * The index: the full-text table comes first (CROSS JOIN fixes the join order), so only the
@@ -274,6 +271,7 @@ struct walk {
 	const char	*customer_id;
 	char		*owned[2];	/* the key, when it is a row's and not the request's */
 	size_t		 budget;
+	size_t		 read;
 	bool		 exhausted;
 };
 
@@ -325,6 +323,7 @@ walk_rows(struct twh_store *s, const struct twh_page_request *req, const struct 
 		rc = twh_store_fail(s, "listing customers");
 	w->exhausted = page->n < want && read < rows;
 	w->budget -= read;
+	w->read += read;
 	twh_db_reset(st);
 	return rc;
 }
@@ -346,6 +345,20 @@ from_index(struct twh_store *s, const struct twh_page_request *req, const struct
 	return twh_store_each_row(s, st, "listing customers", twh_store_page_row, page);
 }
 
+/*
+ * Whether walking on is likely to fill PAGE within W's budget, at the rate of matches per row
+ * read so far: the first statement always is; after a statement that found nothing, the
+ * matches lie further down and the index finds them for less.
+ */
+static bool
+walk_promising(const struct walk *w, const struct twh_page *page, size_t want)
+{
+	if (w->exhausted || w->budget == 0 || page->n >= want)
+		return false;
+	return w->read == 0 ||
+	    (page->n > 0 && (want - page->n) * w->read / page->n <= w->budget);
+}
+
 /* How many of the worker's customers the index finds for Q, counting up to MAX_COUNTED. */
 static int
 count_matches(struct twh_store *s, const struct search *q, size_t *n)
@@ -363,14 +376,42 @@ count_matches(struct twh_store *s, const struct search *q, size_t *n)
 	return step == TWH_DB_ROW ? TWH_STORE_OK : twh_store_fail(s, "counting a search's matches");
 }
 
-/* The page of REQ (whose query is not NULL), with one row more than asked when there is one. */
+/*
+ * On SQLite: counts Q's matches, walks when there are more than a page's worth and the walk
+ * promises to fill the page, and has the index find the rest.
+ */
+static int
+walk_then_index(struct twh_store *s, const struct twh_page_request *req,
+    const struct search *q, struct walk *w, size_t want, struct twh_page *page)
+{
+	size_t	 matches = 0;
+	int	 rc;
+
+	if ((rc = count_matches(s, q, &matches)) != TWH_STORE_OK || matches == 0)
+		return rc;
+	/* A page's worth of matches or fewer: the index finds them at once. */
+	if (matches > want)
+		for (w->budget = WALK_PER_MATCH * matches; rc == TWH_STORE_OK &&
+		    walk_promising(w, page, want); )
+			rc = walk_rows(s, req, q, w, w->budget < WALK_BATCH * want ?
+			    w->budget : WALK_BATCH * want, want, page);
+	if (rc == TWH_STORE_OK && page->n < want && !w->exhausted)
+		rc = from_index(s, req, q, w, want, page);
+	return rc;
+}
+
+/*
+ * The page of REQ (whose query is not NULL), with one row more than asked when there is one.
+ * On PostgreSQL, where each statement of a walk is a round trip to the server, the index finds
+ * every page: in a trial the walk halved its rate.
+ */
 int
 twh_store_search_page(struct twh_store *s, const struct twh_page_request *req,
     struct twh_page *page)
 {
 	struct search	 q;
-	struct walk	 w = { "", "", { NULL, NULL }, 0, false };
-	size_t		 want = req->limit + 1, matches = 0;
+	struct walk	 w = { "", "", { NULL, NULL }, 0, 0, false };
+	size_t		 want = req->limit + 1;
 	int		 rc;
 
 	if (req->after != NULL) {
@@ -378,15 +419,8 @@ twh_store_search_page(struct twh_store *s, const struct twh_page_request *req,
 		w.customer_id = req->after->customer_id;
 	}
 	if ((rc = search_parse(s, req->worker, req->query, &q)) == TWH_STORE_OK && q.n > 0)
-		rc = count_matches(s, &q, &matches);
-	/* A page's worth of matches or fewer: the index finds them at once. */
-	if (rc == TWH_STORE_OK && matches > want)
-		for (w.budget = WALK_PER_MATCH * matches; rc == TWH_STORE_OK &&
-		    page->n < want && !w.exhausted && w.budget > 0; )
-			rc = walk_rows(s, req, &q, &w, w.budget < WALK_BATCH * want ?
-			    w.budget : WALK_BATCH * want, want, page);
-	if (rc == TWH_STORE_OK && matches > 0 && page->n < want && !w.exhausted)
-		rc = from_index(s, req, &q, &w, want, page);
+		rc = twh_store_is_postgres(s) ? from_index(s, req, &q, &w, want, page) :
+		    walk_then_index(s, req, &q, &w, want, page);
 	free(w.owned[0]);
 	free(w.owned[1]);
 	search_free(&q);
