@@ -21,16 +21,21 @@ die() {
 
 # duration_requests_options [-d SECONDS] [-r REQUESTS] BUILD_DIR: the options of endpoints.sh
 # and proxy.sh into duration (default 10), prepared (default auto), BUILD, TWHOOK and CGI; a
-# usage error exits 2.
+# usage error exits 2.  A script with options of its own sets MORE_OPTIONS (getopts letters),
+# MORE_USAGE (their synopsis) and a function more_option LETTER ARGUMENT that takes each, and
+# returns non-zero when the argument is wrong.
+MORE_OPTIONS=
+MORE_USAGE=
 duration_requests_options() {
 	local opt OPTIND=1
 	duration=10
 	prepared=auto
-	while getopts d:r:h opt; do
+	while getopts "d:r:h$MORE_OPTIONS" opt; do
 		case $opt in
 		d) duration=$OPTARG ;;
 		r) prepared=$OPTARG ;;
-		*) options_usage ;;
+		h | \?) options_usage ;;
+		*) more_option "$opt" "${OPTARG:-}" || options_usage ;;
 		esac
 	done
 	shift $((OPTIND - 1))
@@ -42,7 +47,7 @@ duration_requests_options() {
 	CGI=$BUILD/cgi-bin
 }
 options_usage() {
-	echo "usage: $0 [-d SECONDS] [-r REQUESTS] BUILD_DIR" >&2
+	echo "usage: $0 [-d SECONDS] [-r REQUESTS] ${MORE_USAGE:+$MORE_USAGE }BUILD_DIR" >&2
 	exit 2
 }
 say() { echo "$PROG: $*" >&2; }
@@ -415,7 +420,8 @@ write_conf() {
 }
 
 # fastcgi_entry URL-PATH PROGRAM [CONFIG]: a fastcgi.server entry of the lighttpd configuration:
-# 2 processes of PROGRAM, with TWHOOK_CONFIG=CONFIG when given.
+# 2 processes of PROGRAM (ENTRY_PROCS[URL-PATH] when set), with TWHOOK_CONFIG=CONFIG when given.
+declare -A ENTRY_PROCS
 fastcgi_entry() {
 	local sock=${1#/}
 	cat <<-ENTRY
@@ -426,7 +432,7 @@ fastcgi_entry() {
 	[ -z "${3:-}" ] || echo "        \"bin-environment\" => ( \"TWHOOK_CONFIG\" => \"$3\" ),"
 	cat <<-ENTRY
 	        "check-local" => "disable",
-	        "max-procs" => 2,
+	        "max-procs" => ${ENTRY_PROCS[$1]:-2},
 	    )),
 	ENTRY
 }

@@ -3,13 +3,16 @@
 # one lighttpd on 127.0.0.1 from both in the same run; README.md in this folder says how to read
 # what it prints.
 #
-#   tests/bench/postgres.sh [-d SECONDS] [-r REQUESTS] BUILD_DIR
+#   tests/bench/postgres.sh [-d SECONDS] [-r REQUESTS] [-P PROCESSES] [-s] BUILD_DIR
 #
 # It starts a private PostgreSQL server of its own (initdb in its scratch directory, a loopback
 # port, the server's default settings: fsync on), loads the same data into a SQLite store and a
 # PostgreSQL database (schema/sample.sql, then 10,000 customers of 10 workers through `twhook
 # import customers`), and serves twhook-crm and twhook-routing at /twhook-NAME (SQLite) and at
-# /pg/twhook-NAME (PostgreSQL), and the trivial FastCGI responder (trivial.c).  Each scenario is
+# /pg/twhook-NAME (PostgreSQL; PROCESSES FastCGI processes per URL, default 4, where SQLite's and
+# the trivial responder's have 2: a process waits for the server on every request; with -s it
+# reaches the server on its Unix socket rather than TCP), and the trivial FastCGI responder
+# (trivial.c).  Each scenario is
 # checked with curl (HTTP 200 and the expected JSON; for routing also the jobs queued), then
 # driven by wrk for SECONDS (default 10): reads of worker7's customers (details, the first page
 # of the list, a search), and routing, each request a new conversation (REQUESTS signed in
@@ -23,6 +26,16 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # The functions the benchmarks share: q, with_store, sample_store, scenario, check, bench,
 # bench_new, prepare, start_lighttpd, ratio...; the options into duration, prepared, BUILD...
 . "$HERE/lib.sh"
+PG_PROCS=4		# FastCGI processes per PostgreSQL URL (-P)
+PG_VIA=tcp		# how they reach the server: tcp, or socket (-s)
+MORE_OPTIONS=P:s
+MORE_USAGE="[-P PROCESSES] [-s]"
+more_option() {
+	case $1 in
+	P) PG_PROCS=$2; [[ $2 =~ ^[1-9][0-9]?$ ]] ;;
+	s) PG_VIA=socket ;;
+	esac
+}
 duration_requests_options "$@"
 need_built crm routing
 THREADS=2			# wrk -t, as bench in lib.sh runs it
@@ -144,11 +157,14 @@ say "PostgreSQL: initdb and the server, in $T/pg"
 pg_dir "$T/pg"
 pg_initdb "$PG_DIR/data" "$T/initdb.log" || die "initdb failed: $(tail -n 20 "$T/initdb.log")"
 pg_server_start
+[ "$PG_VIA" = tcp ] || PG_URI="postgresql:///twhook?host=$PG_DIR&port=$PG_PORT&user=twhook"
 # Both engines write the delivery log, as by default on SQLite (PostgreSQL needs a directory).
 CONF_VARIANT[pg]="database = $PG_URI
 delivery_log = $T/pg-deliveries"
 ENTRY_CONF[/pg/twhook-crm]=pg
 ENTRY_CONF[/pg/twhook-routing]=pg
+ENTRY_PROCS[/pg/twhook-crm]=$PG_PROCS
+ENTRY_PROCS[/pg/twhook-routing]=$PG_PROCS
 write_conf
 customers_json > "$T/customers.json"
 say "the stores: schema/sample.sql and $CUSTOMERS customers of $WORKERS workers in each"
@@ -207,7 +223,8 @@ bench end trivial
 
 echo
 report_title "twhook store engines benchmark"
-echo "wrk -t$THREADS -c32 -d${duration}s, lighttpd + mod_fastcgi (max-procs 2 per URL);"
+echo "wrk -t$THREADS -c32 -d${duration}s, lighttpd + mod_fastcgi (max-procs 2 per URL, $PG_PROCS per"
+echo "PostgreSQL URL);"
 echo "twhook-crm and twhook-routing served twice: on SQLite (/twhook-NAME) and on PostgreSQL"
 echo "(/pg/twhook-NAME), the delivery log on for both; X-Twilio-Signature checked on every request"
 echo "stores: schema/sample.sql + $CUSTOMERS customers of $WORKERS workers (one JSON file, twhook"
@@ -215,7 +232,8 @@ echo "import customers); loaded in ${LOADED[sqlite]} s on SQLite," \
     "${LOADED[postgres]} s on PostgreSQL"
 echo "reads for $WORKER ($((CUSTOMERS / WORKERS)) customers)"
 echo "SQLite: a file in \$TMPDIR, as twhook opens it (WAL; routing commits synchronous = FULL)"
-echo "PostgreSQL $PG_VERSION: a private server, TCP on 127.0.0.1, data in \$TMPDIR,"
+echo "PostgreSQL $PG_VERSION: a private server, data in \$TMPDIR, reached by" \
+    "$([ "$PG_VIA" = tcp ] && echo "TCP on 127.0.0.1" || echo "its Unix socket"),"
 echo "its default settings but for the port and listen_addresses: VACUUM ANALYZE after the import,"
 echo "$PG_SETTINGS" | fold -s -w 92 | sed 's/^/    /; s/ *$//'
 echo "(routing-new: $prepared requests signed in advance per engine)"
