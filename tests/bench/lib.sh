@@ -590,6 +590,42 @@ same_size_columns() {
 	fi
 }
 
+# disk_commits STORE NAME: the disk's serialized commit rate, as scenario NAME (RPS["STORE
+# NAME"], in commits a second): 4 KiB appends to a file beside the store, each flushed to the
+# disk before the next (dd oflag=dsync: a write, then the fdatasync a SQLite commit in
+# synchronous = FULL makes), for 3 s.  The baseline of the writers whose answers wait for the
+# disk: one commit each, the most they could do one after the other.
+disk_commits() {
+	local key="$1 $2" file=${DB%/*}/disk-commits.tmp n secs
+	timeout -s INT 3 dd if=/dev/zero of="$file" bs=4k count=1000000 oflag=dsync \
+	    2> "$T/dd.out" || true
+	rm -f "$file"
+	n=$(awk '/records out$/ { sub(/\+.*/, ""); print; exit }' "$T/dd.out")
+	secs=$(awk '/ copied, / { print $(NF - 3) }' "$T/dd.out")
+	[ -n "$n" ] && [ -n "$secs" ] || die "dd oflag=dsync gave no figure: $(cat "$T/dd.out")"
+	RPS[$key]=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.1f", n / s }')
+	say "$1: $2 (4 KiB appends, each flushed): ${RPS[$key]} a second"
+}
+
+# verdict RATIO GOAL: "met" when RATIO is at least GOAL, else "missed"; nothing without a GOAL.
+verdict() {
+	[ -z "$2" ] || awk -v r="$1" -v g="$2" 'BEGIN { print (r + 0 >= g + 0) ? "met" : "missed" }'
+}
+
+# disk_columns KEY NAME: the report's columns for scenario NAME (measured as KEY) against the
+# disk's commit rate (RPS[main disk]): its ratio, DISK_GOAL[NAME] and the verdict, for the
+# durable writers DISK_GOAL names; "-" for the others.  disk_row: the rate itself, a line.
+declare -A DISK_GOAL
+disk_columns() {
+	local d=
+	[ -z "${DISK_GOAL[$2]:-}" ] || d=$(ratio "${RPS[$1]}" "${RPS[main disk]}")
+	printf '%6s %5s %s' "${d:--}" "${DISK_GOAL[$2]:-}" "$(verdict "$d" "${DISK_GOAL[$2]:-}")"
+}
+disk_row() {
+	printf '%-15s %10.0f   (commits a second; %s at the end)\n' disk "${RPS[main disk]}" \
+	    "${RPS[end disk]}"
+}
+
 # New deliveries, signed in advance.  A repeated delivery (same idempotency token, same SID) is
 # often only a lookup, so a scenario that must measure new ones sends each request once.  A new
 # SID changes the body, hence the signature: sign_requests.py signs them in advance (as `twhook
