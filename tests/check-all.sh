@@ -10,7 +10,8 @@
 #      own), in the sanitizer build (not under valgrind, which pass 3 covers on SQLite: the
 #      driver's own code runs under ASan here);
 #   5. runs the load, fault and memory tests (make check-slow) in both builds, and the
-#      three-node failover test (ha.test) in the plain one;
+#      three-node failover test (ha.test) and the Debian package's round trip (debian.test:
+#      built, installed, removed and purged; as root only) in the plain one;
 #   6. fuzzes each parser with libFuzzer (clang) for $FUZZ_SECONDS (default 30) seconds;
 #   7. runs `make distcheck`, whose own `make check` is a sample of the suite (the unit, tool,
 #      CRM, install and man tests): the whole suite ran twice above, and distcheck is there
