@@ -4,7 +4,8 @@
  * prepared once; a store it creates is in WAL mode, so readers never wait for a writer.  The
  * schema's version is PRAGMA user_version.  The search index's tokenizer is FTS5's unicode61,
  * taken from the connection, so that the words of a search are the words the index holds.
- * Writers wake a dispatcher by touching STORE.wake, which it watches with inotify.
+ * Writers take turns (twh_turns.c) before they take SQLite's write lock, and wake a dispatcher
+ * by touching STORE.wake, which it watches with inotify.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 
 #include "twh_clock.h"
 #include "twh_db_internal.h"
+#include "twh_turns.h"
 
 #define STMT_CACHE	32
 
@@ -46,6 +48,9 @@ struct sqlite_db {
 	int			 watch_fd;	/* inotify on the store's directory; -1 until asked */
 	struct sqlite_stmt	 cache[STMT_CACHE];
 	size_t			 n_cached;
+	struct twh_turns	*turns;		/* opened by the first write; NULL: none */
+	bool			 turns_tried;
+	bool			 turn_timed_out; /* the fault: no turn within the patience */
 	const char		*fault;		/* an error the engine does not report */
 	char			 message[512];	/* a copy of an engine message, for FAULT */
 	int			 patience_ms;	/* how long a statement waits for another writer */
@@ -139,6 +144,7 @@ sqlite_close(struct twh_db *base)
 		close(db->wake_fd);
 	if (db->watch_fd != -1)
 		close(db->watch_fd);
+	twh_turns_close(db->turns);
 	sqlite3_close(db->handle);
 	free(db->path);
 	free(db);
@@ -162,7 +168,8 @@ sqlite_retryable(const struct twh_db *base)
 	const struct sqlite_db	*db = CDB(base);
 	int			 code = sqlite3_errcode(db->handle);
 
-	return db->fault == NULL && (code == SQLITE_BUSY || code == SQLITE_LOCKED);
+	return db->turn_timed_out ||
+	    (db->fault == NULL && (code == SQLITE_BUSY || code == SQLITE_LOCKED));
 }
 
 /* The prepared statement for SQL, reset and unbound, prepared on first use. */
@@ -174,6 +181,7 @@ sqlite_prepare(struct twh_db *base, const struct twh_sql *sql)
 	size_t			 i;
 
 	db->fault = NULL;
+	db->turn_timed_out = false;
 	for (i = 0; i < db->n_cached; i++)
 		if (db->cache[i].sql == sql) {
 			sqlite3_reset(db->cache[i].stmt);
@@ -279,26 +287,61 @@ run_fixed(struct twh_db *db, const struct twh_sql *sql)
 }
 
 /*
- * A write transaction is taken at once (BEGIN IMMEDIATE), waiting up to the patience for
- * another writer: one writer at a time is what makes a claim or the routing rotation safe.
- * A read transaction gives every query until the commit the same snapshot, whether asked or
- * not: it is the cheapest way to read here.
+ * This connection's turn among the store's writers (twh_turns.c), within the patience: 0 when
+ * it has it or goes on without (no turns here), -1 when another writer kept it too long.
+ */
+static int
+take_turn(struct sqlite_db *db)
+{
+	if (!db->turns_tried) {
+		db->turns_tried = true;
+		db->turns = twh_turns_open(db->path);
+	}
+	if (twh_turns_take(db->turns, db->patience_ms) != -1)
+		return 0;
+	db->fault = "another writer kept the store past the patience";
+	db->turn_timed_out = true;
+	return -1;
+}
+
+/* The turn given to the next writer once the transaction is over, whichever way it ended. */
+static void
+end_turn(struct sqlite_db *db)
+{
+	if (sqlite3_get_autocommit(db->handle))
+		twh_turns_give(db->turns);
+}
+
+/*
+ * A write transaction is taken at once (BEGIN IMMEDIATE), after this process's turn among
+ * the writers, waiting up to the patience for both: one writer at a time is what makes a claim
+ * or the routing rotation safe.  A read transaction gives every query until the commit the
+ * same snapshot, whether asked or not: it is the cheapest way to read here.
  */
 static int
 sqlite_begin(struct twh_db *db, enum twh_db_begin how)
 {
 	static const struct twh_sql	begin_write = { .text = "BEGIN IMMEDIATE" };
 	static const struct twh_sql	begin_read = { .text = "BEGIN" };
+	int				rc;
 
-	return run_fixed(db, how == TWH_DB_WRITE ? &begin_write : &begin_read);
+	if (how != TWH_DB_WRITE)
+		return run_fixed(db, &begin_read);
+	if (take_turn(DB(db)) == -1)
+		return -1;
+	if ((rc = run_fixed(db, &begin_write)) == -1)
+		end_turn(DB(db));
+	return rc;
 }
 
 static int
 sqlite_commit(struct twh_db *db)
 {
 	static const struct twh_sql	commit = { .text = "COMMIT" };
+	int				rc = run_fixed(db, &commit);
 
-	return run_fixed(db, &commit);
+	end_turn(DB(db));
+	return rc;
 }
 
 static void
@@ -306,6 +349,7 @@ sqlite_rollback(struct twh_db *db)
 {
 	if (!sqlite3_get_autocommit(DB(db)->handle))
 		sqlite3_exec(DB(db)->handle, "ROLLBACK", NULL, NULL, NULL);
+	end_turn(DB(db));
 }
 
 /*

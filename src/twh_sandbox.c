@@ -2,10 +2,10 @@
  * twh_sandbox.c: the policy of each role, and the one line that says what was applied.
  *
  * Files (Landlock).  Every role: /dev/null, and /dev/urandom to read.  An endpoint and the
- * dispatcher: the SQLite store, its -wal, -shm and -journal files and its .wake file to read and
- * write, and in the store's directory to create and remove files (SQLite removes its -wal when
- * the last connection closes), but nothing else there: a file beside the store that is not one
- * of these is refused.  SQLite keeps its files open, so a rule matters only when one is opened
+ * dispatcher: the SQLite store, its -wal, -shm and -journal files and its .wake and .writers
+ * files to read and write, and in the store's directory to create and remove files (SQLite
+ * removes its -wal when the last connection closes), but nothing else there: a file beside
+ * the store that is not one of these is refused.  SQLite keeps its files open, so a rule matters only when one is opened
  * again (a store not open at start widens this to its whole directory, and the line says so).
  * The delivery log's directory: read, write, create and remove (the log reader: read).
  * Clients of PostgreSQL and HTTPS (a PostgreSQL endpoint, the dispatcher) may read what the
@@ -48,6 +48,7 @@
 #include "twh_landlock.h"
 #include "twh_sandbox.h"
 #include "twh_seccomp.h"
+#include "twh_turns.h"
 #include "twh_url.h"
 
 #define MAX_PORTS	32
@@ -71,7 +72,9 @@ static const char *const certificate_dirs[] = {
 	"/etc/ssl", "/usr/share/ca-certificates", "/usr/lib/ssl", "/etc/pki", NULL
 };
 /* The SQLite store's own files: twh_db_sqlite.c names them. */
-static const char *const store_suffixes[] = { "", "-wal", "-shm", "-journal", ".wake", NULL };
+static const char *const store_suffixes[] = {
+	"", "-wal", "-shm", "-journal", ".wake", ".writers", NULL
+};
 
 /* What a role may reach, worked out before anything is applied. */
 struct plan {
@@ -198,10 +201,14 @@ allow_store(struct twh_landlock *ll, struct plan *plan, const struct twh_conf *c
 		return twh_landlock_allow_path(ll, dirname(path), TWH_LL_READ | TWH_LL_WRITE |
 		    TWH_LL_CREATE);
 	}
-	/* The .wake file is made now, as the first commit would make it, so that a rule names it. */
+	/*
+	 * The .wake and .writers files are made now, as the first write would make them, so
+	 * that a rule names them.
+	 */
 	snprintf(path, sizeof(path), "%s.wake", conf->database);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666)) != -1)
 		close(fd);
+	twh_turns_close(twh_turns_open(conf->database));
 	for (suffix = store_suffixes; *suffix != NULL; suffix++) {
 		if (snprintf(path, sizeof(path), "%s%s", conf->database, *suffix) >=
 		    (int)sizeof(path))
