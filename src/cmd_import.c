@@ -78,9 +78,9 @@ import_all(struct twh_store *store, struct import *imp, struct customers_reader 
 	int			 rc;
 
 	while ((rc = customers_next(r, &c, &e)) == 1) {
-		if (twh_store_import_put(store, &c, &outcome) != TWH_STORE_OK) {
-			fprintf(stderr, "%stwhook: %s: %s: %s\n", imp->progress ? "\n" : "",
-			    imp->path, e.where, twh_store_error(store));
+		if (twh_store_import_put(store, &c, e.where, &outcome) != TWH_STORE_OK) {
+			fprintf(stderr, "%stwhook: %s: %s\n", imp->progress ? "\n" : "",
+			    imp->path, twh_store_error(store));
 			twh_customer_free(&c);
 			return -1;
 		}
@@ -95,6 +95,10 @@ import_all(struct twh_store *store, struct import *imp, struct customers_reader 
 		return -1;
 	}
 	progress(imp, done, true);
+	if (twh_store_import_load(store) != TWH_STORE_OK) {
+		fprintf(stderr, "twhook: %s: %s\n", imp->path, twh_store_error(store));
+		return -1;
+	}
 	if (imp->sync && twh_store_import_remove_unseen(store, &imp->removed, &imp->kept,
 	    kept_one, imp) != TWH_STORE_OK) {
 		fprintf(stderr, "twhook: %s: %s\n", imp->path, twh_store_error(store));

@@ -21,7 +21,7 @@
 #include "twh_clock.h"
 #include "twh_db_internal.h"
 
-#define STMT_CACHE	32
+#define STMT_CACHE	64	/* the most statements a connection keeps (an import: about 40) */
 
 /*
  * Waits for another writer in steps of a quarter of a millisecond, up to the connection's

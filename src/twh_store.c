@@ -246,6 +246,18 @@ twh_store_fail(struct twh_store *s, const char *what)
 	return TWH_STORE_ERROR;
 }
 
+/* Prefixes the failure recorded last with WHERE (a place in a file); TWH_STORE_ERROR. */
+int
+twh_store_fail_in(struct twh_store *s, const char *where)
+{
+	char	 last[sizeof(s->error)];
+
+	memcpy(last, s->error, sizeof(last));
+	if (snprintf(s->error, sizeof(s->error), "%s: %s", where, last) >= (int)sizeof(s->error))
+		s->error[sizeof(s->error) - 1] = '\0';		/* cut short: still says where */
+	return TWH_STORE_ERROR;
+}
+
 /* Records that WHAT ran out of memory before it reached the engine; TWH_STORE_ERROR. */
 int
 twh_store_out_of_memory(struct twh_store *s, const char *what)

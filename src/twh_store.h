@@ -112,7 +112,8 @@ struct twh_customer_column {
 };
 int	 twh_store_import_begin(struct twh_store *, bool sync);
 int	 twh_store_import_put(struct twh_store *, const struct twh_customer *,
-	    enum twh_import_outcome *);
+	    const char *place, enum twh_import_outcome *);
+int	 twh_store_import_load(struct twh_store *);
 int	 twh_store_import_remove_unseen(struct twh_store *, long long *removed,
 	    long long *kept, int (*kept_one)(const char *customer_id, void *), void *);
 int	 twh_store_import_end(struct twh_store *, bool commit);
