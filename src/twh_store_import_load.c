@@ -98,30 +98,36 @@ static const struct twh_sql sql_savepoint = { .text = "SAVEPOINT import_load" };
 static const struct twh_sql sql_undo = { .text = "ROLLBACK TO import_load" };
 static const struct twh_sql sql_release = { .text = "RELEASE import_load" };
 
-/* What a step of the load writes: the first FALLIBLE steps are those a row may fail. */
+/*
+ * What a step of the load writes: the first FALLIBLE steps are those a row may fail.  Steps
+ * for the customers the store had are skipped when it had none of those staged.
+ */
 static const struct {
 	const struct twh_sql	*sql;
 	const char		*what;
+	bool			 existed;
 } steps[] = {
-	{ &sql_old_channels, "clearing channels" },
-	{ &sql_old_links, "clearing links" },
-	{ &sql_customers, "writing the customer" },
-	{ &sql_channels, "writing a channel" },
-	{ &sql_links, "writing a link" },
-	{ &sql_search_ids, "numbering customers for search" },
-	{ &sql_old_words, "clearing customers' words" },
-	{ &sql_words, "indexing customers' words" },
+	{ &sql_old_channels, "clearing channels", true },
+	{ &sql_old_links, "clearing links", true },
+	{ &sql_customers, "writing the customer", false },
+	{ &sql_channels, "writing a channel", false },
+	{ &sql_links, "writing a link", false },
+	{ &sql_search_ids, "numbering customers for search", false },
+	{ &sql_old_words, "clearing customers' words", true },
+	{ &sql_words, "indexing customers' words", false },
 };
 #define FALLIBLE	5
 
 /* The staging of the import under way: twhook runs one at a time. */
 static struct {
 	long long	 n;		/* customers staged: seq 1 to n */
+	long long	 existed;	/* of those, the ones the store had */
 	struct {
 		char		*worker;
 		long long	 code;
 	}		 workers[WORKER_SLOTS];
 	struct twh_buf	 text, words;
+	bool		 breaks[256];	/* the characters of twh_search_breaks */
 } load;
 
 /* Runs SQL with ?1 = A when not NULL. */
@@ -153,7 +159,7 @@ clear(struct twh_store *s)
 {
 	int	 rc;
 
-	load.n = 0;
+	load.n = load.existed = 0;
 	if ((rc = run(s, &sql_rows_clear, NULL, "clearing the staging tables")) != TWH_STORE_OK)
 		return rc;
 	return run(s, &sql_items_clear, NULL, "clearing the staging tables");
@@ -163,9 +169,12 @@ clear(struct twh_store *s)
 int
 twh_store_load_begin(struct twh_store *s)
 {
-	int	 rc;
+	const char	*p;
+	int		 rc;
 
 	forget_workers();
+	for (p = twh_search_breaks; *p != '\0'; p++)
+		load.breaks[(unsigned char)*p] = true;
 	if ((rc = run(s, &sql_rows_table, NULL, "making the staging tables")) != TWH_STORE_OK ||
 	    (rc = run(s, &sql_items_table, NULL, "making the staging tables")) != TWH_STORE_OK)
 		return rc;
@@ -265,7 +274,7 @@ search_words(const struct twh_customer *c, long long code, struct twh_buf *text,
 	snprintf(prefix, sizeof(prefix), " w%lldx", code);
 	rc = rc == 0 ? twh_buf_add(out, "", 0) : rc;
 	for (p = text->data; rc == 0 && *p != '\0'; p++)
-		if (strchr(twh_search_breaks, *p) != NULL)
+		if (load.breaks[(unsigned char)*p])
 			rc = twh_buf_adds(out, prefix);
 		else
 			rc = twh_buf_addc(out, *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p);
@@ -339,6 +348,7 @@ twh_store_load_add(struct twh_store *s, const struct twh_customer *c, bool exist
 		return TWH_STORE_OK;
 	}
 	load.n++;
+	load.existed += existed;
 	if ((rc = stage_items(s, load.n, 0, c->channels, c->n_channels)) != TWH_STORE_OK)
 		return rc;
 	return stage_items(s, load.n, 1, c->links, c->n_links);
@@ -354,6 +364,8 @@ run_steps(struct twh_store *s, size_t first, size_t last, long long lo, long lon
 
 	for (i = first; i < last; i++) {
 		*failed = i;
+		if (steps[i].existed && load.existed == 0)
+			continue;
 		if ((st = twh_store_stmt(s, steps[i].sql)) == NULL)
 			return -1;
 		twh_db_bind_int(st, 1, lo);
