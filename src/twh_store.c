@@ -246,6 +246,13 @@ twh_store_fail(struct twh_store *s, const char *what)
 	return TWH_STORE_ERROR;
 }
 
+/* Runs SQL made at run time (twh_db_exec); WHAT names it when it fails. */
+int
+twh_store_exec(struct twh_store *s, const char *sql, const char *what)
+{
+	return twh_db_exec(s->db, sql) == 0 ? TWH_STORE_OK : twh_store_fail(s, what);
+}
+
 /* Prefixes the failure recorded last with WHERE (a place in a file); TWH_STORE_ERROR. */
 int
 twh_store_fail_in(struct twh_store *s, const char *where)

@@ -435,20 +435,43 @@ find_failure(struct twh_store *s)
 	return fail_at(s, lo);
 }
 
+/*
+ * Runs every step over every staged customer, after the savepoint; with REBUILD, with the
+ * indexes dropped and made again when that is worth it (twh_store_import_rebuild.c).
+ */
+static int
+load_all(struct twh_store *s, bool rebuild)
+{
+	struct twh_rebuild	*r = NULL;
+	size_t			 failed;
+	int			 rc;
+
+	if (rebuild && (rc = twh_store_rebuild_drop(s, load.n, &r)) != TWH_STORE_OK) {
+		twh_store_rebuild_free(r);
+		return rc;
+	}
+	if (run_steps(s, 0, sizeof(steps) / sizeof(steps[0]), 1, load.n, &failed) == -1)
+		rc = failed < FALLIBLE && !twh_store_busy(s) ? find_failure(s) : TWH_STORE_ERROR;
+	else if ((rc = twh_store_rebuild_make(s, r)) != TWH_STORE_OK && !twh_store_busy(s)) {
+		/* A unique index the rows break: load them into it, to name the first. */
+		if ((rc = run(s, &sql_undo, NULL, "undoing the load")) == TWH_STORE_OK)
+			rc = load_all(s, false);
+	}
+	twh_store_rebuild_free(r);
+	return rc;
+}
+
 /* Writes the staged customers into the store, with their words, and empties the staging. */
 int
 twh_store_load_run(struct twh_store *s)
 {
-	size_t	 failed;
 	int	 rc;
 
 	if (load.n == 0)
 		return TWH_STORE_OK;
-	if ((rc = run(s, &sql_savepoint, NULL, "marking the load")) != TWH_STORE_OK)
-		return rc;
-	if (run_steps(s, 0, sizeof(steps) / sizeof(steps[0]), 1, load.n, &failed) == -1)
-		return failed < FALLIBLE && !twh_store_busy(s) ? find_failure(s) : TWH_STORE_ERROR;
-	if ((rc = run(s, &sql_release, NULL, "ending the load")) != TWH_STORE_OK)
+	if ((rc = run(s, &sql_savepoint, NULL, "marking the load")) != TWH_STORE_OK ||
+	    (rc = load_all(s, true)) != TWH_STORE_OK ||
+	    (rc = run(s, &sql_release, NULL, "ending the load")) != TWH_STORE_OK)
 		return rc;
 	return clear(s);
 }

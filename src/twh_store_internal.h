@@ -11,6 +11,7 @@
 
 struct twh_db_stmt	*twh_store_stmt(struct twh_store *, const struct twh_sql *);
 int			 twh_store_fail(struct twh_store *, const char *what);
+int			 twh_store_exec(struct twh_store *, const char *sql, const char *what);
 int			 twh_store_fail_in(struct twh_store *, const char *where);
 int			 twh_store_out_of_memory(struct twh_store *, const char *what);
 int			 twh_store_lock(struct twh_store *, const char *key);
@@ -33,6 +34,12 @@ int			 twh_store_load_add(struct twh_store *, const struct twh_customer *,
 			    bool existed, const char *place, bool *again);
 int			 twh_store_load_run(struct twh_store *);
 void			 twh_store_load_end(void);
+/* Dropping the loaded tables' indexes for a large load (twh_store_import_rebuild.c). */
+struct twh_rebuild;
+int			 twh_store_rebuild_drop(struct twh_store *, long long staged,
+			    struct twh_rebuild **);
+int			 twh_store_rebuild_make(struct twh_store *, struct twh_rebuild *);
+void			 twh_store_rebuild_free(struct twh_rebuild *);
 int			 twh_store_page_row(struct twh_db_stmt *, void *page);
 int			 twh_store_search_page(struct twh_store *, const struct twh_page_request *,
 			    struct twh_page *);
