@@ -33,6 +33,9 @@ static const struct twh_sql sql_seen_table = {
 static const struct twh_sql sql_seen_add = {
     .text = "INSERT INTO import_seen (customer_id) VALUES (?1) ON CONFLICT DO NOTHING"
 };
+static const struct twh_sql sql_any_customer = {
+    .text = "SELECT count(*) FROM (SELECT 1 FROM customers LIMIT 1)"
+};
 /* The customers that jobs still to be delivered name: their participants' customer_id. */
 #define PENDING_SQLITE "SELECT json_extract(payload, '$.attributes.customer_id') FROM outbox " \
     "WHERE kind = 'update_participant' AND state IN ('queued', 'retrying', 'delivering') " \
@@ -93,6 +96,7 @@ static const struct twh_sql sql_link_columns = {
 static struct {
 	bool	 sync;		/* remember each id, for twh_store_import_remove_unseen */
 	bool	 staged;	/* stage customers for twh_store_import_load (SQLite) */
+	bool	 empty;		/* the store has no customer: each one is new */
 } imp;
 
 /* Runs SQL with ?1 = A (when not NULL); *CHANGES, when asked, gets the rows it changed. */
@@ -113,6 +117,24 @@ run(struct twh_store *s, const struct twh_sql *sql, const char *a, const char *w
 	return rc;
 }
 
+/*
+ * Whether the store has no customer at all, so that (until twh_store_import_load writes the
+ * staged ones) no customer of the file need be looked for.
+ */
+static int
+store_empty(struct twh_store *s, bool *empty)
+{
+	struct twh_db_stmt	*st;
+	enum twh_db_step	 step;
+
+	if ((st = twh_store_stmt(s, &sql_any_customer)) == NULL)
+		return TWH_STORE_ERROR;
+	if ((step = twh_db_step(st)) == TWH_DB_ROW)
+		*empty = twh_db_column_int(st, 0) == 0;
+	twh_db_reset(st);
+	return step == TWH_DB_ROW ? TWH_STORE_OK : twh_store_fail(s, "counting customers");
+}
+
 /* Begins an import: SYNC for twh_store_import_remove_unseen at its end. */
 int
 twh_store_import_begin(struct twh_store *s, bool sync)
@@ -121,12 +143,14 @@ twh_store_import_begin(struct twh_store *s, bool sync)
 
 	imp.sync = sync;
 	imp.staged = !twh_store_is_postgres(s);
+	imp.empty = false;
 	if ((rc = twh_store_begin(s)) != TWH_STORE_OK)
 		return rc;
 	if (sync && (rc = run(s, &sql_seen_table, NULL, "making the list of ids", NULL)) !=
 	    TWH_STORE_OK)
 		return rc;
-	if (imp.staged && (rc = twh_store_load_begin(s)) != TWH_STORE_OK)
+	if (imp.staged && ((rc = twh_store_load_begin(s)) != TWH_STORE_OK ||
+	    (rc = store_empty(s, &imp.empty)) != TWH_STORE_OK))
 		return rc;
 	if (imp.staged)
 		return run(s, &sql_defer, NULL, "deferring the search index", NULL);
@@ -172,6 +196,11 @@ compare(struct twh_store *s, const struct twh_customer *c, enum twh_import_outco
 	struct twh_customer	 old;
 	int			 rc;
 
+	if (imp.empty) {
+		*existed = false;
+		*outcome = TWH_IMPORT_ADDED;
+		return TWH_STORE_OK;
+	}
 	if ((rc = twh_store_customer_read(s, c->customer_id, &old)) == TWH_STORE_ERROR)
 		return rc;
 	*existed = rc == TWH_STORE_OK;
@@ -225,6 +254,7 @@ twh_store_import_put(struct twh_store *s, const struct twh_customer *c, const ch
 int
 twh_store_import_load(struct twh_store *s)
 {
+	imp.empty = false;
 	return imp.staged ? twh_store_load_run(s) : TWH_STORE_OK;
 }
 
