@@ -97,7 +97,9 @@ void	 twh_customer_free(struct twh_customer *);
 
 /*
  * Customers in bulk (twh_store_import.c), for `twhook import customers` and `twhook export
- * customers`: an import is one transaction, from twh_store_import_begin to _end.
+ * customers`: an import is one transaction, from twh_store_import_begin to _end, in which each
+ * customer is put, then twh_store_import_load writes those the store keeps staged (SQLite),
+ * before twh_store_import_remove_unseen.  Errors name the PLACE a customer was put with.
  */
 enum twh_import_outcome {
 	TWH_IMPORT_ADDED,
