@@ -33,6 +33,10 @@ static const struct twh_sql sql_seen_table = {
 static const struct twh_sql sql_seen_add = {
     .text = "INSERT INTO import_seen (customer_id) VALUES (?1) ON CONFLICT DO NOTHING"
 };
+/* The staging tables in files, never in memory, whatever SQLite was built to prefer. */
+static const struct twh_sql sql_temp_files = {
+    .text = "PRAGMA temp_store = FILE"
+};
 static const struct twh_sql sql_any_customer = {
     .text = "SELECT count(*) FROM (SELECT 1 FROM customers LIMIT 1)"
 };
@@ -144,6 +148,9 @@ twh_store_import_begin(struct twh_store *s, bool sync)
 	imp.sync = sync;
 	imp.staged = !twh_store_is_postgres(s);
 	imp.empty = false;
+	if (imp.staged && (rc = run(s, &sql_temp_files, NULL, "keeping the staging in files",
+	    NULL)) != TWH_STORE_OK)
+		return rc;
 	if ((rc = twh_store_begin(s)) != TWH_STORE_OK)
 		return rc;
 	if (sync && (rc = run(s, &sql_seen_table, NULL, "making the list of ids", NULL)) !=
