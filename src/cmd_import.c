@@ -5,7 +5,9 @@
  * channels and links included.  The whole file is one transaction: a bad record is reported
  * with its line and nothing of the file is kept.  --sync also removes the customers the file
  * does not name (twh_store_import.c says which are kept); --dry-run counts and keeps nothing.
- * On a terminal, standard error shows the progress.
+ * On a terminal, standard error shows the progress.  Where the store writes the customers
+ * only once all are read (SQLite: twh_store_import_load), a record it refuses is reported
+ * then, by its line.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -78,9 +80,9 @@ import_all(struct twh_store *store, struct import *imp, struct customers_reader 
 	int			 rc;
 
 	while ((rc = customers_next(r, &c, &e)) == 1) {
-		if (twh_store_import_put(store, &c, &outcome) != TWH_STORE_OK) {
-			fprintf(stderr, "%stwhook: %s: %s: %s\n", imp->progress ? "\n" : "",
-			    imp->path, e.where, twh_store_error(store));
+		if (twh_store_import_put(store, &c, e.where, &outcome) != TWH_STORE_OK) {
+			fprintf(stderr, "%stwhook: %s: %s\n", imp->progress ? "\n" : "",
+			    imp->path, twh_store_error(store));
 			twh_customer_free(&c);
 			return -1;
 		}
@@ -95,6 +97,12 @@ import_all(struct twh_store *store, struct import *imp, struct customers_reader 
 		return -1;
 	}
 	progress(imp, done, true);
+	if (imp->progress)
+		fprintf(stderr, "twhook: %s: writing the store\n", imp->path);
+	if (twh_store_import_load(store) != TWH_STORE_OK) {
+		fprintf(stderr, "twhook: %s: %s\n", imp->path, twh_store_error(store));
+		return -1;
+	}
 	if (imp->sync && twh_store_import_remove_unseen(store, &imp->removed, &imp->kept,
 	    kept_one, imp) != TWH_STORE_OK) {
 		fprintf(stderr, "twhook: %s: %s\n", imp->path, twh_store_error(store));

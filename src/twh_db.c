@@ -288,6 +288,12 @@ twh_db_schema_version(struct twh_db *db, int *version)
 }
 
 int
+twh_db_exec(struct twh_db *db, const char *sql)
+{
+	return db->driver->exec(db, sql);
+}
+
+int
 twh_db_migrate_step(struct twh_db *db, int version, const char *sql)
 {
 	return db->driver->migrate_step(db, version, sql);

@@ -86,6 +86,12 @@ enum twh_db_begin {
 	TWH_DB_READ_EACH
 };
 
+/*
+ * SQL text made at run time (the store's own schema, read back), run once and not kept, in
+ * the transaction under way: 0, or -1 with twh_db_error set.
+ */
+int			 twh_db_exec(struct twh_db *, const char *sql);
+
 /* Transactions and connection settings. */
 int			 twh_db_begin(struct twh_db *, enum twh_db_begin);
 int			 twh_db_commit(struct twh_db *);

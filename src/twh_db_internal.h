@@ -29,6 +29,7 @@ struct twh_db_driver {
 	long long		(*column_int)(struct twh_db_stmt *, int);
 	double			(*column_real)(struct twh_db_stmt *, int);
 	long long		(*changes)(struct twh_db_stmt *);
+	int			(*exec)(struct twh_db *, const char *);
 	int			(*begin)(struct twh_db *, enum twh_db_begin);
 	int			(*commit)(struct twh_db *);
 	void			(*rollback)(struct twh_db *);

@@ -1034,6 +1034,16 @@ pg_migrate_step(struct twh_db *base, int version, const char *sql)
 }
 
 static int
+pg_exec(struct twh_db *base, const char *sql)
+{
+	struct pg_db	*db = DB(base);
+
+	if (ensure_connected(db, true) == -1)
+		return -1;
+	return run_command(db, sql, true);
+}
+
+static int
 pg_tokenize(struct twh_db *base, const char *text, int (*token)(void *, const char *, int),
     void *arg)
 {
@@ -1081,6 +1091,7 @@ const struct twh_db_driver twh_db_postgres_driver = {
 	.wake = pg_wake,
 	.schema_version = pg_schema_version,
 	.migrate_step = pg_migrate_step,
+	.exec = pg_exec,
 	.tokenize = pg_tokenize,
 };
 

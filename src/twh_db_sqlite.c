@@ -23,7 +23,7 @@
 #include "twh_db_internal.h"
 #include "twh_turns.h"
 
-#define STMT_CACHE	32
+#define STMT_CACHE	64	/* the most statements a connection keeps (an import: about 40) */
 
 /*
  * Waits for another writer in steps of a quarter of a millisecond, up to the connection's
@@ -478,6 +478,15 @@ sqlite_migrate_step(struct twh_db *base, int version, const char *sql)
 	return 0;
 }
 
+static int
+sqlite_exec(struct twh_db *base, const char *sql)
+{
+	struct sqlite_db	*db = DB(base);
+
+	db->fault = NULL;
+	return sqlite3_exec(db->handle, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
 struct tokenize_ctx {
 	int	(*token)(void *, const char *, int);
 	void	*arg;
@@ -570,5 +579,6 @@ const struct twh_db_driver twh_db_sqlite_driver = {
 	.wake = sqlite_wake,
 	.schema_version = sqlite_schema_version,
 	.migrate_step = sqlite_migrate_step,
+	.exec = sqlite_exec,
 	.tokenize = sqlite_tokenize,
 };

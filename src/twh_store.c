@@ -246,6 +246,25 @@ twh_store_fail(struct twh_store *s, const char *what)
 	return TWH_STORE_ERROR;
 }
 
+/* Runs SQL made at run time (twh_db_exec); WHAT names it when it fails. */
+int
+twh_store_exec(struct twh_store *s, const char *sql, const char *what)
+{
+	return twh_db_exec(s->db, sql) == 0 ? TWH_STORE_OK : twh_store_fail(s, what);
+}
+
+/* Prefixes the failure recorded last with WHERE (a place in a file); TWH_STORE_ERROR. */
+int
+twh_store_fail_in(struct twh_store *s, const char *where)
+{
+	char	 last[sizeof(s->error)];
+
+	memcpy(last, s->error, sizeof(last));
+	if (snprintf(s->error, sizeof(s->error), "%s: %s", where, last) >= (int)sizeof(s->error))
+		s->error[sizeof(s->error) - 1] = '\0';		/* cut short: still says where */
+	return TWH_STORE_ERROR;
+}
+
 /* Records that WHAT ran out of memory before it reached the engine; TWH_STORE_ERROR. */
 int
 twh_store_out_of_memory(struct twh_store *s, const char *what)

@@ -97,7 +97,9 @@ void	 twh_customer_free(struct twh_customer *);
 
 /*
  * Customers in bulk (twh_store_import.c), for `twhook import customers` and `twhook export
- * customers`: an import is one transaction, from twh_store_import_begin to _end.
+ * customers`: an import is one transaction, from twh_store_import_begin to _end, in which each
+ * customer is put, then twh_store_import_load writes those the store keeps staged (SQLite),
+ * before twh_store_import_remove_unseen.  Errors name the PLACE a customer was put with.
  */
 enum twh_import_outcome {
 	TWH_IMPORT_ADDED,
@@ -112,7 +114,8 @@ struct twh_customer_column {
 };
 int	 twh_store_import_begin(struct twh_store *, bool sync);
 int	 twh_store_import_put(struct twh_store *, const struct twh_customer *,
-	    enum twh_import_outcome *);
+	    const char *place, enum twh_import_outcome *);
+int	 twh_store_import_load(struct twh_store *);
 int	 twh_store_import_remove_unseen(struct twh_store *, long long *removed,
 	    long long *kept, int (*kept_one)(const char *customer_id, void *), void *);
 int	 twh_store_import_end(struct twh_store *, bool commit);

@@ -67,8 +67,7 @@ static const struct twh_sql sql_page = {
 static const struct twh_sql sql_upsert = {
     .text = "INSERT INTO customers (customer_id, display_name, worker, avatar, details_title, "
     "details_content) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (customer_id) DO UPDATE SET "
-    "display_name = excluded.display_name, worker = excluded.worker, avatar = excluded.avatar, "
-    "details_title = excluded.details_title, details_content = excluded.details_content"
+    TWH_CUSTOMER_UPDATE_SET
 };
 static const struct twh_sql sql_clear_channels = {
     .text = "DELETE FROM customer_channels WHERE customer_id = ?1"

@@ -5,16 +5,16 @@
  * a participant's customer_id to a customer that is gone).  An export reads every customer in
  * id order, a page of ids at a time, and the columns its CSV form needs.
  *
- * On SQLite an import writes the search index itself: a row in search_deferred (schema version
- * 6) silences the search triggers for its transaction alone, and each customer's words are
- * made here as the view customers_search_words makes them, once per customer rather than once
- * per row written.  On PostgreSQL the triggers keep the index, as they do for any edit.
+ * On SQLite the customers added or changed are staged and written together by
+ * twh_store_import_load (twh_store_import_load.c), which writes the search index too: a row
+ * in search_deferred (schema version 6) silences the search triggers for the import's
+ * transaction alone.  On PostgreSQL each customer is written as it comes, and the triggers
+ * keep the index, as they do for any edit.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "twh_buf.h"
 #include "twh_store_internal.h"
 
 #define EACH_PAGE	256
@@ -33,23 +33,12 @@ static const struct twh_sql sql_seen_table = {
 static const struct twh_sql sql_seen_add = {
     .text = "INSERT INTO import_seen (customer_id) VALUES (?1) ON CONFLICT DO NOTHING"
 };
-static const struct twh_sql sql_search_id_add = {
-    .text = "INSERT INTO customers_search_ids (customer_id) VALUES (?1) "
-    "ON CONFLICT (customer_id) DO NOTHING"
+/* The staging tables in files, never in memory, whatever SQLite was built to prefer. */
+static const struct twh_sql sql_temp_files = {
+    .text = "PRAGMA temp_store = FILE"
 };
-static const struct twh_sql sql_worker_add = {
-    .text = "INSERT INTO search_workers (worker) VALUES (?1) ON CONFLICT (worker) DO NOTHING"
-};
-static const struct twh_sql sql_worker_code = {
-    .text = "SELECT code FROM search_workers WHERE worker = ?1"
-};
-static const struct twh_sql sql_search_delete = {
-    .text = "DELETE FROM customers_search WHERE rowid = "
-    "(SELECT search_id FROM customers_search_ids WHERE customer_id = ?1)"
-};
-static const struct twh_sql sql_search_add = {
-    .text = "INSERT INTO customers_search (rowid, words) "
-    "SELECT search_id, ?2 FROM customers_search_ids WHERE customer_id = ?1"
+static const struct twh_sql sql_any_customer = {
+    .text = "SELECT count(*) FROM (SELECT 1 FROM customers LIMIT 1)"
 };
 /* The customers that jobs still to be delivered name: their participants' customer_id. */
 #define PENDING_SQLITE "SELECT json_extract(payload, '$.attributes.customer_id') FROM outbox " \
@@ -110,9 +99,8 @@ static const struct twh_sql sql_link_columns = {
 /* The import under way: twhook runs one at a time. */
 static struct {
 	bool	 sync;		/* remember each id, for twh_store_import_remove_unseen */
-	bool	 defer;		/* write the search index here (SQLite) */
-	char	*worker;	/* the last worker's search code, looked up once per run of them */
-	long long code;
+	bool	 staged;	/* stage customers for twh_store_import_load (SQLite) */
+	bool	 empty;		/* the store has no customer: each one is new */
 } imp;
 
 /* Runs SQL with ?1 = A (when not NULL); *CHANGES, when asked, gets the rows it changed. */
@@ -133,22 +121,45 @@ run(struct twh_store *s, const struct twh_sql *sql, const char *a, const char *w
 	return rc;
 }
 
+/*
+ * Whether the store has no customer at all, so that (until twh_store_import_load writes the
+ * staged ones) no customer of the file need be looked for.
+ */
+static int
+store_empty(struct twh_store *s, bool *empty)
+{
+	struct twh_db_stmt	*st;
+	enum twh_db_step	 step;
+
+	if ((st = twh_store_stmt(s, &sql_any_customer)) == NULL)
+		return TWH_STORE_ERROR;
+	if ((step = twh_db_step(st)) == TWH_DB_ROW)
+		*empty = twh_db_column_int(st, 0) == 0;
+	twh_db_reset(st);
+	return step == TWH_DB_ROW ? TWH_STORE_OK : twh_store_fail(s, "counting customers");
+}
+
 /* Begins an import: SYNC for twh_store_import_remove_unseen at its end. */
 int
 twh_store_import_begin(struct twh_store *s, bool sync)
 {
 	int	 rc;
 
-	free(imp.worker);
-	memset(&imp, 0, sizeof(imp));
 	imp.sync = sync;
-	imp.defer = !twh_store_is_postgres(s);
+	imp.staged = !twh_store_is_postgres(s);
+	imp.empty = false;
+	if (imp.staged && (rc = run(s, &sql_temp_files, NULL, "keeping the staging in files",
+	    NULL)) != TWH_STORE_OK)
+		return rc;
 	if ((rc = twh_store_begin(s)) != TWH_STORE_OK)
 		return rc;
 	if (sync && (rc = run(s, &sql_seen_table, NULL, "making the list of ids", NULL)) !=
 	    TWH_STORE_OK)
 		return rc;
-	if (imp.defer)
+	if (imp.staged && ((rc = twh_store_load_begin(s)) != TWH_STORE_OK ||
+	    (rc = store_empty(s, &imp.empty)) != TWH_STORE_OK))
+		return rc;
+	if (imp.staged)
 		return run(s, &sql_defer, NULL, "deferring the search index", NULL);
 	return TWH_STORE_OK;
 }
@@ -184,139 +195,74 @@ same_customer(const struct twh_customer *a, const struct twh_customer *b)
 	    same_items(a->links, a->n_links, b->links, b->n_links);
 }
 
-/* The search code of WORKER (0 for none), added to search_workers when new. */
+/* C against the store: *OUTCOME, and *EXISTED when the store has a customer of its id. */
 static int
-worker_code(struct twh_store *s, const char *worker, long long *code)
+compare(struct twh_store *s, const struct twh_customer *c, enum twh_import_outcome *outcome,
+    bool *existed)
 {
-	struct twh_db_stmt	*st;
-	enum twh_db_step	 step;
+	struct twh_customer	 old;
 	int			 rc;
 
-	*code = 0;
-	if (worker == NULL)
-		return TWH_STORE_OK;
-	if (imp.worker != NULL && strcmp(imp.worker, worker) == 0) {
-		*code = imp.code;
+	if (imp.empty) {
+		*existed = false;
+		*outcome = TWH_IMPORT_ADDED;
 		return TWH_STORE_OK;
 	}
-	if ((rc = run(s, &sql_worker_add, worker, "adding a worker's search code", NULL)) !=
-	    TWH_STORE_OK || (st = twh_store_stmt(s, &sql_worker_code)) == NULL)
-		return TWH_STORE_ERROR;
-	twh_db_bind_text(st, 1, worker);
-	if ((step = twh_db_step(st)) == TWH_DB_ROW)
-		*code = twh_db_column_int(st, 0);
-	twh_db_reset(st);
-	if (step != TWH_DB_ROW)
-		return twh_store_fail(s, "reading a worker's search code");
-	free(imp.worker);
-	if ((imp.worker = strdup(worker)) == NULL)
-		return twh_store_out_of_memory(s, "remembering a worker");
-	imp.code = *code;
+	if ((rc = twh_store_customer_read(s, c->customer_id, &old)) == TWH_STORE_ERROR)
+		return rc;
+	*existed = rc == TWH_STORE_OK;
+	*outcome = !*existed ? TWH_IMPORT_ADDED : same_customer(&old, c) ?
+	    TWH_IMPORT_UNCHANGED : TWH_IMPORT_UPDATED;
+	if (*existed)
+		twh_customer_free(&old);
 	return TWH_STORE_OK;
 }
 
-static int
-by_type_value(const void *a, const void *b)
-{
-	const struct twh_customer_item	*x = *(const struct twh_customer_item *const *)a;
-	const struct twh_customer_item	*y = *(const struct twh_customer_item *const *)b;
-	int				 d = strcmp(x->type, y->type);
-
-	return d != 0 ? d : strcmp(x->value, y->value);
-}
-
 /*
- * C's words for the search index, as the view customers_search_words makes them: " " and the
- * display name, " ", the channel values (in the order of the channels' primary key) joined by
- * " ", ASCII letters in lower case, each word break replaced by " wCODEx".
+ * Adds or replaces C, or finds it unchanged: *OUTCOME says which.  PLACE says where the file
+ * has C, for the error when the store refuses it; on SQLite that error may come only from
+ * twh_store_import_load, with the place of the customer it names.
  */
-static int
-search_words(const struct twh_customer *c, long long code, struct twh_buf *text,
-    struct twh_buf *out)
-{
-	const struct twh_customer_item	**v;
-	char				 prefix[32];
-	const char			*p;
-	size_t				 i;
-	int				 rc;
-
-	twh_buf_reset(text);
-	twh_buf_reset(out);
-	if ((v = calloc(c->n_channels + 1, sizeof(*v))) == NULL)
-		return -1;
-	for (i = 0; i < c->n_channels; i++)
-		v[i] = &c->channels[i];
-	qsort(v, c->n_channels, sizeof(*v), by_type_value);
-	rc = twh_buf_printf(text, " %s ", c->display_name);
-	for (i = 0; i < c->n_channels && rc == 0; i++)
-		rc = twh_buf_printf(text, "%s%s", i > 0 ? " " : "", v[i]->value);
-	free(v);
-	snprintf(prefix, sizeof(prefix), " w%lldx", code);
-	rc = rc == 0 ? twh_buf_add(out, "", 0) : rc;
-	for (p = text->data; rc == 0 && *p != '\0'; p++)
-		if (strchr(twh_search_breaks, *p) != NULL)
-			rc = twh_buf_adds(out, prefix);
-		else
-			rc = twh_buf_addc(out, *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p);
-	return rc;
-}
-
-/* Writes C's row of the search index (EXISTED: it had one). */
-static int
-put_search(struct twh_store *s, const struct twh_customer *c, bool existed)
-{
-	static struct twh_buf	 text, words;
-	struct twh_db_stmt	*st;
-	long long		 code;
-	int			 rc;
-
-	if ((rc = run(s, &sql_search_id_add, c->customer_id, "numbering a customer for search",
-	    NULL)) != TWH_STORE_OK || (rc = worker_code(s, c->worker, &code)) != TWH_STORE_OK)
-		return rc;
-	if (existed && (rc = run(s, &sql_search_delete, c->customer_id,
-	    "clearing a customer's words", NULL)) != TWH_STORE_OK)
-		return rc;
-	if (search_words(c, code, &text, &words) == -1)
-		return twh_store_out_of_memory(s, "a customer's words");
-	if ((st = twh_store_stmt(s, &sql_search_add)) == NULL)
-		return TWH_STORE_ERROR;
-	twh_db_bind_text(st, 1, c->customer_id);
-	twh_db_bind_text(st, 2, words.data);
-	return twh_store_step_done(s, st, "indexing a customer's words");
-}
-
-/* Adds or replaces C, or finds it unchanged: *OUTCOME says which. */
 int
-twh_store_import_put(struct twh_store *s, const struct twh_customer *c,
+twh_store_import_put(struct twh_store *s, const struct twh_customer *c, const char *place,
     enum twh_import_outcome *outcome)
 {
-	struct twh_customer	 old;
-	long long		 added;
-	bool			 existed;
-	int			 rc;
+	long long	 added;
+	bool		 existed, again;
+	int		 rc;
 
 	if (imp.sync) {
-		if ((rc = run(s, &sql_seen_add, c->customer_id, "listing an id", &added)) !=
-		    TWH_STORE_OK)
+		if (run(s, &sql_seen_add, c->customer_id, "listing an id", &added) != TWH_STORE_OK)
+			return twh_store_fail_in(s, place);
+		if (added == 0) {
+			twh_store_fail(s, "this customer_id is in the file twice");
+			return twh_store_fail_in(s, place);
+		}
+	}
+	do {
+		if (compare(s, c, outcome, &existed) != TWH_STORE_OK)
+			return twh_store_fail_in(s, place);
+		if (*outcome == TWH_IMPORT_UNCHANGED)
+			return TWH_STORE_OK;
+		if (!imp.staged)
+			rc = twh_store_customer_put(s, c);
+		else
+			rc = twh_store_load_add(s, c, existed, place, &again);
+		if (rc != TWH_STORE_OK)
+			return twh_store_fail_in(s, place);
+		/* Named earlier in the file and still staged: write that one first. */
+		if (imp.staged && again && (rc = twh_store_import_load(s)) != TWH_STORE_OK)
 			return rc;
-		if (added == 0)
-			return twh_store_fail(s, "this customer_id is in the file twice");
-	}
-	rc = twh_store_customer_read(s, c->customer_id, &old);
-	if (rc == TWH_STORE_ERROR)
-		return rc;
-	existed = rc == TWH_STORE_OK;
-	if (existed && same_customer(&old, c)) {
-		twh_customer_free(&old);
-		*outcome = TWH_IMPORT_UNCHANGED;
-		return TWH_STORE_OK;
-	}
-	if (existed)
-		twh_customer_free(&old);
-	*outcome = existed ? TWH_IMPORT_UPDATED : TWH_IMPORT_ADDED;
-	if ((rc = twh_store_customer_put(s, c)) != TWH_STORE_OK)
-		return rc;
-	return imp.defer ? put_search(s, c, existed) : TWH_STORE_OK;
+	} while (imp.staged && again);
+	return TWH_STORE_OK;
+}
+
+/* Writes the customers staged since the last call (SQLite; nothing to do on PostgreSQL). */
+int
+twh_store_import_load(struct twh_store *s)
+{
+	imp.empty = false;
+	return imp.staged ? twh_store_load_run(s) : TWH_STORE_OK;
 }
 
 /*
@@ -349,7 +295,7 @@ twh_store_import_remove_unseen(struct twh_store *s, long long *removed, long lon
 	twh_db_reset(st);
 	if (step != TWH_DB_DONE)
 		return twh_store_fail(s, "listing the customers kept");
-	if (imp.defer && ((rc = run(s, &sql_gone_search, NULL, "removing words", NULL)) !=
+	if (imp.staged && ((rc = run(s, &sql_gone_search, NULL, "removing words", NULL)) !=
 	    TWH_STORE_OK ||
 	    (rc = run(s, &sql_gone_ids, NULL, "removing search ids", NULL)) != TWH_STORE_OK))
 		return rc;
@@ -362,13 +308,13 @@ twh_store_import_end(struct twh_store *s, bool commit)
 {
 	int	 rc = TWH_STORE_OK;
 
-	free(imp.worker);
-	imp.worker = NULL;
+	if (imp.staged)
+		twh_store_load_end();
 	if (!commit) {
 		twh_store_rollback(s);
 		return TWH_STORE_OK;
 	}
-	if (imp.defer)
+	if (imp.staged)
 		rc = run(s, &sql_undefer, NULL, "ending the deferral of the search index", NULL);
 	if (rc == TWH_STORE_OK)
 		rc = twh_store_commit(s);

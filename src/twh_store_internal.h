@@ -11,6 +11,8 @@
 
 struct twh_db_stmt	*twh_store_stmt(struct twh_store *, const struct twh_sql *);
 int			 twh_store_fail(struct twh_store *, const char *what);
+int			 twh_store_exec(struct twh_store *, const char *sql, const char *what);
+int			 twh_store_fail_in(struct twh_store *, const char *where);
 int			 twh_store_out_of_memory(struct twh_store *, const char *what);
 int			 twh_store_lock(struct twh_store *, const char *key);
 int			 twh_store_text_row(struct twh_store *, struct twh_db_stmt *,
@@ -22,6 +24,22 @@ int			 twh_store_each_row(struct twh_store *, struct twh_db_stmt *,
 int			 twh_store_prune_proxy_records(struct twh_store *, double before);
 /* The characters that cut a customer's text into search words (twh_store_search.c). */
 extern const char	 twh_search_breaks[];
+/* What an upsert of a customer (the row named excluded) sets. */
+#define TWH_CUSTOMER_UPDATE_SET "display_name = excluded.display_name, " \
+    "worker = excluded.worker, avatar = excluded.avatar, " \
+    "details_title = excluded.details_title, details_content = excluded.details_content"
+/* The SQLite import's staging and set-based load (twh_store_import_load.c). */
+int			 twh_store_load_begin(struct twh_store *);
+int			 twh_store_load_add(struct twh_store *, const struct twh_customer *,
+			    bool existed, const char *place, bool *again);
+int			 twh_store_load_run(struct twh_store *);
+void			 twh_store_load_end(void);
+/* Dropping the loaded tables' indexes for a large load (twh_store_import_rebuild.c). */
+struct twh_rebuild;
+int			 twh_store_rebuild_drop(struct twh_store *, long long staged,
+			    struct twh_rebuild **);
+int			 twh_store_rebuild_make(struct twh_store *, struct twh_rebuild *);
+void			 twh_store_rebuild_free(struct twh_rebuild *);
 int			 twh_store_page_row(struct twh_db_stmt *, void *page);
 int			 twh_store_search_page(struct twh_store *, const struct twh_page_request *,
 			    struct twh_page *);
