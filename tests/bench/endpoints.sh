@@ -210,21 +210,5 @@ for s in "${SCENARIOS[@]}"; do
 	echo "    $s: ${SC_NOTE[$s]}${NOTE_NEW[$s]:+; ${NOTE_NEW[$s]}}"
 done
 echo
-printf '%-15s %10s %8s %9s %8s %7s %5s %-6s %6s %5s %s\n' scenario req/s xtrivial "p99 ms" \
-    xtrivial errors goal "" xdisk goal ""
-for s in trivial "${SCENARIOS[@]}" end; do
-	key="main $s"
-	ref="main trivial"
-	[ "$s" = end ] && key="end trivial"
-	r=$(ratio "${RPS[$key]}" "${RPS[$ref]}")
-	printf '%-15s %10.0f %8s %9.2f %8s %7s %5s %-6s %s\n' "$s" "${RPS[$key]}" "$r" \
-	    "${P99[$key]}" "$(ratio "${P99[$key]}" "${P99[$ref]}")" "${ERRS[$key]}" \
-	    "${GOAL[$s]:-}" "$(verdict "$r" "${GOAL[$s]:-}")" "$(disk_columns "$key" "$s")"
-done
-disk_row
-echo "(xtrivial: against the trivial responder measured first; goal: the issue's goal for the"
-echo " req/s ratio, reported, not asserted; 'end' is the trivial responder again after"
-echo " everything, against the first measurement; disk: 4 KiB appends a second, each flushed"
-echo " before the next (dd oflag=dsync), beside the store, after the first trivial and after"
-echo " 'end'; xdisk: a durable writer's req/s against the first, with its goal)"
+goal_report 15 "${SCENARIOS[@]}"
 exit 0

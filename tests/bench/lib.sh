@@ -626,6 +626,32 @@ disk_row() {
 	    "${RPS[end disk]}"
 }
 
+# goal_report WIDTH SCENARIO...: the table of endpoints.sh and proxy.sh, scenario names WIDTH
+# wide: the trivial responder, a row per SCENARIO against it (with GOAL[SCENARIO], and for the
+# durable writers DISK_GOAL[SCENARIO] against the disk), the trivial responder at the end, the
+# disk's rate, and how to read them.
+declare -A GOAL
+goal_report() {
+	local w=$1 s key r ref="main trivial"
+	shift
+	printf "%-${w}s %10s %8s %9s %8s %7s %5s %-6s %6s %5s %s\n" scenario req/s xtrivial \
+	    "p99 ms" xtrivial errors goal "" xdisk goal ""
+	for s in trivial "$@" end; do
+		key="main $s"
+		[ "$s" = end ] && key="end trivial"
+		r=$(ratio "${RPS[$key]}" "${RPS[$ref]}")
+		printf "%-${w}s %10.0f %8s %9.2f %8s %7s %5s %-6s %s\n" "$s" "${RPS[$key]}" "$r" \
+		    "${P99[$key]}" "$(ratio "${P99[$key]}" "${P99[$ref]}")" "${ERRS[$key]}" \
+		    "${GOAL[$s]:-}" "$(verdict "$r" "${GOAL[$s]:-}")" "$(disk_columns "$key" "$s")"
+	done
+	disk_row
+	echo "(xtrivial: against the trivial responder measured first; goal: the issue's goal for the"
+	echo " req/s ratio, reported, not asserted; 'end' is the trivial responder again after"
+	echo " everything, against the first measurement; disk: 4 KiB appends a second, each flushed"
+	echo " before the next (dd oflag=dsync), beside the store, after the first trivial and after"
+	echo " 'end'; xdisk: a durable writer's req/s against the first, with its goal)"
+}
+
 # New deliveries, signed in advance.  A repeated delivery (same idempotency token, same SID) is
 # often only a lookup, so a scenario that must measure new ones sends each request once.  A new
 # SID changes the body, hence the signature: sign_requests.py signs them in advance (as `twhook
