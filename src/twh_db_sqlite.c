@@ -55,6 +55,7 @@ struct sqlite_db {
 	char			 message[512];	/* a copy of an engine message, for FAULT */
 	int			 patience_ms;	/* how long a statement waits for another writer */
 	double			 busy_since;	/* when the current wait began (twh_monotonic_ms) */
+	double			 write_queued;	/* when a write BEGIN queued for its turn, or 0 */
 	fts5_tokenizer		 tokenizer_api;	/* unicode61, as customers_search uses it */
 	Fts5Tokenizer		*tokenizer;	/* created on the first use */
 };
@@ -63,14 +64,18 @@ struct sqlite_db {
 #define CDB(db)		((const struct sqlite_db *)(db))
 #define STMT(st)	(((struct sqlite_stmt *)(st))->stmt)
 
-/* The clock, not the count of tries: each try and each sleep takes longer than it says. */
+/*
+ * The clock, not the count of tries: each try and each sleep takes longer than it says.  A
+ * write transaction's BEGIN counts from when it queued for its turn (write_queued), so that the
+ * turn and the lock together wait no longer than the patience.
+ */
 static int
 busy_wait(void *arg, int tries)
 {
 	struct sqlite_db	*db = arg;
 
 	if (tries == 0)
-		db->busy_since = twh_monotonic_ms();
+		db->busy_since = db->write_queued > 0 ? db->write_queued : twh_monotonic_ms();
 	else if (twh_elapsed_ms(db->busy_since) >= (double)db->patience_ms)
 		return 0;
 	usleep(BUSY_STEP_US);
@@ -327,10 +332,10 @@ sqlite_begin(struct twh_db *db, enum twh_db_begin how)
 
 	if (how != TWH_DB_WRITE)
 		return run_fixed(db, &begin_read);
-	if (take_turn(DB(db)) == -1)
-		return -1;
-	if ((rc = run_fixed(db, &begin_write)) == -1)
+	DB(db)->write_queued = twh_monotonic_ms();
+	if ((rc = take_turn(DB(db))) == 0 && (rc = run_fixed(db, &begin_write)) == -1)
 		end_turn(DB(db));
+	DB(db)->write_queued = 0;
 	return rc;
 }
 
