@@ -330,6 +330,22 @@ twh_store_text_row(struct twh_store *s, struct twh_db_stmt *st, const char *what
 	return rc;
 }
 
+/*
+ * Steps a statement that returns one row and reads its first column as an integer into
+ * *VALUE, then resets it: TWH_STORE_OK, or TWH_STORE_ERROR (no row is an error here).
+ */
+int
+twh_store_int_row(struct twh_store *s, struct twh_db_stmt *st, const char *what,
+    long long *value)
+{
+	int	 rc = twh_db_step(st) == TWH_DB_ROW ? TWH_STORE_OK : twh_store_fail(s, what);
+
+	if (rc == TWH_STORE_OK)
+		*value = twh_db_column_int(st, 0);
+	twh_db_reset(st);
+	return rc;
+}
+
 /* Steps a statement that returns no row, then resets it; TWH_STORE_OK or TWH_STORE_ERROR. */
 int
 twh_store_step_done(struct twh_store *s, struct twh_db_stmt *st, const char *what)

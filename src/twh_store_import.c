@@ -129,14 +129,14 @@ static int
 store_empty(struct twh_store *s, bool *empty)
 {
 	struct twh_db_stmt	*st;
-	enum twh_db_step	 step;
+	long long		 n = 0;
+	int			 rc;
 
 	if ((st = twh_store_stmt(s, &sql_any_customer)) == NULL)
 		return TWH_STORE_ERROR;
-	if ((step = twh_db_step(st)) == TWH_DB_ROW)
-		*empty = twh_db_column_int(st, 0) == 0;
-	twh_db_reset(st);
-	return step == TWH_DB_ROW ? TWH_STORE_OK : twh_store_fail(s, "counting customers");
+	rc = twh_store_int_row(s, st, "counting customers", &n);
+	*empty = n == 0;
+	return rc;
 }
 
 /* Begins an import: SYNC for twh_store_import_remove_unseen at its end. */

@@ -87,15 +87,15 @@ static int
 worth_it(struct twh_store *s, long long staged, bool *worth)
 {
 	struct twh_db_stmt	*st;
-	enum twh_db_step	 step;
+	long long		 n = 0;
+	int			 rc;
 
 	*worth = false;
 	if ((st = twh_store_stmt(s, &sql_count)) == NULL)
 		return TWH_STORE_ERROR;
-	if ((step = twh_db_step(st)) == TWH_DB_ROW)
-		*worth = staged >= twh_db_column_int(st, 0);
-	twh_db_reset(st);
-	return step == TWH_DB_ROW ? TWH_STORE_OK : twh_store_fail(s, "counting customers");
+	if ((rc = twh_store_int_row(s, st, "counting customers", &n)) == TWH_STORE_OK)
+		*worth = staged >= n;
+	return rc;
 }
 
 /*

@@ -17,6 +17,8 @@ int			 twh_store_out_of_memory(struct twh_store *, const char *what);
 int			 twh_store_lock(struct twh_store *, const char *key);
 int			 twh_store_text_row(struct twh_store *, struct twh_db_stmt *,
 			    const char *what, char **);
+int			 twh_store_int_row(struct twh_store *, struct twh_db_stmt *,
+			    const char *what, long long *);
 int			 twh_store_step_done(struct twh_store *, struct twh_db_stmt *,
 			    const char *what);
 int			 twh_store_each_row(struct twh_store *, struct twh_db_stmt *,
