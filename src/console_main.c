@@ -150,7 +150,6 @@ exchange(void *arg, const struct twh_io *io)
 	struct twh_request	 req;
 	struct twh_response	 res;
 	struct console		 c;
-	const char		*uri;
 	double			 start = twh_monotonic_ms();
 
 	memset(&req, 0, sizeof(req));
@@ -173,11 +172,7 @@ exchange(void *arg, const struct twh_io *io)
 		twh_info("the client went away before the answer was sent");
 	if (io->finish != NULL)
 		io->finish(io->ctx);
-	uri = twh_request_env(&req, "REQUEST_URI");
-	twh_diag(res.status >= 500 ? TWH_DIAG_ERROR : res.status >= 400 ? TWH_DIAG_INFO :
-	    TWH_DIAG_DEBUG, "%s %s: %d%s%s (%.1f ms)", req.method != NULL ? req.method : "-",
-	    uri != NULL ? uri : "-", res.status, res.log_reason[0] != '\0' ? ": " : "",
-	    res.log_reason, twh_elapsed_ms(start));
+	twh_response_log(&req, &res, twh_elapsed_ms(start));
 	twh_response_free(&res);
 	twh_params_free(&req.params);
 	twh_buf_free(&req.body);

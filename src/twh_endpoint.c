@@ -373,7 +373,6 @@ exchange(void *arg, const struct twh_io *io)
 	struct twh_response	 res;
 	struct twh_deliverylog_entry	 entry;
 	double			 start;
-	const char		*uri;
 
 	start = twh_monotonic_ms();
 	clock_gettime(CLOCK_REALTIME, &entry.arrived);
@@ -391,11 +390,7 @@ exchange(void *arg, const struct twh_io *io)
 	/* The logs are written once the web server has the answer, out of its way. */
 	if (io->finish != NULL)
 		io->finish(io->ctx);
-	uri = twh_request_env(&req, "REQUEST_URI");
-	twh_diag(res.status >= 500 ? TWH_DIAG_ERROR : res.status >= 400 ? TWH_DIAG_INFO :
-	    TWH_DIAG_DEBUG, "%s %s: %d%s%s (%.1f ms)", req.method != NULL ? req.method : "-",
-	    uri != NULL ? uri : "-", res.status, res.log_reason[0] != '\0' ? ": " : "",
-	    res.log_reason, entry.ms);
+	twh_response_log(&req, &res, entry.ms);
 	entry.endpoint = ctx->endpoint->name + strlen("twhook-");
 	entry.req = &req;
 	entry.res = &res;

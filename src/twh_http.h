@@ -69,5 +69,7 @@ void		 twh_response_json(struct twh_response *, int status, struct json_object *
 void		 twh_response_error(struct twh_response *, int status, const char *message);
 int		 twh_response_write(const struct twh_response *, const struct twh_io *);
 const char	*twh_status_text(int status);
+void		 twh_response_log(const struct twh_request *, const struct twh_response *,
+		    double ms);
 
 #endif
