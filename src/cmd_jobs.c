@@ -1,7 +1,7 @@
 /*
  * cmd_jobs.c: `twhook jobs [--state STATE] [--limit N]` lists the outbox, newest first: each
  * job's number, state, attempts, kind, last change, last HTTP status and key, and for a job that
- * failed, the reason on a second line.
+ * failed, the reason on a second line.  `twhook jobs --retry ID` puts a dead job back in line.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "twh_clock.h"
 #include "twh_store.h"
 #include "twhook.h"
 
@@ -28,12 +29,30 @@ print_job(const struct twh_job *j)
 		printf("       %s\n", j->last_error);
 }
 
+/* Puts the dead job ID back in line: 0, or 1 when it is no dead job or the store failed. */
+static int
+retry_job(struct twh_store *store, long long id)
+{
+	switch (twh_store_job_retry(store, id, twh_now())) {
+	case TWH_STORE_OK:
+		printf("job %lld queued again\n", id);
+		return 0;
+	case TWH_STORE_NOT_FOUND:
+		fprintf(stderr, "twhook: no dead job %lld (only a dead job can be retried)\n", id);
+		return 1;
+	default:
+		fprintf(stderr, "twhook: %s\n", twh_store_error(store));
+		return 1;
+	}
+}
+
 int
 cmd_jobs(struct twh_conf *conf, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "state", required_argument, NULL, 's' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "retry", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
 	enum twh_job_state	 state;
@@ -42,8 +61,9 @@ cmd_jobs(struct twh_conf *conf, int argc, char *argv[])
 	const char		*state_name = NULL;
 	char			 err[512], *end;
 	long			 limit = 50;
+	long long		 retry = 0;
 	size_t			 n, i;
-	int			 ch;
+	int			 ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1)
 		switch (ch) {
@@ -60,14 +80,24 @@ cmd_jobs(struct twh_conf *conf, int argc, char *argv[])
 			if (*end != '\0' || limit < 1)
 				return twhook_usage("jobs");
 			break;
+		case 'r':
+			retry = strtoll(optarg, &end, 10);
+			if (*optarg < '1' || *optarg > '9' || *end != '\0')
+				return twhook_usage("jobs");
+			break;
 		default:
 			return twhook_usage("jobs");
 		}
-	if (optind != argc)
+	if (optind != argc || (retry != 0 && state_name != NULL))
 		return twhook_usage("jobs");
 	if (twh_store_open(conf->database, &store, err, sizeof(err)) == -1) {
 		fprintf(stderr, "twhook: %s\n", err);
 		return 1;
+	}
+	if (retry != 0) {
+		rc = retry_job(store, retry);
+		twh_store_close(store);
+		return rc;
 	}
 	if (twh_store_jobs_list(store, state_name, (size_t)limit, &jobs, &n) != TWH_STORE_OK) {
 		fprintf(stderr, "twhook: %s\n", twh_store_error(store));

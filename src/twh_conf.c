@@ -83,6 +83,8 @@ enum conf_type {
 static const char *const deliverylog_params_words[] = { "redacted", "all", "none", NULL };
 /* The words of sandbox, in the order of enum twh_sandbox_mode. */
 static const char *const sandbox_words[] = { "on", "off", "log", NULL };
+/* The words of console_auth, in the order of enum twh_console_auth. */
+static const char *const console_auth_words[] = { "remote_user", "none", NULL };
 
 static const struct conf_key {
 	const char		*name;
@@ -130,6 +132,8 @@ static const struct conf_key {
 	{ KEY("proxy_records_days", CONF_NUMBER, proxy_records_days), .min = 0, .max = 3650 },
 	{ KEY("log_level", CONF_LOG_LEVEL, log_level) },
 	{ KEY("sandbox", CONF_WORD, sandbox), .words = sandbox_words },
+	{ KEY("console_auth", CONF_WORD, console_auth), .words = console_auth_words },
+	{ KEY("console_write", CONF_BOOL, console_write) },
 #undef KEY
 };
 #define N_CONF_KEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -137,6 +141,7 @@ _Static_assert(N_CONF_KEYS <= 8 * sizeof(unsigned long), "a conf_cursor's seen h
 /* CONF_WORD stores an int (the enum's value is the word's index). */
 _Static_assert(sizeof(enum twh_deliverylog_params) == sizeof(int), "an enum is an int");
 _Static_assert(sizeof(enum twh_sandbox_mode) == sizeof(int), "an enum is an int");
+_Static_assert(sizeof(enum twh_console_auth) == sizeof(int), "an enum is an int");
 
 /* The key's field in the configuration being read. */
 static void *

@@ -29,6 +29,12 @@ enum twh_sandbox_mode {
 	TWH_SANDBOX_LOG		/* what would be refused is logged and allowed */
 };
 
+/* console_auth: who twhook-console(8) answers. */
+enum twh_console_auth {
+	TWH_CONSOLE_AUTH_REMOTE_USER,	/* the user the web server authenticated (the default) */
+	TWH_CONSOLE_AUTH_NONE		/* anyone who reaches it */
+};
+
 struct twh_conf {
 	char			*path;		/* the file this was read from */
 	char			*database;
@@ -64,6 +70,8 @@ struct twh_conf {
 	long			 proxy_records_days;	/* the dispatcher prunes; 0: kept for ever */
 	enum twh_diag_level	 log_level;
 	enum twh_sandbox_mode	 sandbox;
+	enum twh_console_auth	 console_auth;
+	bool			 console_write;	/* the console may retry dead jobs */
 };
 
 const char	*twh_conf_default_path(void);

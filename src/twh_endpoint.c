@@ -28,68 +28,6 @@
 #include "twh_sig.h"
 #include "twh_store_answer.h"
 
-/* Fills REQ->media_type: CONTENT_TYPE up to any ';', trimmed and in lower case. */
-static void
-parse_media_type(struct twh_request *req)
-{
-	const char	*ct = twh_request_env(req, "CONTENT_TYPE");
-	size_t		 n, i;
-
-	req->media_type = NULL;
-	if (ct == NULL)
-		return;
-	ct += strspn(ct, " \t");
-	n = strcspn(ct, "; \t");
-	if (n == 0 || n >= sizeof(req->media_buf))
-		return;
-	for (i = 0; i < n; i++)
-		req->media_buf[i] = (char)(ct[i] >= 'A' && ct[i] <= 'Z' ? ct[i] + 32 : ct[i]);
-	req->media_buf[n] = '\0';
-	req->media_type = req->media_buf;
-}
-
-/* Reads the body announced by CONTENT_LENGTH; 0, or an HTTP status with RES set. */
-static int
-read_body(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *res)
-{
-	const char	*cl = twh_request_env(req, "CONTENT_LENGTH");
-	char		 chunk[16384];
-	unsigned long	 want;
-	char		*end;
-	ssize_t		 n;
-
-	if (cl == NULL || *cl == '\0') {
-		twh_response_error(res, 411, "a Content-Length is required");
-		return 411;
-	}
-	if (cl[0] < '0' || cl[0] > '9' || strlen(cl) > 12 ||
-	    (want = strtoul(cl, &end, 10), *end != '\0')) {
-		twh_response_error(res, 400, "the Content-Length is not a number");
-		return 400;
-	}
-	if (want > ctx->conf.max_body) {
-		twh_response_error(res, 413, "the body is larger than max_body allows");
-		return 413;
-	}
-	while (req->body.len < want) {
-		n = req->io->read(req->io->ctx, chunk,
-		    want - req->body.len < sizeof(chunk) ? want - req->body.len : sizeof(chunk));
-		if (n <= 0)
-			break;
-		if (twh_buf_add(&req->body, chunk, (size_t)n) == -1) {
-			twh_response_error(res, 500, "out of memory");
-			return 500;
-		}
-	}
-	if (req->body.len < want) {
-		twh_response_error(res, 400, "the body is shorter than its Content-Length");
-		return 400;
-	}
-	if (req->body.data == NULL)
-		twh_buf_add(&req->body, "", 0);
-	return 0;
-}
-
 static int
 parse_body(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *res)
 {
@@ -393,7 +331,7 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 	const struct twh_route	*route;
 
 	req->method = twh_request_env(req, "REQUEST_METHOD");
-	parse_media_type(req);
+	twh_request_media_type(req);
 	if (req->method == NULL || strcmp(req->method, "POST") != 0) {
 		twh_response_error(res, 405, "only POST is accepted");
 		twh_response_header(res, "Allow", "POST");
@@ -407,7 +345,7 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 		    "the body must be application/x-www-form-urlencoded");
 		return;
 	}
-	if (read_body(ctx, req, res) != 0 || authenticate_and_parse(ctx, req, res) != 0)
+	if (twh_request_read_body(req, res, ctx->conf.max_body) != 0 || authenticate_and_parse(ctx, req, res) != 0)
 		return;
 	route = find_route(ctx->endpoint, req);
 	if (open_store(ctx, route, req, res) != 0)
@@ -435,7 +373,6 @@ exchange(void *arg, const struct twh_io *io)
 	struct twh_response	 res;
 	struct twh_deliverylog_entry	 entry;
 	double			 start;
-	const char		*uri;
 
 	start = twh_monotonic_ms();
 	clock_gettime(CLOCK_REALTIME, &entry.arrived);
@@ -453,11 +390,7 @@ exchange(void *arg, const struct twh_io *io)
 	/* The logs are written once the web server has the answer, out of its way. */
 	if (io->finish != NULL)
 		io->finish(io->ctx);
-	uri = twh_request_env(&req, "REQUEST_URI");
-	twh_diag(res.status >= 500 ? TWH_DIAG_ERROR : res.status >= 400 ? TWH_DIAG_INFO :
-	    TWH_DIAG_DEBUG, "%s %s: %d%s%s (%.1f ms)", req.method != NULL ? req.method : "-",
-	    uri != NULL ? uri : "-", res.status, res.log_reason[0] != '\0' ? ": " : "",
-	    res.log_reason, entry.ms);
+	twh_response_log(&req, &res, entry.ms);
 	entry.endpoint = ctx->endpoint->name + strlen("twhook-");
 	entry.req = &req;
 	entry.res = &res;

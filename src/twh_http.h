@@ -54,6 +54,8 @@ const char	*twh_request_header(const struct twh_request *, const char *name);
 const char	*twh_request_param(const struct twh_request *, const char *name);
 const char	*twh_request_value(const struct twh_request *, const char *name);
 const char	*twh_request_token(const struct twh_request *);
+void		 twh_request_media_type(struct twh_request *);
+int		 twh_request_read_body(struct twh_request *, struct twh_response *, size_t max);
 /* A parameter a handler cannot do without: its value, or NULL with a 400 in the response. */
 const char	*twh_require_param(const struct twh_request *, struct twh_response *,
 		    const char *name);
@@ -67,5 +69,7 @@ void		 twh_response_json(struct twh_response *, int status, struct json_object *
 void		 twh_response_error(struct twh_response *, int status, const char *message);
 int		 twh_response_write(const struct twh_response *, const struct twh_io *);
 const char	*twh_status_text(int status);
+void		 twh_response_log(const struct twh_request *, const struct twh_response *,
+		    double ms);
 
 #endif

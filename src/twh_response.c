@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "twh_diag.h"
 #include "twh_http.h"
 #include "twh_json.h"
 
@@ -66,6 +67,7 @@ twh_status_text(int status)
 	case 200: return "OK";
 	case 201: return "Created";
 	case 204: return "No Content";
+	case 303: return "See Other";
 	case 400: return "Bad Request";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
@@ -73,6 +75,7 @@ twh_status_text(int status)
 	case 411: return "Length Required";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
+	case 409: return "Conflict";
 	case 422: return "Unprocessable Content";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
@@ -100,4 +103,16 @@ twh_response_write(const struct twh_response *res, const struct twh_io *io)
 		rc = io->write(io->ctx, res->body.data, res->body.len);
 	twh_buf_free(&head);
 	return rc;
+}
+
+/* The log line of an answered request: at the error level for a 5xx, info for a 4xx, else debug. */
+void
+twh_response_log(const struct twh_request *req, const struct twh_response *res, double ms)
+{
+	const char	*uri = twh_request_env(req, "REQUEST_URI");
+
+	twh_diag(res->status >= 500 ? TWH_DIAG_ERROR : res->status >= 400 ? TWH_DIAG_INFO :
+	    TWH_DIAG_DEBUG, "%s %s: %d%s%s (%.1f ms)", req->method != NULL ? req->method : "-",
+	    uri != NULL ? uri : "-", res->status, res->log_reason[0] != '\0' ? ": " : "",
+	    res->log_reason, ms);
 }

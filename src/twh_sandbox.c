@@ -7,7 +7,9 @@
  * removes its -wal when the last connection closes), but nothing else there: a file beside
  * the store that is not one of these is refused.  SQLite keeps its files open, so a rule matters only when one is opened
  * again (a store not open at start widens this to its whole directory, and the line says so).
- * The delivery log's directory: read, write, create and remove (the log reader: read).
+ * The delivery log's directory: read, write, create and remove (the log reader and the
+ * console: read).  The console has the store as an endpoint has it (it writes only to retry a
+ * dead job, but SQLite's reader writes its -shm too).
  * Clients of PostgreSQL and HTTPS (a PostgreSQL endpoint, the dispatcher) may read what the
  * resolver reads, the shared libraries (NSS modules load on the first lookup) and the password
  * file of libpq; the dispatcher also the CA certificates and ca_file.  Nothing else: the
@@ -58,6 +60,7 @@ static const char *const role_names[] = {
 	[TWH_SANDBOX_DISPATCHER] = "dispatcher",
 	[TWH_SANDBOX_LOG_READER] = "log reader",
 	[TWH_SANDBOX_REQUEST] = "request",
+	[TWH_SANDBOX_CONSOLE] = "console",
 };
 
 /* What the resolver reads to turn a host name into addresses. */
@@ -129,9 +132,10 @@ plan_network(struct plan *plan, const struct twh_conf *conf, const struct twh_sa
 	size_t	 i;
 
 	plan->tcp_limited = true;
-	plan->needs.serve = plan->role == TWH_SANDBOX_ENDPOINT;
+	plan->needs.serve = plan->role == TWH_SANDBOX_ENDPOINT ||
+	    plan->role == TWH_SANDBOX_CONSOLE;
 	plan->needs.children = plan->role == TWH_SANDBOX_REQUEST;
-	if (plan->role == TWH_SANDBOX_ENDPOINT || plan->role == TWH_SANDBOX_DISPATCHER) {
+	if (plan->role != TWH_SANDBOX_LOG_READER && plan->role != TWH_SANDBOX_REQUEST) {
 		plan->needs.connect = postgres;
 		add_database_ports(plan, conf);
 	}
@@ -274,7 +278,9 @@ add_file_rules(struct twh_landlock *ll, struct plan *plan, const struct twh_conf
 	switch (plan->role) {
 	case TWH_SANDBOX_ENDPOINT:
 	case TWH_SANDBOX_DISPATCHER:
-		if (allow_store(ll, plan, conf) == -1 || allow_delivery_log(ll, conf, true) == -1)
+	case TWH_SANDBOX_CONSOLE:
+		if (allow_store(ll, plan, conf) == -1 ||
+		    allow_delivery_log(ll, conf, plan->role != TWH_SANDBOX_CONSOLE) == -1)
 			return -1;
 		return plan->needs.connect ? allow_client_files(ll, conf) : 0;
 	case TWH_SANDBOX_LOG_READER:

@@ -17,7 +17,8 @@ enum twh_sandbox_role {
 	TWH_SANDBOX_ENDPOINT,	/* answers webhooks: its store and delivery log */
 	TWH_SANDBOX_DISPATCHER,	/* twhook dispatch: its store, and HTTPS out */
 	TWH_SANDBOX_LOG_READER,	/* twhook log -f: reads the delivery log */
-	TWH_SANDBOX_REQUEST	/* twhook request, once its endpoint runs: pipes only */
+	TWH_SANDBOX_REQUEST,	/* twhook request, once its endpoint runs: pipes only */
+	TWH_SANDBOX_CONSOLE	/* twhook-console: its store, and reads the delivery log */
 };
 
 /* What a process may reach besides its role's own: the URLs the dispatcher calls. */

@@ -141,6 +141,7 @@ enum twh_job_state {
 	TWH_JOB_DONE,
 	TWH_JOB_DEAD
 };
+#define TWH_JOB_STATES	5
 
 /*
  * What twh_store_prune deletes: the rows older than each time, in seconds since the epoch (0,
@@ -187,6 +188,23 @@ void		 twh_job_free(struct twh_job *);
 void		 twh_jobs_free(struct twh_job *, size_t);
 const char	*twh_job_state_name(enum twh_job_state);
 int		 twh_job_state_parse(const char *, enum twh_job_state *);
+
+/* What twhook-console(8) shows and does (twh_store_console.c). */
+struct twh_table_counts {
+	long long	 customers;
+	long long	 workers;
+	long long	 client_bindings;
+	long long	 intercept_rules;
+	long long	 out_of_session;
+	long long	 templates;
+	long long	 proxy_addresses;
+};
+
+int	 twh_store_table_counts(struct twh_store *, struct twh_table_counts *);
+int	 twh_store_job_counts(struct twh_store *, long long by_state[TWH_JOB_STATES]);
+int	 twh_store_jobs_page(struct twh_store *, const char *state, long long before,
+	    size_t limit, struct twh_job **, size_t *);
+int	 twh_store_job_retry(struct twh_store *, long long job_id, double now);
 
 /* Routing (twh_store_routing.c). */
 int	 twh_store_next_pool_worker(struct twh_store *, char **identity);

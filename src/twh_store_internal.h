@@ -23,6 +23,12 @@ int			 twh_store_step_done(struct twh_store *, struct twh_db_stmt *,
 			    const char *what);
 int			 twh_store_each_row(struct twh_store *, struct twh_db_stmt *,
 			    const char *what, int (*)(struct twh_db_stmt *, void *), void *);
+/* A job's columns as twh_store_read_jobs reads them (twh_store_outbox.c). */
+#define TWH_JOB_COLUMNS "job_id, kind, idempotency_key, payload, state, attempts, " \
+    "created_at, next_attempt_at, give_up_at, coalesce(updated_at, created_at), " \
+    "coalesce(last_status, 0), last_error"
+int			 twh_store_read_jobs(struct twh_store *, struct twh_db_stmt *,
+			    struct twh_job **, size_t *);
 int			 twh_store_prune_proxy_records(struct twh_store *, double before);
 /* The characters that cut a customer's text into search words (twh_store_search.c). */
 extern const char	 twh_search_breaks[];

@@ -25,9 +25,6 @@ static const struct twh_sql sql_job_add = {
     "give_up_at, updated_at, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7) "
     "ON CONFLICT (idempotency_key) DO NOTHING"
 };
-#define JOB_COLUMNS "job_id, kind, idempotency_key, payload, state, attempts, created_at, " \
-    "next_attempt_at, give_up_at, coalesce(updated_at, created_at), coalesce(last_status, 0), " \
-    "last_error"
 /* The jobs due by ?1, and those whose lease expired by NOW, their dispatcher gone. */
 #define DUE(NOW) "(state IN ('queued', 'retrying') AND next_attempt_at <= ?1) " \
     "OR (state = 'delivering' AND lease_expires_at < " NOW ")"
@@ -43,8 +40,8 @@ static const struct twh_sql sql_jobs_due = {
     .text = "SELECT EXISTS (SELECT 1 FROM outbox WHERE " DUE("?2") ")"
 };
 static const struct twh_sql sql_jobs_lease = {
-    .text = LEASE_DUE ") RETURNING " JOB_COLUMNS,
-    .postgres = LEASE_DUE " FOR UPDATE SKIP LOCKED) RETURNING " JOB_COLUMNS
+    .text = LEASE_DUE ") RETURNING " TWH_JOB_COLUMNS,
+    .postgres = LEASE_DUE " FOR UPDATE SKIP LOCKED) RETURNING " TWH_JOB_COLUMNS
 };
 /* An outcome is written by the lease's owner only: a lease that expired was taken over. */
 static const struct twh_sql sql_job_update = {
@@ -62,7 +59,7 @@ static const struct twh_sql sql_next_due = {
     .text = "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('queued', 'retrying')"
 };
 static const struct twh_sql sql_jobs_list = {
-    .text = "SELECT " JOB_COLUMNS " FROM outbox WHERE CAST(?1 AS TEXT) IS NULL OR state = ?1 "
+    .text = "SELECT " TWH_JOB_COLUMNS " FROM outbox WHERE CAST(?1 AS TEXT) IS NULL OR state = ?1 "
     "ORDER BY job_id DESC LIMIT ?2"
 };
 static const struct twh_sql sql_prune_claims = {
@@ -73,6 +70,7 @@ static const struct twh_sql sql_prune_jobs = {
 };
 
 static const char *const state_names[] = { "queued", "retrying", "delivering", "done", "dead" };
+_Static_assert(sizeof(state_names) / sizeof(state_names[0]) == TWH_JOB_STATES, "a name a state");
 
 const char *
 twh_job_state_name(enum twh_job_state state)
@@ -210,8 +208,9 @@ twh_store_job_add(struct twh_store *s, const struct twh_job *j)
 	return twh_store_step_done(s, st, "queueing a job");
 }
 
-static int
-read_jobs(struct twh_store *s, struct twh_db_stmt *st, struct twh_job **out, size_t *n)
+/* The jobs ST returns, each row TWH_JOB_COLUMNS, into *OUT and *N; ST is reset. */
+int
+twh_store_read_jobs(struct twh_store *s, struct twh_db_stmt *st, struct twh_job **out, size_t *n)
 {
 	struct twh_job	*jobs = NULL, *j;
 	int		 rc;
@@ -299,7 +298,7 @@ twh_store_jobs_lease(struct twh_store *s, const char *owner, double due_by, doub
 	twh_db_bind_text(st, 3, owner);
 	twh_db_bind_real(st, 4, now + lease_s);
 	twh_db_bind_real(st, 5, now);
-	if ((rc = read_jobs(s, st, jobs, n)) != TWH_STORE_OK ||
+	if ((rc = twh_store_read_jobs(s, st, jobs, n)) != TWH_STORE_OK ||
 	    (rc = twh_store_commit(s)) != TWH_STORE_OK) {
 		twh_store_rollback(s);
 		twh_jobs_free(*jobs, *n);
@@ -386,7 +385,7 @@ twh_store_jobs_list(struct twh_store *s, const char *state, size_t limit, struct
 	if (state != NULL)
 		twh_db_bind_text(st, 1, state);
 	twh_db_bind_int(st, 2, limit);
-	return read_jobs(s, st, jobs, n);
+	return twh_store_read_jobs(s, st, jobs, n);
 }
 
 /*

@@ -28,7 +28,7 @@ static const struct twhook_cmd commands[] = {
 	{ "sign", "sign [--body FILE] URL [NAME=VALUE ...]", cmd_sign },
 	{ "request", "request [--body FILE] [--uri PATH] ENDPOINT [NAME=VALUE ...]", cmd_request },
 	{ "dispatch", "dispatch [--once]", cmd_dispatch },
-	{ "jobs", "jobs [--state STATE] [--limit N]", cmd_jobs },
+	{ "jobs", "jobs [--state STATE] [--limit N] | jobs --retry ID", cmd_jobs },
 	{ "log", "log [-f] [--json] [-n COUNT] [-e ENDPOINT] [-s SID] [--status STATUS] "
 	    "[--since WHEN] [--until WHEN]", cmd_log },
 	{ "binding", "binding add [-a ACCOUNT_SID] [-i BINDING_ID] IDENTITY fcm|apns|webhook "

@@ -26,7 +26,7 @@ wrapped_cgi_dir() {
 		return
 	fi
 	mkdir -p "$T/wrap"
-	for _e in $ENDPOINTS; do
+	for _e in $ENDPOINTS console; do
 		printf '#!/bin/sh\nexec %s %s "$@"\n' "$WRAP" "$CGI_DIR/twhook-$_e" > "$T/wrap/twhook-$_e"
 		chmod 755 "$T/wrap/twhook-$_e"
 	done

@@ -1,0 +1,27 @@
+/*
+ * twhook-console: the operator's web console, behind the web server's authentication.
+ *
+ *   GET  /             Overview: the store's counts and the jobs in each state
+ *   GET  /jobs         the outbox: jobs not done, or of one state, a page at a time
+ *   POST /jobs/retry   a dead job queued again (console_write = yes, CSRF token)
+ *   GET  /store        the store: engine, schema version, counts, jobs by state
+ *
+ * A page is a handler in this table and a file src/console_NAME.c; a route with a nav label
+ * is a link of every page's navigation, in this order.
+ */
+#include "console.h"
+
+int
+main(int argc, char *argv[])
+{
+	static const struct console_route routes[] = {
+		{ "/", console_overview_page, CONSOLE_READS, "Overview" },
+		{ "/jobs", console_jobs_page, CONSOLE_READS, "Jobs" },
+		{ "/jobs/retry", console_jobs_retry, CONSOLE_WRITES, NULL },
+		{ "/store", console_store_page, CONSOLE_READS, "Store" },
+		{ NULL, NULL, CONSOLE_READS, NULL }
+	};
+	static const struct console_app app = { "twhook-console", routes };
+
+	return console_main(&app, argc, argv);
+}
