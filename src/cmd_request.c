@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "twh_form.h"
 #include "twh_sandbox.h"
 #include "twh_sig.h"
 #include "twh_url.h"
@@ -206,7 +207,7 @@ cmd_request(struct twh_conf *conf, int argc, char *argv[])
 			goto out;
 	} else if (twh_buf_adds(&uri, path) == -1 ||
 	    twhook_add_params(&params, argc - 1, argv + 1) == -1 ||
-	    twhook_form_encode(&params, &body) == -1)
+	    twh_form_encode(&params, &body) == -1)
 		goto out;
 	if (twh_buf_printf(&url, "%s%s", conf->public_url != NULL ? conf->public_url :
 	    "http://localhost", uri.data) == -1)

@@ -113,3 +113,42 @@ twh_form_parse(const char *s, size_t len, struct twh_params *params, const char 
 	free(scratch);
 	return rc;
 }
+
+/* Appends S to OUT percent-encoded as a form's name or value: unreserved characters as they
+ * are, a space as '+', every other byte as %XX. */
+int
+twh_form_encode_value(struct twh_buf *out, const char *s)
+{
+	int	 rc = twh_buf_add(out, "", 0);
+
+	for (; *s != '\0' && rc == 0; s++) {
+		unsigned char	 c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~", c) != NULL)
+			rc = twh_buf_addc(out, (char)c);
+		else if (c == ' ')
+			rc = twh_buf_addc(out, '+');
+		else
+			rc = twh_buf_printf(out, "%%%02X", c);
+	}
+	return rc;
+}
+
+/* Appends PARAMS to OUT as an application/x-www-form-urlencoded body or query. */
+int
+twh_form_encode(const struct twh_params *params, struct twh_buf *out)
+{
+	size_t	 i;
+	int	 rc = twh_buf_add(out, "", 0);
+
+	for (i = 0; i < params->n && rc == 0; i++) {
+		if (i > 0 && twh_buf_addc(out, '&') == -1)
+			return -1;
+		if (twh_form_encode_value(out, params->v[i].name) == -1 ||
+		    twh_buf_addc(out, '=') == -1)
+			return -1;
+		rc = twh_form_encode_value(out, params->v[i].value);
+	}
+	return rc;
+}

@@ -129,42 +129,6 @@ twhook_add_params(struct twh_params *params, int argc, char *argv[])
 	return 0;
 }
 
-static int
-encode_component(struct twh_buf *out, const char *s)
-{
-	int	 rc = 0;
-
-	for (; *s != '\0' && rc == 0; s++) {
-		unsigned char	 c = (unsigned char)*s;
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    strchr("-._~", c) != NULL)
-			rc = twh_buf_addc(out, (char)c);
-		else if (c == ' ')
-			rc = twh_buf_addc(out, '+');
-		else
-			rc = twh_buf_printf(out, "%%%02X", c);
-	}
-	return rc;
-}
-
-/* Writes PARAMS as an application/x-www-form-urlencoded body. */
-int
-twhook_form_encode(const struct twh_params *params, struct twh_buf *out)
-{
-	size_t	 i;
-	int	 rc = twh_buf_add(out, "", 0);
-
-	for (i = 0; i < params->n && rc == 0; i++) {
-		if (i > 0 && twh_buf_addc(out, '&') == -1)
-			return -1;
-		if (encode_component(out, params->v[i].name) == -1 || twh_buf_addc(out, '=') == -1)
-			return -1;
-		rc = encode_component(out, params->v[i].value);
-	}
-	return rc;
-}
-
 /* URL with bodySHA256 of BODY added to its query, as Twilio signs JSON requests. */
 int
 twhook_body_url(const char *url, const struct twh_buf *body, struct twh_buf *out)

@@ -25,7 +25,6 @@ int	 cmd_binding(struct twh_conf *, int, char *[]);
 int	 twhook_usage(const char *verb);
 int	 twhook_read_file(const char *path, struct twh_buf *);
 int	 twhook_add_params(struct twh_params *, int argc, char *argv[]);
-int	 twhook_form_encode(const struct twh_params *, struct twh_buf *);
 int	 twhook_body_url(const char *url, const struct twh_buf *body, struct twh_buf *out);
 
 #endif
