@@ -143,7 +143,9 @@ console_page_begin(struct console *c, const char *title)
 
 	twh_buf_reset(c->html);
 	console_raw(c, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	    "<meta name=\"viewport\" content=\"width=device-width\"><title>");
+	    "<meta name=\"viewport\" content=\"width=device-width\">"
+	    /* No icon: a browser would otherwise ask the web server for /favicon.ico. */
+	    "<link rel=\"icon\" href=\"data:,\"><title>");
 	console_text(c, title);
 	console_printf(c, " - twhook console</title><style>%s</style></head>\n<body><header>",
 	    stylesheet);
