@@ -202,9 +202,42 @@ skip(const char **p, const char *end, const char *s)
 }
 
 /*
- * Whether LINE may be one F selects: false only when it is surely not.  The time, the endpoint
- * and the status are read where the writer puts them, and the SID must be in the text; a line
- * not laid out by the writer is left to the parsed test.
+ * Whether SID may be the token or among the "sids" of a line the writer laid out, from P (after
+ * its status) to END.  The first ,"token":" and ,"sids":[ in the text are those members: a
+ * quote after a comma cannot be within a string.  A SID that the writer would have escaped,
+ * or that holds the array's end, is left to the parsed test.
+ */
+static bool
+sid_may_be_in(const char *p, const char *end, const char *sid)
+{
+	static const char	 token[] = ",\"token\":\"", sids[] = ",\"sids\":[";
+	const char		*at, *close, *c;
+	size_t			 n = strlen(sid);
+
+	for (c = sid; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == '"' || *c == '\\' || *c == ']')
+			return true;
+	if ((at = memmem(p, (size_t)(end - p), token, sizeof(token) - 1)) != NULL) {
+		at += sizeof(token) - 1;
+		if ((size_t)(end - at) > n && memcmp(at, sid, n) == 0 && at[n] == '"')
+			return true;
+	}
+	if ((at = memmem(p, (size_t)(end - p), sids, sizeof(sids) - 1)) == NULL)
+		return true;
+	at += sizeof(sids) - 1;
+	if ((close = memchr(at, ']', (size_t)(end - at))) == NULL)
+		return true;
+	for (; (at = memmem(at, (size_t)(close - at), sid, n)) != NULL; at++)
+		if (at[-1] == '"' && at + n < close && at[n] == '"')
+			return true;
+	return false;
+}
+
+/*
+ * Whether LINE may be one F selects: false only when it is surely not.  The time, the endpoint,
+ * the status, the token and the SIDs are read where the writer puts them: for its lines, this
+ * decides, and only the lines selected are parsed.  A line not laid out by the writer is left
+ * to the parsed test, once the SID is found in its text.
  */
 bool
 twh_delivery_filter_may_match(const struct twh_delivery_filter *f, const char *line, size_t len)
@@ -233,7 +266,9 @@ twh_delivery_filter_may_match(const struct twh_delivery_filter *f, const char *l
 		status = status * 10 + (*p - '0');
 	if (p == end || *p != ',')
 		return true;
-	return status >= f->status_min && status <= f->status_max;
+	if (status < f->status_min || status > f->status_max)
+		return false;
+	return f->sid == NULL || sid_may_be_in(p, end, f->sid);
 }
 
 static const char *

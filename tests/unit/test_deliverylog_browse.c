@@ -298,6 +298,8 @@ static const struct {
 	{ "a rare SID, among the SIDs or as the token", { .sid = RARE_SID, .status_max = 999 },
 	    5 },
 	{ "a SID never logged", { .sid = NO_SID, .status_max = 999 }, 5 },
+	{ "a word every line holds, not a SID", { .sid = "valid", .status_max = 999 }, 5 },
+	{ "a SID's start", { .sid = "CA0123456789", .status_max = 999 }, 5 },
 	{ "since 2026-03-02T06:00 until 2026-03-03T12:00:00", { .status_max = 999,
 	    .since = "2026-03-02T06:00", .until = "2026-03-03T12:00:00" }, 40 },
 	{ "an hour across midnight", { .status_max = 999, .since = "2026-03-03T23:30",
