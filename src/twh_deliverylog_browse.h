@@ -17,7 +17,8 @@
 
 #include "twh_deliverylog_filter.h"
 
-/* How many bytes of the log one page reads at most (give or take one read of 1 MiB). */
+/* How many bytes of the log one page reads at most: past it, only to end a read of up to 1 MiB
+ * or a line. */
 #define TWH_DELIVERYLOG_BROWSE_BUDGET	((size_t)64 * 1024 * 1024)
 /* The longest id, with its NUL. */
 #define TWH_DELIVERYLOG_ID_SIZE		32

@@ -182,6 +182,14 @@ cmp_time(const char *time, const char *bound)
 	return n < TWH_DELIVERYLOG_TIME_LEN ? 1 : -1;
 }
 
+/* Whether F selects the status CODE: a filter without a range (both 0) selects any. */
+static bool
+status_within(const struct twh_delivery_filter *f, int code)
+{
+	return (f->status_min == 0 && f->status_max == 0) ||
+	    (code >= f->status_min && code <= f->status_max);
+}
+
 static bool
 time_within(const struct twh_delivery_filter *f, const char *time)
 {
@@ -266,7 +274,7 @@ twh_delivery_filter_may_match(const struct twh_delivery_filter *f, const char *l
 		status = status * 10 + (*p - '0');
 	if (p == end || *p != ',')
 		return true;
-	if (status < f->status_min || status > f->status_max)
+	if (!status_within(f, status))
 		return false;
 	return f->sid == NULL || sid_may_be_in(p, end, f->sid);
 }
@@ -314,7 +322,7 @@ twh_delivery_filter_matches(const struct twh_delivery_filter *f, struct json_obj
 		return false;
 	code = json_object_get_int(status);
 	return (f->endpoint == NULL || strcmp(endpoint, f->endpoint) == 0) &&
-	    code >= f->status_min && code <= f->status_max && time_within(f, time) &&
+	    status_within(f, code) && time_within(f, time) &&
 	    (f->sid == NULL || involves(d, f->sid));
 }
 

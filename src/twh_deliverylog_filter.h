@@ -16,7 +16,8 @@
 
 struct twh_delivery_filter {
 	const char	*endpoint;	/* NULL: any; else as logged, e.g. "crm" */
-	int		 status_min, status_max;	/* 0..999: any; 400..499: 4xx; 404..404 */
+	int		 status_min, status_max;	/* 0..0 or 0..999: any; 400..499: 4xx;
+					   404..404 */
 	const char	*sid;		/* NULL: any; else in the line's "sids", or its "token" */
 	const char	*since, *until;	/* NULL or "": no bound; else prefixes of the log's
 					   time text, since <= time < until */

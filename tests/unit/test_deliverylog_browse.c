@@ -185,7 +185,8 @@ static int
 selected(const struct twh_delivery_filter *f, const struct record *r)
 {
 	return r->delivery && (f->endpoint == NULL || strcmp(f->endpoint, r->endpoint) == 0) &&
-	    r->status >= f->status_min && r->status <= f->status_max &&
+	    ((f->status_min == 0 && f->status_max == 0) ||
+	    (r->status >= f->status_min && r->status <= f->status_max)) &&
 	    (f->sid == NULL || (strcmp(f->sid, RARE_SID) == 0 && r->rare)) &&
 	    (f->since == NULL || strcmp(r->time, f->since) >= 0) &&
 	    (f->until == NULL || strcmp(r->time, f->until) < 0);
@@ -290,6 +291,7 @@ static const struct {
 	struct twh_delivery_filter	 f;
 	size_t				 limit;
 } filters[] = {
+	{ "a filter all zeros selects every status", { .status_max = 0 }, 500 },
 	{ "endpoint crm", { .endpoint = "crm", .status_max = 999 }, 30 },
 	{ "endpoint crm, status 4xx", { .endpoint = "crm", .status_min = 400,
 	    .status_max = 499 }, 30 },
