@@ -6,8 +6,6 @@
  * itself.  -f keeps printing new deliveries as they are logged, like tail -f, confined to
  * reading the log (twh_sandbox.h).
  */
-#define _GNU_SOURCE	/* strptime, timegm */
-
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -18,21 +16,17 @@
 
 #include <json-c/json.h>
 
+#include "twh_deliverylog_filter.h"
 #include "twh_deliverylog_read.h"
 #include "twh_sandbox.h"
 #include "twhook.h"
 
-static const char *const endpoints[] = { "crm", "outgoing", "templates", "routing",
-    "conversations", "proxy-callback", "proxy-intercept", "proxy-out-of-session",
-    "call-notify", NULL };
-
-/* What the options select; the times are the log's own "YYYY-MM-DDTHH:MM:SS.mmmZ". */
-struct filter {
-	const char	*endpoint;
-	const char	*sid;
-	int		 status_min, status_max;
-	char		 since[32], until[32];
-	bool		 json;
+/* What the options select; the times are the log's own text, "YYYY-MM-DDTHH:MM:SS.mmmZ". */
+struct options {
+	struct twh_delivery_filter	 filter;
+	char				 since[TWH_DELIVERYLOG_TIME_LEN + 1];
+	char				 until[TWH_DELIVERYLOG_TIME_LEN + 1];
+	bool				 json;
 };
 
 /* Prints S with control characters as '?', so that logged data cannot forge a line. */
@@ -94,64 +88,26 @@ print_delivery(struct json_object *d)
 	putchar('\n');
 }
 
-/* Whether the delivery D involves SID: as a SID among its parameters, or as its token. */
-static bool
-involves(struct json_object *d, const char *sid)
-{
-	struct json_object	*sids;
-	const char		*token = member(d, "token");
-	size_t			 i, n;
-
-	if (token != NULL && strcmp(token, sid) == 0)
-		return true;
-	n = json_object_object_get_ex(d, "sids", &sids) ? json_object_array_length(sids) : 0;
-	for (i = 0; i < n; i++)
-		if (strcmp(json_object_get_string(json_object_array_get_idx(sids, i)), sid) == 0)
-			return true;
-	return false;
-}
-
-static bool
-matches(const struct filter *f, struct json_object *d)
-{
-	const char	*time = member(d, "time"), *endpoint = member(d, "endpoint");
-	struct json_object *status;
-	int		 code;
-
-	if (time == NULL || endpoint == NULL || !json_object_object_get_ex(d, "status", &status))
-		return false;
-	code = json_object_get_int(status);
-	return (f->endpoint == NULL || strcmp(endpoint, f->endpoint) == 0) &&
-	    code >= f->status_min && code <= f->status_max &&
-	    strcmp(time, f->since) >= 0 && (f->until[0] == '\0' || strcmp(time, f->until) < 0) &&
-	    (f->sid == NULL || involves(d, f->sid));
-}
-
 /* Whether LINE is a delivery the filter selects; most lines are refused without parsing. */
 static bool
 select_line(void *arg, const char *line, size_t len)
 {
-	const struct filter	*f = arg;
+	const struct options	*o = arg;
 	struct json_object	*d;
-	bool			 ok;
 
-	if (f->sid != NULL && strstr(line, f->sid) == NULL)
+	if ((d = twh_delivery_filter_line(&o->filter, line, len)) == NULL)
 		return false;
-	if ((d = json_tokener_parse(line)) == NULL)
-		return false;
-	ok = matches(f, d);
 	json_object_put(d);
-	(void)len;
-	return ok;
+	return true;
 }
 
 static void
 emit_line(void *arg, const char *line, size_t len)
 {
-	const struct filter	*f = arg;
+	const struct options	*o = arg;
 	struct json_object	*d;
 
-	if (f->json) {
+	if (o->json) {
 		fwrite(line, 1, len, stdout);
 		putchar('\n');
 	} else if ((d = json_tokener_parse(line)) != NULL) {
@@ -160,75 +116,9 @@ emit_line(void *arg, const char *line, size_t len)
 	}
 }
 
-/*
- * WHEN as the log's time text in OUT: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] (UTC, an optional Z),
- * or a duration before now: a number and s, m, h or d.  -1 when it is none of these.
- */
+/* Parses the options into O and Q: 0, or the exit status of a usage error. */
 static int
-parse_when(const char *when, char out[32])
-{
-	static const char *const formats[] = { "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
-	    "%Y-%m-%d", NULL };
-	const char	*const *f, *end;
-	struct tm	 tm;
-	char		*unit;
-	double		 n;
-	time_t		 t = (time_t)-1;
-
-	for (f = formats; *f != NULL && t == (time_t)-1; f++) {
-		memset(&tm, 0, sizeof(tm));
-		if ((end = strptime(when, *f, &tm)) != NULL &&
-		    (*end == '\0' || strcmp(end, "Z") == 0))
-			t = timegm(&tm);
-	}
-	if (t == (time_t)-1) {
-		n = strtod(when, &unit);
-		if (unit == when || n < 0 || n > 1e8 || unit[0] == '\0' || unit[1] != '\0' ||
-		    strchr("smhd", unit[0]) == NULL)
-			return -1;
-		t = time(NULL) - (time_t)(n * (unit[0] == 's' ? 1 : unit[0] == 'm' ? 60 :
-		    unit[0] == 'h' ? 3600 : 86400));
-	}
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%S.000Z", gmtime_r(&t, &tm));
-	return 0;
-}
-
-/* STATUS as a range: 403, or 4xx for 400 to 499.  -1 when it is neither. */
-static int
-parse_status(const char *status, struct filter *f)
-{
-	char	*end;
-	long	 n;
-
-	if (strlen(status) == 3 && status[0] >= '1' && status[0] <= '5' &&
-	    strcmp(status + 1, "xx") == 0) {
-		f->status_min = (status[0] - '0') * 100;
-		f->status_max = f->status_min + 99;
-		return 0;
-	}
-	n = strtol(status, &end, 10);
-	if (*end != '\0' || n < 100 || n > 599)
-		return -1;
-	f->status_min = f->status_max = (int)n;
-	return 0;
-}
-
-static const char *
-known_endpoint(const char *name)
-{
-	const char	*const *e;
-
-	if (strncmp(name, "twhook-", 7) == 0)
-		name += 7;
-	for (e = endpoints; *e != NULL; e++)
-		if (strcmp(*e, name) == 0)
-			return *e;
-	return NULL;
-}
-
-/* Parses the options into F and Q: 0, or the exit status of a usage error. */
-static int
-options(int argc, char *argv[], struct filter *f, struct twh_deliverylog_query *q)
+parse_options(int argc, char *argv[], struct options *o, struct twh_deliverylog_query *q)
 {
 	static const struct option longopts[] = {
 		{ "follow", no_argument, NULL, 'f' },
@@ -251,7 +141,7 @@ options(int argc, char *argv[], struct filter *f, struct twh_deliverylog_query *
 			q->follow = true;
 			break;
 		case 'j':
-			f->json = true;
+			o->json = true;
 			break;
 		case 'n':
 			errno = 0;
@@ -261,7 +151,7 @@ options(int argc, char *argv[], struct filter *f, struct twh_deliverylog_query *
 			q->count = (size_t)count;
 			break;
 		case 'e':
-			if ((f->endpoint = known_endpoint(optarg)) == NULL) {
+			if ((o->filter.endpoint = twh_deliverylog_endpoint(optarg)) == NULL) {
 				fprintf(stderr, "twhook: no endpoint '%s' (crm, outgoing, templates, "
 				    "routing, conversations, proxy-callback, proxy-intercept, "
 				    "proxy-out-of-session, call-notify)\n", optarg);
@@ -269,10 +159,10 @@ options(int argc, char *argv[], struct filter *f, struct twh_deliverylog_query *
 			}
 			break;
 		case 's':
-			f->sid = optarg;
+			o->filter.sid = optarg;
 			break;
 		case 'x':
-			if (parse_status(optarg, f) == -1) {
+			if (twh_delivery_filter_status(&o->filter, optarg) == -1) {
 				fprintf(stderr, "twhook: --status '%s': give a status such as 403, "
 				    "or a class such as 4xx\n", optarg);
 				return 2;
@@ -280,7 +170,7 @@ options(int argc, char *argv[], struct filter *f, struct twh_deliverylog_query *
 			break;
 		case 'S':
 		case 'U':
-			if (parse_when(optarg, ch == 'S' ? f->since : f->until) == -1) {
+			if (twh_deliverylog_when(optarg, ch == 'S' ? o->since : o->until) == -1) {
 				fprintf(stderr, "twhook: --%s '%s': give YYYY-MM-DD, "
 				    "YYYY-MM-DDTHH:MM[:SS] (UTC) or a duration such as 30m, 2h, 7d\n",
 				    ch == 'S' ? "since" : "until", optarg);
@@ -296,13 +186,13 @@ options(int argc, char *argv[], struct filter *f, struct twh_deliverylog_query *
 int
 cmd_log(struct twh_conf *conf, int argc, char *argv[])
 {
-	struct filter		 f = { .status_min = 100, .status_max = 599 };
+	struct options		 o = { .filter = { .status_min = 100, .status_max = 599 } };
 	struct twh_deliverylog_query	 q = { .count = 50, .select = select_line, .emit = emit_line,
-				    .arg = &f };
+				    .arg = &o };
 	char			 from_day[11], err[512];
 	int			 rc;
 
-	if ((rc = options(argc, argv, &f, &q)) != 0)
+	if ((rc = parse_options(argc, argv, &o, &q)) != 0)
 		return rc;
 	/* Following runs for as long as it is left to: it reads the log and nothing else. */
 	if (q.follow && twh_sandbox_enter(conf, TWH_SANDBOX_LOG_READER, NULL, true, err,
@@ -311,7 +201,9 @@ cmd_log(struct twh_conf *conf, int argc, char *argv[])
 		    "that file runs it unconfined)\n", conf->path, err);
 		return 1;
 	}
-	snprintf(from_day, sizeof(from_day), "%.10s", f.since);
+	o.filter.since = o.since;
+	o.filter.until = o.until;
+	snprintf(from_day, sizeof(from_day), "%.10s", o.since);
 	q.from_day = from_day;
 	if (conf->delivery_log_days == 0)
 		fprintf(stderr, "twhook: delivery_log_days = 0 in %s: the endpoints log nothing\n",

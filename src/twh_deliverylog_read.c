@@ -28,17 +28,18 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void
-free_names(char **names, size_t n)
+void
+twh_deliverylog_days_free(char **names, size_t n)
 {
 	while (n > 0)
 		free(names[--n]);
 	free(names);
 }
 
-/* The days' files in DIR, oldest first: 0, or -1 with errno set. */
-static int
-list_days(const char *dir, char ***out, size_t *n)
+/* The days' files in DIR, oldest first, in *OUT (for twh_deliverylog_days_free): 0, or -1 with
+ * errno set. */
+int
+twh_deliverylog_days(const char *dir, char ***out, size_t *n)
 {
 	DIR		*d;
 	struct dirent	*e;
@@ -63,7 +64,7 @@ list_days(const char *dir, char ***out, size_t *n)
 	}
 	closedir(d);
 	if (e != NULL) {
-		free_names(names, *n);
+		twh_deliverylog_days_free(names, *n);
 		errno = ENOMEM;
 		return -1;
 	}
@@ -187,7 +188,7 @@ follow(const char *dir, char *newest, off_t end, const struct twh_deliverylog_qu
 		if (current[0] != '\0' && read_lines(dir, current, &end, q, emit_line,
 		    (void *)q) == -1)
 			return -1;
-		if (list_days(dir, &names, &n) == -1) {
+		if (twh_deliverylog_days(dir, &names, &n) == -1) {
 			if (errno == ENOENT)
 				continue;
 			return -1;
@@ -197,7 +198,7 @@ follow(const char *dir, char *newest, off_t end, const struct twh_deliverylog_qu
 			snprintf(current, sizeof(current), "%s", names[n - 1]);
 			end = 0;
 		}
-		free_names(names, n);
+		twh_deliverylog_days_free(names, n);
 	}
 }
 
@@ -209,11 +210,11 @@ twh_deliverylog_read(const char *dir, const struct twh_deliverylog_query *q)
 	off_t	 end;
 	int	 rc;
 
-	if (list_days(dir, &names, &n) == -1 && !(errno == ENOENT && q->follow))
+	if (twh_deliverylog_days(dir, &names, &n) == -1 && !(errno == ENOENT && q->follow))
 		return -1;
 	rc = tail(dir, names, n, q, &end);
 	if (rc == 0 && q->follow)
 		rc = follow(dir, n > 0 ? names[n - 1] : NULL, end, q);
-	free_names(names, n);
+	twh_deliverylog_days_free(names, n);
 	return rc;
 }

@@ -18,5 +18,7 @@ struct twh_deliverylog_query {
 
 /* 0, or -1 with errno set (ENOENT: no log yet). */
 int	 twh_deliverylog_read(const char *dir, const struct twh_deliverylog_query *);
+int	 twh_deliverylog_days(const char *dir, char ***names, size_t *n);
+void	 twh_deliverylog_days_free(char **names, size_t n);
 
 #endif
