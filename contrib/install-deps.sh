@@ -3,7 +3,8 @@
 # run its demo.  Packages already present are left alone; without root it uses sudo.
 #   contrib/install-deps.sh          build, test and demo dependencies
 # tests/debian.test builds the Debian package (debian/) and lints it: dpkg-dev, debhelper
-# and lintian.
+# and lintian.  tests/browser.test drives chromium with playwright-core, which it installs
+# from the npm registry with the machine's Node.js (20 or later; Debian 12's is 18).
 # The high-availability tests (tests/ha/) add PostgreSQL 15, Patroni and etcd: Patroni pulls in
 # python3-psycopg2 and python3-yaml itself; python3-etcd, which its etcd3 client needs too, is
 # only one of its alternatives, so it is named.
@@ -13,7 +14,7 @@ packages="build-essential autoconf automake pkg-config
 	libfcgi-dev libssl-dev libjson-c-dev libsqlite3-dev libcurl4-openssl-dev libpq-dev
 	libseccomp-dev
 	sqlite3 jq curl lighttpd apache2 libapache2-mod-fcgid spawn-fcgi libfcgi-bin mandoc valgrind
-	libxml2-utils wrk dpkg-dev debhelper lintian
+	libxml2-utils wrk dpkg-dev debhelper lintian chromium
 	python3 python3-cryptography python3-h2 openssl procps clang libclang-rt-14-dev
 	postgresql-15 postgresql-client-15 patroni python3-etcd etcd-server etcd-client"
 
