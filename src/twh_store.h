@@ -205,6 +205,10 @@ int	 twh_store_job_counts(struct twh_store *, long long by_state[TWH_JOB_STATES]
 int	 twh_store_jobs_page(struct twh_store *, const char *state, long long before,
 	    size_t limit, struct twh_job **, size_t *);
 int	 twh_store_job_retry(struct twh_store *, long long job_id, double now);
+typedef void	 twh_job_kind_fn(void *arg, const char *state, const char *kind, long long n);
+int	 twh_store_job_kinds(struct twh_store *, twh_job_kind_fn *, void *arg);
+int	 twh_store_oldest_waiting(struct twh_store *, double *created_at);
+int	 twh_store_bytes(struct twh_store *, long long *bytes);
 
 /* Routing (twh_store_routing.c). */
 int	 twh_store_next_pool_worker(struct twh_store *, char **identity);

@@ -1,8 +1,9 @@
 /*
  * twh_store_console.c: what twhook-console(8) asks of the store: the count of rows in each
  * table an operator fills, the outbox's jobs counted by state, a keyset page of jobs newest
- * first, and putting a dead job back in line (which `twhook jobs --retry` does too).  The
- * statements are the same text on both engines.
+ * first, putting a dead job back in line (which `twhook jobs --retry` does too), and the
+ * gauges of /metrics: jobs by state and kind, the oldest waiting job, the store's size.  The
+ * statements are the same text on both engines but the size's.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -18,6 +19,16 @@ static const struct twh_sql sql_table_counts = {
 };
 static const struct twh_sql sql_job_counts = {
     .text = "SELECT state, count(*) FROM outbox GROUP BY state"
+};
+static const struct twh_sql sql_job_kinds = {
+    .text = "SELECT state, kind, count(*) FROM outbox GROUP BY state, kind ORDER BY state, kind"
+};
+static const struct twh_sql sql_oldest_waiting = {
+    .text = "SELECT coalesce(min(created_at), 0) FROM outbox WHERE state IN ('queued', 'retrying')"
+};
+static const struct twh_sql sql_store_bytes = {
+    .text = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+    .postgres = "SELECT pg_database_size(current_database())"
 };
 /* ?1: a state, or NULL for every job not done; ?2: below this job. */
 static const struct twh_sql sql_jobs_page = {
@@ -127,4 +138,60 @@ twh_store_job_retry(struct twh_store *s, long long job_id, double now)
 	}
 	twh_store_notify(s);
 	return TWH_STORE_OK;
+}
+
+struct job_kinds_call {
+	twh_job_kind_fn	*fn;
+	void		*arg;
+};
+
+static int
+job_kind_row(struct twh_db_stmt *st, void *arg)
+{
+	struct job_kinds_call	*call = arg;
+
+	call->fn(call->arg, twh_db_column_view(st, 0), twh_db_column_view(st, 1),
+	    twh_db_column_int(st, 2));
+	return 0;
+}
+
+/* Calls FN with each state and kind the outbox holds jobs of, and how many. */
+int
+twh_store_job_kinds(struct twh_store *s, twh_job_kind_fn *fn, void *arg)
+{
+	struct twh_db_stmt	*st;
+	struct job_kinds_call	 call = { fn, arg };
+
+	if ((st = twh_store_stmt(s, &sql_job_kinds)) == NULL)
+		return TWH_STORE_ERROR;
+	return twh_store_each_row(s, st, "counting jobs by kind", job_kind_row, &call);
+}
+
+/* When the oldest job still waiting for delivery (queued or retrying) was made, in unix
+ * seconds; 0 when none waits. */
+int
+twh_store_oldest_waiting(struct twh_store *s, double *created_at)
+{
+	struct twh_db_stmt	*st;
+	int			 rc;
+
+	*created_at = 0;
+	if ((st = twh_store_stmt(s, &sql_oldest_waiting)) == NULL)
+		return TWH_STORE_ERROR;
+	if ((rc = twh_db_step(st)) == TWH_DB_ROW)
+		*created_at = twh_db_column_real(st, 0);
+	twh_db_reset(st);
+	return rc == TWH_DB_ROW ? TWH_STORE_OK : twh_store_fail(s, "finding the oldest job");
+}
+
+/* The store's size in bytes: the SQLite file's pages, or the PostgreSQL database's. */
+int
+twh_store_bytes(struct twh_store *s, long long *bytes)
+{
+	struct twh_db_stmt	*st;
+
+	*bytes = 0;
+	if ((st = twh_store_stmt(s, &sql_store_bytes)) == NULL)
+		return TWH_STORE_ERROR;
+	return twh_store_int_row(s, st, "measuring the store", bytes);
 }
