@@ -108,11 +108,16 @@ open_valid(const char *path, bool writable)
 	return f;
 }
 
-/* A new, zeroed totals file in DIR renamed to PATH: mapped, or MAP_FAILED. */
+/*
+ * A new, zeroed totals file in DIR (open as DFD) renamed to PATH: mapped, or MAP_FAILED.  Made
+ * by root (a dispatcher run by hand, say), it goes to the directory's owner, as the log's files
+ * are the endpoints'.
+ */
 static struct twh_metrics_counters *
-create(const char *dir, const char *path, time_t now)
+create(int dfd, const char *dir, const char *path, time_t now)
 {
 	struct twh_metrics_counters	 head, *f = MAP_FAILED;
+	struct stat			 st;
 	char				 tmp[PATH_MAX];
 	int				 fd, saved;
 
@@ -128,7 +133,8 @@ create(const char *dir, const char *path, time_t now)
 	head.size = sizeof(head);
 	head.created = (uint64_t)now;
 	/* The head's fields, then zeros to the end: the file is whole before it has its name. */
-	if (fchmod(fd, 0640) == 0 && ftruncate(fd, sizeof(head)) == 0 &&
+	if (fchmod(fd, 0640) == 0 && (geteuid() != 0 || (fstat(dfd, &st) == 0 &&
+	    fchown(fd, st.st_uid, st.st_gid) == 0)) && ftruncate(fd, sizeof(head)) == 0 &&
 	    pwrite(fd, &head, offsetof(struct twh_metrics_counters, endpoints), 0) ==
 	    (ssize_t)offsetof(struct twh_metrics_counters, endpoints) &&
 	    rename(tmp, path) == 0)
@@ -155,7 +161,7 @@ open_writable(const char *dir, const char *path)
 		return MAP_FAILED;
 	/* One process at a time looks again and replaces what it still finds wrong. */
 	if (flock(dfd, LOCK_EX) == 0 && (f = open_valid(path, true)) == MAP_FAILED)
-		f = create(dir, path, time(NULL));
+		f = create(dfd, dir, path, time(NULL));
 	close(dfd);
 	return f;
 }
@@ -182,8 +188,11 @@ twh_metrics_open(const struct twh_conf *conf, bool writable)
 			twh_warn("%s: not a totals file of this twhook (the endpoints replace it)",
 			    path);
 		else
-			twh_warn("%s: %s: no totals are %s (the delivery log's directory must be "
-			    "writable)", path, strerror(errno), writable ? "counted" : "read");
+			/* Without a log, its directory may well be out of reach: no warning. */
+			twh_diag(writable && conf->delivery_log_days == 0 ? TWH_DIAG_INFO :
+			    TWH_DIAG_WARNING, "%s: %s: no totals are %s (the delivery log's "
+			    "directory must be writable)", path, strerror(errno),
+			    writable ? "counted" : "read");
 		return NULL;
 	}
 	if ((m = calloc(1, sizeof(*m))) == NULL) {
