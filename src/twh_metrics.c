@@ -74,7 +74,7 @@ valid(const struct twh_metrics_counters *f)
 	    f->size == sizeof(*f);
 }
 
-/* PATH mapped (FD open on it), if it is a totals file of this layout; else MAP_FAILED. */
+/* The file open as FD mapped, if it is a totals file of this layout; else MAP_FAILED. */
 static struct twh_metrics_counters *
 map_valid(int fd, bool writable)
 {
@@ -92,7 +92,7 @@ map_valid(int fd, bool writable)
 	return f;
 }
 
-/* PATH opened and mapped if valid: MAP_FAILED otherwise, with errno ENOENT when missing. */
+/* PATH opened and mapped if valid: MAP_FAILED otherwise, errno EINVAL for another layout. */
 static struct twh_metrics_counters *
 open_valid(const char *path, bool writable)
 {
@@ -147,22 +147,29 @@ create(int dfd, const char *dir, const char *path, time_t now)
 	return f;
 }
 
-/* The writers' totals: the directory made as the log makes it, the file made or replaced. */
+/*
+ * The writers' totals: the directory made as the log makes it, the file made if missing or
+ * replaced if of another layout (one this user may not open is left alone: other processes
+ * may count in it).
+ */
 static struct twh_metrics_counters *
 open_writable(const char *dir, const char *path)
 {
 	struct twh_metrics_counters	*f;
-	int				 dfd;
+	int				 dfd, saved;
 
-	if ((f = open_valid(path, true)) != MAP_FAILED)
+	if ((f = open_valid(path, true)) != MAP_FAILED || (errno != ENOENT && errno != EINVAL))
 		return f;
 	if ((mkdir(dir, 0750) == -1 && errno != EEXIST) ||
 	    (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return MAP_FAILED;
 	/* One process at a time looks again and replaces what it still finds wrong. */
-	if (flock(dfd, LOCK_EX) == 0 && (f = open_valid(path, true)) == MAP_FAILED)
+	if (flock(dfd, LOCK_EX) == 0 && (f = open_valid(path, true)) == MAP_FAILED &&
+	    (errno == ENOENT || errno == EINVAL))
 		f = create(dfd, dir, path, time(NULL));
+	saved = errno;
 	close(dfd);
+	errno = saved;
 	return f;
 }
 
