@@ -56,8 +56,8 @@ struct twh_metrics_endpoint {
 
 /* The file, all of it; counters only ever grow (but the windows' slots). */
 struct twh_metrics_counters {
-	uint64_t			 magic;		/* TWH_METRICS_MAGIC */
-	uint64_t			 version;	/* TWH_METRICS_VERSION */
+	uint64_t			 magic;		/* "TWHTOTAL" (twh_metrics.c) */
+	uint64_t			 version;	/* of the layout: 1 */
 	uint64_t			 size;		/* sizeof(struct twh_metrics_counters) */
 	uint64_t			 created;	/* unix seconds: counting since then */
 	uint64_t			 dispatch_ok, dispatch_failed;	/* attempts */
