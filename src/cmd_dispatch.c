@@ -34,6 +34,7 @@
 #include "twh_deliver.h"
 #include "twh_diag.h"
 #include "twh_http_client.h"
+#include "twh_metrics.h"
 #include "twh_push.h"
 #include "twh_sandbox.h"
 #include "twhook.h"
@@ -123,10 +124,11 @@ log_outcome(const struct twh_job *job, double started)
 /*
  * Delivers the jobs due now, one lease at a time (a lease outlives the longest attempt, so it
  * covers one job, not a batch); a retry that falls due meanwhile waits for the next look.
- * -1 when the store failed.
+ * Each attempt's outcome goes to the machine's TOTALS.  -1 when the store failed.
  */
 static int
-deliver_due(struct twh_store *store, struct twh_delivery *d, const char *owner)
+deliver_due(struct twh_store *store, struct twh_delivery *d, const char *owner,
+    struct twh_metrics *totals)
 {
 	struct twh_job	*job;
 	size_t		 n;
@@ -141,6 +143,7 @@ deliver_due(struct twh_store *store, struct twh_delivery *d, const char *owner)
 		if (n == 0)
 			break;
 		twh_deliver_job(d, job);
+		twh_metrics_dispatch(totals, job->state == TWH_JOB_DONE, (time_t)twh_now());
 		if ((rc = twh_store_job_update(store, owner, job)) == TWH_STORE_NOT_FOUND)
 			twh_warn("job %lld %s: its lease expired during the attempt, so another "
 			    "dispatcher may repeat it", job->job_id, job->kind);
@@ -211,6 +214,7 @@ static int
 run(struct twh_conf *conf, struct twh_store *store, bool once)
 {
 	struct twh_delivery	 d = { conf, NULL, store, NULL };
+	struct twh_metrics	*totals;
 	double			 next, wait_s, last_prune = 0;
 	double			 recheck_s = 0;	/* when to look again after a wake; 0: no need */
 	int			 interrupted, rc, failed = 0;
@@ -226,6 +230,7 @@ run(struct twh_conf *conf, struct twh_store *store, bool once)
 		return 1;
 	}
 	lease_owner(owner, sizeof(owner));
+	totals = twh_metrics_open(conf, true);
 	/*
 	 * With SQLite this is the store's only dispatcher (its lock says so): a job left
 	 * mid-attempt was its predecessor's, retried at once.  With PostgreSQL others may be
@@ -243,12 +248,13 @@ run(struct twh_conf *conf, struct twh_store *store, bool once)
 	if (confine(conf, &d, err, sizeof(err)) == -1) {
 		twh_err("%s: cannot confine the dispatcher: %s (sandbox = off in that file runs it "
 		    "unconfined)", conf->path, err);
+		twh_metrics_close(totals);
 		twh_http_client_free(d.http);
 		twh_push_close(d.push);
 		return 1;
 	}
 	while (!stopping) {
-		if (deliver_due(store, &d, owner) == -1) {
+		if (deliver_due(store, &d, owner, totals) == -1) {
 			failed = 1;
 			twh_err("%s", twh_store_error(store));
 			if (once)
@@ -271,6 +277,7 @@ run(struct twh_conf *conf, struct twh_store *store, bool once)
 			recheck_s = recheck_s * RECHECK_FACTOR <= RECHECK_LAST_S ?
 			    recheck_s * RECHECK_FACTOR : 0;
 	}
+	twh_metrics_close(totals);
 	twh_http_client_free(d.http);
 	twh_push_close(d.push);
 	return once && failed ? 1 : 0;

@@ -23,6 +23,7 @@
 #include "twh_endpoint.h"
 #include "twh_form.h"
 #include "twh_json.h"
+#include "twh_metrics.h"
 #include "twh_sandbox.h"
 #include "twh_serve.h"
 #include "twh_sig.h"
@@ -365,6 +366,14 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 	}
 }
 
+/* Whether REQ's X-Twilio-Signature was checked and found wanting: invalid, or missing. */
+static bool
+signature_failed(const struct twh_request *req)
+{
+	return req->signature != NULL && (strcmp(req->signature, "invalid") == 0 ||
+	    strcmp(req->signature, "missing") == 0);
+}
+
 static void
 exchange(void *arg, const struct twh_io *io)
 {
@@ -387,7 +396,7 @@ exchange(void *arg, const struct twh_io *io)
 	if (twh_response_write(&res, io) == -1)
 		twh_info("the client went away before the answer was sent");
 	entry.ms = twh_elapsed_ms(start);
-	/* The logs are written once the web server has the answer, out of its way. */
+	/* The logs and the totals are written once the web server has the answer, out of its way. */
 	if (io->finish != NULL)
 		io->finish(io->ctx);
 	twh_response_log(&req, &res, entry.ms);
@@ -395,6 +404,8 @@ exchange(void *arg, const struct twh_io *io)
 	entry.req = &req;
 	entry.res = &res;
 	twh_deliverylog_record(ctx->deliverylog, &entry);
+	twh_metrics_record(ctx->metrics, entry.endpoint, res.status, signature_failed(&req),
+	    entry.ms, entry.arrived.tv_sec);
 	twh_response_free(&res);
 	json_object_put(req.json);
 	twh_params_free(&req.params);
@@ -403,7 +414,7 @@ exchange(void *arg, const struct twh_io *io)
 }
 
 /*
- * The main() of every endpoint: configuration, store and delivery log once, then confined
+ * The main() of every endpoint: configuration, store, delivery log and totals once, then confined
  * (twh_sandbox.h), then requests until done.
  */
 int
@@ -439,6 +450,7 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 		ctx.store_failed_ms = twh_monotonic_ms();
 	}
 	ctx.deliverylog = twh_deliverylog_open(&ctx.conf);
+	ctx.metrics = twh_metrics_open(&ctx.conf, true);
 	/* Confined before the first request is read; a CGI run says so only at the debug level. */
 	if (twh_sandbox_enter(&ctx.conf, TWH_SANDBOX_ENDPOINT, NULL, twh_serve_is_cgi(), err,
 	    sizeof(err)) == -1) {
@@ -448,6 +460,7 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 	} else
 		rc = twh_serve(exchange, &ctx);
 	twh_deliverylog_close(ctx.deliverylog);
+	twh_metrics_close(ctx.metrics);
 	twh_store_close(ctx.store);
 	twh_conf_free(&ctx.conf);
 	return rc == 0 ? 0 : 1;
