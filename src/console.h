@@ -82,7 +82,7 @@ void		 console_csrf_field(struct console *);
 /*
  * The pages' sections, which a page composes (0, or -1 with the page replaced by the
  * refusal), and the handlers (console_store.c, console_jobs.c, console_overview.c,
- * console_deliveries.c).
+ * console_deliveries.c, console_metrics.c).
  */
 int		 console_store_counts(struct console *, const char *heading);
 int		 console_jobs_summary(struct console *);
@@ -92,5 +92,6 @@ void		 console_jobs_retry(struct console *);
 void		 console_overview_page(struct console *);
 void		 console_deliveries_page(struct console *);
 void		 console_delivery_page(struct console *);
+void		 console_metrics_page(struct console *);
 
 #endif

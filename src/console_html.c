@@ -132,7 +132,8 @@ console_headers(struct console *c)
 	twh_response_header(c->res, "Referrer-Policy", "same-origin");
 	twh_response_header(c->res, "Cache-Control", "no-store");
 	twh_response_header(c->res, "X-Frame-Options", "DENY");
-	c->res->content_type = "text/html; charset=utf-8";
+	if (c->res->content_type == NULL)	/* a page's; /metrics says its own */
+		c->res->content_type = "text/html; charset=utf-8";
 }
 
 /* The page's head, the navigation and its heading TITLE. */

@@ -1,12 +1,13 @@
 /*
  * console_main.c: twhook-console's start and its request pipeline.  At start: the
- * configuration, the store, the sandbox (the console role), then requests until done, CGI or
- * FastCGI alike (twh_serve.h).  Each request, in order: 403 without REMOTE_USER unless
- * console_auth = none (a page saying how to set the web server's authentication up); 400 for
- * a query string that does not decode; 404 for a PATH_INFO no route has; 405 with Allow for
- * the wrong method; 503 when the store cannot be had; then a reading route's handler in one
- * read snapshot, or, once the write gate (console_csrf.c) lets it through, a writing route's.
- * Every answer gets the frame's headers (console_headers), whatever its status.
+ * configuration, the store, the machine's totals, the sandbox (the console role), then requests
+ * until done, CGI or FastCGI alike (twh_serve.h).  Each request, in order: 403 without
+ * REMOTE_USER unless console_auth = none (a page saying how to set the web server's
+ * authentication up); 400 for a query string that does not decode; 404 for a PATH_INFO no route
+ * has; 405 with Allow for the wrong method; 503 when the store cannot be had; then a reading
+ * route's handler in one read snapshot, or, once the write gate (console_csrf.c) lets it
+ * through, a writing route's.  Every answer gets the frame's headers (console_headers),
+ * whatever its status.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "twh_clock.h"
 #include "twh_diag.h"
 #include "twh_form.h"
+#include "twh_metrics.h"
 #include "twh_sandbox.h"
 #include "twh_serve.h"
 
@@ -206,6 +208,9 @@ console_main(const struct console_app *app, int argc, char *argv[])
 	/* A store that cannot be opened now is tried again by each request (503 meanwhile). */
 	if (twh_store_open(run.ctx.conf.database, &run.ctx.store, err, sizeof(err)) == -1)
 		twh_err("%s", err);
+	/* This machine's totals, read only (made by the first endpoint to count, else looked
+	 * for again by the pages that show them). */
+	run.ctx.metrics = twh_metrics_open(&run.ctx.conf, false);
 	if (twh_sandbox_enter(&run.ctx.conf, TWH_SANDBOX_CONSOLE, NULL, twh_serve_is_cgi(), err,
 	    sizeof(err)) == -1) {
 		twh_err("%s: cannot confine the console: %s (sandbox = off in that file runs it "
@@ -213,6 +218,7 @@ console_main(const struct console_app *app, int argc, char *argv[])
 		rc = -1;
 	} else
 		rc = twh_serve(exchange, &run);
+	twh_metrics_close(run.ctx.metrics);
 	twh_store_close(run.ctx.store);
 	twh_conf_free(&run.ctx.conf);
 	return rc == 0 ? 0 : 1;

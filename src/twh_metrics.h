@@ -128,5 +128,10 @@ double	 twh_metrics_quantile_ms(const uint64_t buckets[TWH_METRICS_BUCKETS], dou
 
 /* The counters in Prometheus's text exposition format 0.0.4, appended to B. */
 void	 twh_metrics_prometheus(struct twh_buf *, const struct twh_metrics_snapshot *);
+/* A family's # HELP and # TYPE lines (TYPE: "counter", "gauge", "histogram"), for the gauges
+ * others add after the counters. */
+void	 twh_metrics_family(struct twh_buf *, const char *name, const char *type,
+	    const char *help);
+void	 twh_metrics_label_value(struct twh_buf *, const char *);
 
 #endif

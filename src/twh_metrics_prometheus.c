@@ -8,8 +8,22 @@
 
 #include "twh_metrics.h"
 
-static void
-family(struct twh_buf *b, const char *name, const char *type, const char *help)
+/* Appends V to B as a label's value: \\, \" and \n escaped, as the format wants. */
+void
+twh_metrics_label_value(struct twh_buf *b, const char *v)
+{
+	for (; *v != '\0'; v++)
+		if (*v == '\\' || *v == '"')
+			twh_buf_printf(b, "\\%c", *v);
+		else if (*v == '\n')
+			twh_buf_adds(b, "\\n");
+		else
+			twh_buf_addc(b, *v);
+}
+
+/* The # HELP and # TYPE lines of the family NAME. */
+void
+twh_metrics_family(struct twh_buf *b, const char *name, const char *type, const char *help)
 {
 	twh_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
@@ -19,7 +33,7 @@ requests(struct twh_buf *b, const struct twh_metrics_counters *c)
 {
 	int	 i, s;
 
-	family(b, "twhook_requests_total", "counter",
+	twh_metrics_family(b, "twhook_requests_total", "counter",
 	    "Webhook requests answered, by endpoint and HTTP status.");
 	for (i = 0; i < TWH_METRICS_ENDPOINTS; i++)
 		for (s = 0; s < TWH_METRICS_STATUSES; s++)
@@ -37,7 +51,7 @@ durations(struct twh_buf *b, const struct twh_metrics_counters *c)
 	uint64_t				 below;
 	int					 i, k;
 
-	family(b, "twhook_request_duration_seconds", "histogram",
+	twh_metrics_family(b, "twhook_request_duration_seconds", "histogram",
 	    "Time from a request's arrival to its answer written, by endpoint.");
 	for (i = 0; i < TWH_METRICS_ENDPOINTS; i++) {
 		e = &c->endpoints[i];
@@ -68,17 +82,17 @@ twh_metrics_prometheus(struct twh_buf *b, const struct twh_metrics_snapshot *sna
 
 	requests(b, c);
 	durations(b, c);
-	family(b, "twhook_signature_failures_total", "counter",
+	twh_metrics_family(b, "twhook_signature_failures_total", "counter",
 	    "Requests whose X-Twilio-Signature was invalid or missing, by endpoint.");
 	for (i = 0; i < TWH_METRICS_ENDPOINTS; i++)
 		twh_buf_printf(b, "twhook_signature_failures_total{endpoint=\"%s\"} %" PRIu64 "\n",
 		    twh_metrics_endpoints[i], c->endpoints[i].sig_failures);
-	family(b, "twhook_dispatch_attempts_total", "counter",
+	twh_metrics_family(b, "twhook_dispatch_attempts_total", "counter",
 	    "Delivery attempts of the dispatcher, by outcome.");
 	twh_buf_printf(b, "twhook_dispatch_attempts_total{outcome=\"ok\"} %" PRIu64 "\n"
 	    "twhook_dispatch_attempts_total{outcome=\"failed\"} %" PRIu64 "\n", c->dispatch_ok,
 	    c->dispatch_failed);
-	family(b, "twhook_dispatch_last_success_timestamp_seconds", "gauge",
+	twh_metrics_family(b, "twhook_dispatch_last_success_timestamp_seconds", "gauge",
 	    "When the dispatcher last delivered a job, in seconds since 1970 (0: never).");
 	twh_buf_printf(b, "twhook_dispatch_last_success_timestamp_seconds %" PRIu64 "\n",
 	    c->dispatch_last_success);
