@@ -18,6 +18,7 @@
 
 #include "twh_deliverylog_filter.h"
 #include "twh_deliverylog_read.h"
+#include "twh_json.h"
 #include "twh_sandbox.h"
 #include "twhook.h"
 
@@ -37,14 +38,6 @@ print_clean(const char *s)
 		putchar(iscntrl((unsigned char)*s) ? '?' : *s);
 }
 
-static const char *
-member(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
-}
-
 static void
 print_field(const char *s)
 {
@@ -57,15 +50,15 @@ static void
 print_delivery(struct json_object *d)
 {
 	struct json_object	*params, *pair;
-	const char		*note = member(d, "note");
+	const char		*note = twh_json_member_text(d, "note");
 	size_t			 i, n;
 
-	print_field(member(d, "time"));
-	print_field(member(d, "endpoint"));
-	print_field(member(d, "status"));
-	print_field(member(d, "ms"));
-	print_field(member(d, "signature"));
-	print_field(member(d, "token"));
+	print_field(twh_json_member_text(d, "time"));
+	print_field(twh_json_member_text(d, "endpoint"));
+	print_field(twh_json_member_text(d, "status"));
+	print_field(twh_json_member_text(d, "ms"));
+	print_field(twh_json_member_text(d, "signature"));
+	print_field(twh_json_member_text(d, "token"));
 	n = json_object_object_get_ex(d, "params", &params) ? json_object_array_length(params) : 0;
 	for (i = 0; i < n; i++) {
 		pair = json_object_array_get_idx(params, i);

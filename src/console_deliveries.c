@@ -14,6 +14,7 @@
 #include "console.h"
 #include "twh_deliverylog_browse.h"
 #include "twh_form.h"
+#include "twh_json.h"
 
 #define PAGE_ROWS	50
 
@@ -31,15 +32,6 @@ param(struct console *c, const char *name)
 	const char	*v = twh_request_param(c->req, name);
 
 	return v != NULL ? v : "";
-}
-
-/* A member of the logged line D as text, or NULL. */
-static const char *
-member(struct json_object *d, const char *name)
-{
-	struct json_object	*v;
-
-	return json_object_object_get_ex(d, name, &v) ? json_object_get_string(v) : NULL;
 }
 
 /* The query's filter: 0, or -1 with the page answered 400 saying what is wrong. */
@@ -85,7 +77,8 @@ filter_query(const struct deliveries_query *q, const char *before, struct twh_bu
 	twh_params_init(&p);
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (*values[i] != '\0')
-			twh_params_add(&p, names[i], strlen(names[i]), values[i], strlen(values[i]));
+			twh_params_add(&p, names[i], strlen(names[i]), values[i],
+			    strlen(values[i]));
 	if (before != NULL)
 		twh_params_add(&p, "before", 6, before, strlen(before));
 	twh_form_encode(&p, out);
@@ -130,23 +123,23 @@ delivery_row(void *arg, const char *id, struct json_object *d)
 	struct console		*c = arg;
 	struct json_object	*sids;
 	struct twh_buf		 query;
-	const char		*note = member(d, "note");
+	const char		*note = twh_json_member_text(d, "note");
 	size_t			 i, n;
 
 	console_raw(c, "<tr><td>");
 	twh_buf_init(&query);
 	twh_buf_adds(&query, "id=");
 	twh_form_encode_value(&query, id);
-	console_link(c, "/delivery", query.data, member(d, "time"));
+	console_link(c, "/delivery", query.data, twh_json_member_text(d, "time"));
 	twh_buf_free(&query);
 	console_raw(c, "</td><td class=\"endpoint\">");
-	console_text(c, member(d, "endpoint"));
+	console_text(c, twh_json_member_text(d, "endpoint"));
 	console_raw(c, "</td><td class=\"n\">");
-	console_text(c, member(d, "status"));
+	console_text(c, twh_json_member_text(d, "status"));
 	console_raw(c, "</td><td class=\"n\">");
-	console_text(c, member(d, "ms"));
+	console_text(c, twh_json_member_text(d, "ms"));
 	console_raw(c, "</td><td>");
-	console_text(c, member(d, "signature"));
+	console_text(c, twh_json_member_text(d, "signature"));
 	console_raw(c, "</td><td>");
 	n = json_object_object_get_ex(d, "sids", &sids) ? json_object_array_length(sids) : 0;
 	for (i = 0; i < n; i++) {
@@ -184,7 +177,8 @@ console_deliveries_page(struct console *c)
 		return;
 	}
 	if (rc == -1 && errno != ENOENT) {
-		console_error(c, 500, "The delivery log cannot be read; the console's log says why.");
+		console_error(c, 500, "The delivery log cannot be read; the console's log says "
+		    "why.");
 		return;
 	}
 	if (rc == 0 && page.rows > 0)
@@ -214,7 +208,7 @@ console_deliveries_page(struct console *c)
 static void
 detail_row(struct console *c, const char *label, struct json_object *d, const char *name)
 {
-	const char	*v = member(d, name);
+	const char	*v = twh_json_member_text(d, name);
 
 	if (v == NULL)
 		return;

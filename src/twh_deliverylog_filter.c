@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "twh_deliverylog_filter.h"
+#include "twh_json.h"
 
 const char *const twh_deliverylog_endpoints[] = { "crm", "outgoing", "templates", "routing",
     "conversations", "proxy-callback", "proxy-intercept", "proxy-out-of-session",
@@ -279,20 +280,12 @@ twh_delivery_filter_may_match(const struct twh_delivery_filter *f, const char *l
 	return f->sid == NULL || sid_may_be_in(p, end, f->sid);
 }
 
-static const char *
-member(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
-}
-
 /* Whether the delivery D involves SID: as a SID among its parameters, or as its token. */
 static bool
 involves(struct json_object *d, const char *sid)
 {
 	struct json_object	*sids;
-	const char		*token = member(d, "token"), *s;
+	const char		*token = twh_json_member_text(d, "token"), *s;
 	size_t			 i, n;
 
 	if (token != NULL && strcmp(token, sid) == 0)
@@ -312,7 +305,8 @@ involves(struct json_object *d, const char *sid)
 bool
 twh_delivery_filter_matches(const struct twh_delivery_filter *f, struct json_object *d)
 {
-	const char		*time = member(d, "time"), *endpoint = member(d, "endpoint");
+	const char		*time = twh_json_member_text(d, "time");
+	const char		*endpoint = twh_json_member_text(d, "endpoint");
 	struct json_object	*status;
 	int			 code;
 

@@ -76,6 +76,15 @@ twh_json_add_string(struct json_object *obj, const char *key, const char *value)
 		json_object_object_add(obj, key, json_object_new_string(value));
 }
 
+/* Member KEY of OBJ as text, a number as its digits; NULL when it is absent. */
+const char *
+twh_json_member_text(struct json_object *obj, const char *key)
+{
+	struct json_object	*v;
+
+	return json_object_object_get_ex(obj, key, &v) ? json_object_get_string(v) : NULL;
+}
+
 /* The string that member KEY of OBJ holds; NULL when it is absent or not a string. */
 const char *
 twh_json_string_member(struct json_object *obj, const char *key)

@@ -15,5 +15,6 @@ const char		*twh_json_text(struct json_object *);
 struct json_object	*twh_json_parse(const char *, size_t, const char **why);
 void			 twh_json_add_string(struct json_object *, const char *key, const char *);
 const char		*twh_json_string_member(struct json_object *, const char *key);
+const char		*twh_json_member_text(struct json_object *, const char *key);
 
 #endif
