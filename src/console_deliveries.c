@@ -13,6 +13,7 @@
 
 #include "console.h"
 #include "twh_deliverylog_browse.h"
+#include "twh_diag.h"
 #include "twh_form.h"
 #include "twh_json.h"
 
@@ -177,6 +178,8 @@ console_deliveries_page(struct console *c)
 		return;
 	}
 	if (rc == -1 && errno != ENOENT) {
+		twh_err("%s: %s (reading the delivery log)", c->ctx->conf.delivery_log,
+		    strerror(errno));
 		console_error(c, 500, "The delivery log cannot be read; the console's log says "
 		    "why.");
 		return;
