@@ -34,9 +34,14 @@ wrapped_cgi_dir() {
 }
 
 # substitute FILE CGIDIR OUT: the contrib FILE with its placeholders replaced, as its header
-# says: @CGIDIR@ by CGIDIR, @TWHOOK_CONFIG@ by $CONF, @RUNDIR@ by $RUNDIR.  One assertion.
+# says: @CGIDIR@ by CGIDIR, @TWHOOK_CONFIG@ by $CONF, @RUNDIR@ by $RUNDIR; and the console's
+# password file, /etc/SERVER/twhook-console.htpasswd, by $T/htpasswd, where the user
+# "operator" has the password "console-password".  One assertion.
 substitute() {
-	sed -e "s|@CGIDIR@|$2|g" -e "s|@TWHOOK_CONFIG@|$CONF|g" -e "s|@RUNDIR@|$RUNDIR|g" "$1" > "$3"
+	[ -f "$T/htpasswd" ] ||
+	    printf 'operator:%s\n' "$(openssl passwd -apr1 console-password)" > "$T/htpasswd"
+	sed -e "s|@CGIDIR@|$2|g" -e "s|@TWHOOK_CONFIG@|$CONF|g" -e "s|@RUNDIR@|$RUNDIR|g" \
+	    -e "s|/etc/[a-z0-9]*/twhook-console\\.htpasswd|$T/htpasswd|g" "$1" > "$3"
 	ok "${1#"$top_srcdir"/}: every placeholder substituted" sh -c "! grep -n '@[A-Z_]*@' '$3'"
 }
 
@@ -123,4 +128,29 @@ every_endpoint() {
 	is "$(answer) $(sql "SELECT idempotency_key FROM outbox WHERE kind = 'push'")" \
 	    '200 application/json {"queued":1} push:WB0001:BN00000000000000000000000000000001' \
 	    "twhook-call-notify $_w (JSON body, bodySHA256 in the query): one push queued"
+}
+
+# console_behind BASE WHERE: twhook-console at BASE/twhook-console behind the web server's
+# Basic authentication: 401 without the password, the pages with it (PATH_INFO, the query and
+# SCRIPT_NAME passed as the console needs them, REMOTE_USER set).
+console_behind() {
+	_b=$1/twhook-console _w=$2
+	status=$(curl -s -o /dev/null -w '%{http_code}' "$_b/store")
+	is "$status" 401 "the console without a password $_w: 401 from the web server"
+	status=$(curl -s -o "$T/body" -D "$T/head" -w '%{http_code}' -u operator:wrong "$_b/store")
+	is "$status" 401 "  with a wrong one: 401"
+	status=$(curl -s -o "$T/body" -D "$T/head" -w '%{http_code}' -u operator:console-password \
+	    "$_b/store")
+	is "$status" 200 "  with it: the Store page"
+	like "$(cat "$T/body")" '<span class="user">operator</span>' "  REMOTE_USER reaches it"
+	like "$(cat "$T/body")" 'href="/twhook-console/jobs"' "  its links under SCRIPT_NAME"
+	like "$(tr -d '\r' < "$T/head")" 'X-Content-Type-Options: nosniff' "  its headers pass"
+	status=$(curl -s -o "$T/body" -w '%{http_code}' -u operator:console-password \
+	    "$_b/deliveries?endpoint=crm&status=2xx")
+	is "$status $(grep -c '<td class="endpoint">crm</td><td class="n">200<' "$T/body")" \
+	    "200 $(grep -c '"endpoint":"crm","status":200' "$DELIVERY_LOG"/*.jsonl |
+	    awk -F: '{ n += $NF } END { print (n > 50 ? 50 : n) }')" \
+	    "  the Deliveries page filtered by its query: crm's 200s, as many as the log holds"
+	status=$(curl -s -o /dev/null -w '%{http_code}' -u operator:console-password "$_b/nowhere")
+	is "$status" 404 "  a path it does not have: its 404"
 }
