@@ -1,7 +1,8 @@
 /*
  * cmd_import.c: `twhook import customers [--format json|csv] [--sync] [--dry-run] FILE|-`.
  * The file is read one customer at a time (customers_file.h), JSON when it begins with '[' or
- * '{' and CSV otherwise, unless --format says.  Each customer replaces the one of the same customer_id,
+ * '{' and CSV otherwise, unless --format says, on a thread of its own that reads ahead of the
+ * store's writes (customers_ahead.c).  Each customer replaces the one of the same customer_id,
  * channels and links included.  The whole file is one transaction: a bad record is reported
  * with its line and nothing of the file is kept.  --sync also removes the customers the file
  * does not name (twh_store_import.c says which are kept); --dry-run counts and keeps nothing.
@@ -83,15 +84,15 @@ import_all(struct twh_store *store, struct import *imp, struct customers_reader 
 		if (twh_store_import_put(store, &c, e.where, &outcome) != TWH_STORE_OK) {
 			fprintf(stderr, "%stwhook: %s: %s\n", imp->progress ? "\n" : "",
 			    imp->path, twh_store_error(store));
-			twh_customer_free(&c);
+			customers_release(r, &c);
 			return -1;
 		}
 		imp->n[outcome]++;
-		twh_customer_free(&c);
+		customers_release(r, &c);
 		progress(imp, ++done, false);
 	}
 	if (rc == -1) {
-		twh_customer_free(&c);
+		customers_release(r, &c);
 		fprintf(stderr, "%stwhook: %s: %s: %s\n", imp->progress ? "\n" : "", imp->path,
 		    e.where, e.msg);
 		return -1;
@@ -178,7 +179,7 @@ cmd_import(struct twh_conf *conf, int argc, char *argv[])
 		fprintf(stderr, "twhook: %s: %s\n", imp.path, strerror(errno));
 		return 1;
 	}
-	if ((r = open_reader(fp, format)) == NULL) {
+	if ((r = customers_ahead_open(open_reader(fp, format))) == NULL) {
 		fprintf(stderr, "twhook: out of memory\n");
 		goto out;
 	}

@@ -24,6 +24,7 @@ struct customers_error {
 
 struct customers_reader	*customers_json_open(FILE *, long line);
 struct customers_reader	*customers_csv_open(FILE *, long line);
+struct customers_reader	*customers_ahead_open(struct customers_reader *);
 
 /* What each kind of reader does; each kind's state begins with it. */
 struct customers_reader {
@@ -31,12 +32,24 @@ struct customers_reader {
 	int	(*next)(struct customers_reader *, struct twh_customer *c,
 		    struct customers_error *e);
 	void	(*close)(struct customers_reader *);
+	/* Done with the customer the last next gave (NULL: twh_customer_free it). */
+	void	(*release)(struct customers_reader *, struct twh_customer *c);
 };
 
 static inline int
 customers_next(struct customers_reader *r, struct twh_customer *c, struct customers_error *e)
 {
 	return r->next(r, c, e);
+}
+
+/* Done with C, which customers_next gave (whatever it returned): freed, now or by R. */
+static inline void
+customers_release(struct customers_reader *r, struct twh_customer *c)
+{
+	if (r->release != NULL)
+		r->release(r, c);
+	else
+		twh_customer_free(c);
 }
 
 static inline void

@@ -122,6 +122,7 @@ static const struct {
 static struct {
 	long long	 n;		/* customers staged: seq 1 to n */
 	long long	 existed;	/* of those, the ones the store had */
+	bool		 loaded;	/* the staging tables may hold rows loaded already */
 	struct {
 		char		*worker;
 		long long	 code;
@@ -154,15 +155,29 @@ forget_workers(void)
 	}
 }
 
+/*
+ * Empties the staging tables of the customers loaded: the first customer staged after a load
+ * does, so that the last load leaves them to the end of the connection.
+ */
 static int
 clear(struct twh_store *s)
 {
 	int	 rc;
 
-	load.n = load.existed = 0;
+	if (!load.loaded)
+		return TWH_STORE_OK;
 	if ((rc = run(s, &sql_rows_clear, NULL, "clearing the staging tables")) != TWH_STORE_OK)
 		return rc;
+	load.loaded = false;
 	return run(s, &sql_items_clear, NULL, "clearing the staging tables");
+}
+
+/* The staged customers are loaded (or were from another import): none is staged. */
+static void
+loaded(void)
+{
+	load.n = load.existed = 0;
+	load.loaded = true;
 }
 
 /* Empty staging tables for an import. */
@@ -178,6 +193,7 @@ twh_store_load_begin(struct twh_store *s)
 	if ((rc = run(s, &sql_rows_table, NULL, "making the staging tables")) != TWH_STORE_OK ||
 	    (rc = run(s, &sql_items_table, NULL, "making the staging tables")) != TWH_STORE_OK)
 		return rc;
+	loaded();
 	return clear(s);
 }
 
@@ -325,7 +341,8 @@ twh_store_load_add(struct twh_store *s, const struct twh_customer *c, bool exist
 	int			 rc;
 
 	*again = false;
-	if ((rc = worker_code(s, c->worker, &code)) != TWH_STORE_OK)
+	if ((rc = clear(s)) != TWH_STORE_OK ||
+	    (rc = worker_code(s, c->worker, &code)) != TWH_STORE_OK)
 		return rc;
 	if (search_words(c, code, &load.text, &load.words) == -1)
 		return twh_store_out_of_memory(s, "a customer's words");
@@ -461,7 +478,10 @@ load_all(struct twh_store *s, bool rebuild)
 	return rc;
 }
 
-/* Writes the staged customers into the store, with their words, and empties the staging. */
+/*
+ * Writes the staged customers into the store, with their words.  The next customer staged, if
+ * any, empties the staging tables (clear).
+ */
 int
 twh_store_load_run(struct twh_store *s)
 {
@@ -473,5 +493,6 @@ twh_store_load_run(struct twh_store *s)
 	    (rc = load_all(s, true)) != TWH_STORE_OK ||
 	    (rc = run(s, &sql_release, NULL, "ending the load")) != TWH_STORE_OK)
 		return rc;
-	return clear(s);
+	loaded();
+	return TWH_STORE_OK;
 }
