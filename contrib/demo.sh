@@ -3,7 +3,7 @@
 # tree in _build, makes a demo store from schema/sample.sql in _demo, serves every endpoint through
 # lighttpd (mod_fastcgi) on 127.0.0.1:8080 (or $PORT; the next free port if that one is busy),
 # sends each endpoint its sample requests with signed curl commands you can paste, then serves
-# until Ctrl-C.  The demo store and configuration are made afresh on every run.
+# until Ctrl-C, the operator's console included (its password printed).  The demo store and configuration are made afresh on every run.
 #   contrib/demo.sh
 #   PORT=9000 BUILD_DIR=/tmp/twhook-build DEMO_DIR=/tmp/twhook-demo contrib/demo.sh
 set -eu
@@ -112,7 +112,11 @@ say "made the demo store $db from schema/sample.sql"
 # endpoint), its placeholders filled in as its header says, with the build's executables.
 sockdir=$demo
 [ ${#sockdir} -le 80 ] || sockdir=$(mktemp -d "${TMPDIR:-/tmp}/twhook-demo.XXXXXX")
+# The console's password file is the demo's own: the user "demo", a password made here.
+console_password=$(openssl rand -hex 8)
+printf 'demo:%s\n' "$(openssl passwd -apr1 "$console_password")" >"$demo/console.htpasswd"
 sed -e "s|@CGIDIR@|$build/cgi-bin|g" -e "s|@TWHOOK_CONFIG@|$conf|g" -e "s|@RUNDIR@|$sockdir|g" \
+    -e "s|/etc/lighttpd/twhook-console.htpasswd|$demo/console.htpasswd|" \
     "$top/contrib/lighttpd.conf" >"$demo/twhook-lighttpd.conf"
 cat >"$demo/lighttpd.conf" <<EOF
 # lighttpd.conf written by contrib/demo.sh; rewritten on every run.
@@ -211,6 +215,8 @@ to a relay); see it with
 Every request is in the delivery log ($(q "$db")-deliveries); browse it, or follow it, with
   $(q "$twhook") -c $(q "$conf") log
   $(q "$twhook") -c $(q "$conf") log -f -e crm
+The operator's console shows the traffic, the delivery log, the jobs and the store:
+  $base/twhook-console/   (user demo, password $console_password)
 Logs: $demo/twhook.log (endpoints), $demo/lighttpd-error.log (lighttpd).
 Serving on $base until Ctrl-C; each request's log line follows.
 EOF
