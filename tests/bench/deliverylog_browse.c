@@ -1,10 +1,15 @@
 /*
- * deliverylog_browse.c: the driver of deliverylog_browse.sh.  Not installed, not a test.
+ * deliverylog_browse.c: the driver of deliverylog_browse.sh and console.sh.  Not installed,
+ * not a test.
  *
  *   deliverylog_browse write DIR LINES DAYS FIRST_DAY
  *	logs LINES deliveries spread evenly over DAYS days from FIRST_DAY (YYYY-MM-DD) with the
  *	writer itself (twh_deliverylog.c): Twilio-like forms to the nine endpoints, mostly 200,
  *	some 4xx and 5xx; the SID RARE_SID in one delivery of 50,000.
+ *   deliverylog_browse totals DIR REQUESTS
+ *	counts REQUESTS answered requests of the same mix in DIR/totals (twh_metrics.c), spread
+ *	evenly over the 24 hours before now, oldest first, as the endpoints count them; the
+ *	403s as signature failures.
  *   deliverylog_browse time [-w] [-n LIMIT] [-r REPEAT] [-e ENDPOINT] [-x STATUS] [-s SID]
  *	[-S SINCE] [-U UNTIL] DIR
  *	times REPEAT calls (default 20) of twh_deliverylog_browse for the newest page of LIMIT
@@ -25,6 +30,7 @@
 #include "twh_deliverylog.h"
 #include "twh_deliverylog_browse.h"
 #include "twh_http.h"
+#include "twh_metrics.h"
 
 #define RARE_SID	"CH0123456789abcdef0123456789abcdef"
 #define MAX_SAMPLES	100000
@@ -58,6 +64,27 @@ sid(char out[35], const char *prefix)
 	out[34] = '\0';
 }
 
+/* A delivery's endpoint, status and latency, drawn as the log's and the totals' mix. */
+struct delivery_shape {
+	const char	*endpoint;
+	int		 status;
+	double		 ms;
+};
+
+static void
+draw_shape(struct delivery_shape *d)
+{
+	static const char *const endpoints[] = { "crm", "outgoing", "templates", "routing",
+	    "conversations", "proxy-callback", "proxy-intercept", "proxy-out-of-session",
+	    "call-notify" };
+	static const int statuses[] = { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200,
+	    200, 200, 200, 200, 200, 403, 404, 400, 500 };
+
+	d->status = statuses[random_below(20)];
+	d->endpoint = endpoints[random_below(9)];
+	d->ms = 1 + random_below(3000) / 100.0;
+}
+
 static void
 add(struct twh_params *p, const char *name, const char *value)
 {
@@ -68,12 +95,8 @@ add(struct twh_params *p, const char *name, const char *value)
 static int
 write_log(const char *dir, long lines, long days, const char *first_day)
 {
-	static const char *const endpoints[] = { "crm", "outgoing", "templates", "routing",
-	    "conversations", "proxy-callback", "proxy-intercept", "proxy-out-of-session",
-	    "call-notify" };
-	static const int statuses[] = { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200,
-	    200, 200, 200, 200, 200, 403, 404, 400, 500 };
 	struct twh_conf		 conf;
+	struct delivery_shape	 d;
 	struct twh_io		 io = { .getenv = no_env };
 	struct twh_request	 req;
 	struct twh_response	 res;
@@ -116,13 +139,14 @@ write_log(const char *dir, long lines, long days, const char *first_day)
 		add(&req.params, "Source", "SMS");
 		add(&req.params, "DateCreated", "2026-01-01T00:00:00Z");
 		add(&req.params, "Index", "7");
-		res.status = statuses[random_below(20)];
+		draw_shape(&d);
+		res.status = d.status;
 		if (res.status != 200)
 			snprintf(res.log_reason, sizeof(res.log_reason), "refused: %d", res.status);
-		e.endpoint = endpoints[random_below(9)];
+		e.endpoint = d.endpoint;
 		e.arrived.tv_sec = start + (time_t)((double)i * (double)days * 86400 / lines);
 		e.arrived.tv_nsec = (long)random_below(1000) * 1000000;
-		e.ms = 1 + random_below(3000) / 100.0;
+		e.ms = d.ms;
 		e.req = &req;
 		e.res = &res;
 		twh_deliverylog_record(log, &e);
@@ -130,6 +154,29 @@ write_log(const char *dir, long lines, long days, const char *first_day)
 		twh_response_free(&res);
 	}
 	twh_deliverylog_close(log);
+	return 0;
+}
+
+static int
+count_totals(const char *dir, long requests)
+{
+	struct twh_conf		 conf;
+	struct twh_metrics	*m;
+	struct delivery_shape	 d;
+	time_t			 now = time(NULL);
+	long			 i;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.delivery_log = (char *)dir;
+	conf.delivery_log_days = 1;
+	if (requests < 1 || (m = twh_metrics_open(&conf, true)) == NULL)
+		return 2;
+	for (i = 0; i < requests; i++) {
+		draw_shape(&d);
+		twh_metrics_record(m, d.endpoint, d.status, d.status == 403, d.ms,
+		    now - 86400 + (time_t)((double)(i + 1) * 86400 / requests));
+	}
+	twh_metrics_close(m);
 	return 0;
 }
 
@@ -162,6 +209,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: deliverylog_browse write DIR LINES DAYS FIRST_DAY\n"
+	    "       deliverylog_browse totals DIR REQUESTS\n"
 	    "       deliverylog_browse time [-w] [-n LIMIT] [-r REPEAT] [-e ENDPOINT] "
 	    "[-x STATUS] [-s SID] [-S SINCE] [-U UNTIL] DIR\n");
 	return 2;
@@ -241,6 +289,8 @@ main(int argc, char *argv[])
 	if (argc == 6 && strcmp(argv[1], "write") == 0)
 		return write_log(argv[2], strtol(argv[3], NULL, 10), strtol(argv[4], NULL, 10),
 		    argv[5]);
+	if (argc == 4 && strcmp(argv[1], "totals") == 0)
+		return count_totals(argv[2], strtol(argv[3], NULL, 10));
 	if (argc >= 3 && strcmp(argv[1], "time") == 0)
 		return time_pages(argc - 1, argv + 1);
 	return usage();

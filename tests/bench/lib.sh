@@ -1,6 +1,7 @@
 # lib.sh: the shell functions the benchmarks in this folder share (run.sh, endpoints.sh,
-# dispatch.sh, proxy.sh, push.sh, deliverylog.sh, postgres.sh, sandbox.sh); README.md in this folder says
-# what each measures.  Sourced by bash scripts that run under `set -euo pipefail` with LC_ALL=C.
+# dispatch.sh, proxy.sh, push.sh, deliverylog.sh, postgres.sh, sandbox.sh, builds.sh,
+# console.sh); README.md in this folder says what each measures.  Sourced by bash scripts that
+# run under `set -euo pipefail` with LC_ALL=C.
 # The sourcing script sets BUILD, HERE, TWHOOK, duration (wrk's seconds, for bench) and, before
 # it starts lighttpd or sends a request, DB, CONF, PORT and AUTH_TOKEN; everything it starts in
 # the background goes in BG_PIDS (or through run_child), so that cleanup stops it on exit,
@@ -143,8 +144,10 @@ load_average() {
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
+# ratio A B [DECIMALS]: A / B with 2 decimals (or DECIMALS), "-" when B is 0.
 ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.2f", a / b }'
+	awk -v a="$1" -v b="$2" -v d="${3:-2}" \
+	    'BEGIN { if (b + 0 == 0) print "-"; else printf "%.*f", d, a / b }'
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -267,8 +270,11 @@ request_json() {
 # (the HTTP status every answer must have, 200 unless set) and SC_VERIFY (a command that checks
 # the answer instead of SC_CHECK's jq: run with the scenario's name as its last argument, the
 # answer in $T/body and its headers in $T/headers; true when the answer is right) and SC_BODY (a
-# JSON body sent instead of SC_PARAMS' form: application/json, signed as request_json signs it).
+# JSON body sent instead of SC_PARAMS' form: application/json, signed as request_json signs it)
+# and SC_GET (non-empty: a GET of the path, query included, without parameters or signature, as
+# a browser asks for a page).
 declare -A SC_PATH SC_PARAMS SC_CHECK SC_ARGS SC_NOTE SC_HEADERS SC_LUA SC_STATUS SC_VERIFY SC_BODY
+declare -A SC_GET
 
 scenario() { # NAME PATH CHECK ARGS NOTE PARAM...
 	local name=$1
@@ -305,7 +311,10 @@ check() {
 	    mapfile -t REQ_HEADERS <<< "${SC_HEADERS[$name]//@SEQ@/$seq}"
 	# shellcheck disable=SC2206
 	args=(${SC_ARGS[$name]})
-	if [ -n "${SC_BODY[$name]:-}" ]; then
+	if [ -n "${SC_GET[$name]:-}" ]; then
+		STATUS=$(curl -sS --max-time 300 -o "$T/body" -D "$T/headers" -w '%{http_code}' \
+		    "$ORIGIN${SC_PATH[$name]}") || STATUS=000
+	elif [ -n "${SC_BODY[$name]:-}" ]; then
 		printf '%s' "${SC_BODY[$name]//@SEQ@/$seq}" > "$T/check.json"
 		params=("$(cat "$T/check.json")")
 		request_json "${SC_PATH[$name]}" "$T/check.json"
@@ -492,14 +501,25 @@ lua_header() {
 	printf 'wrk.headers["%s"] = "%s"\n' "$name" "$value"
 }
 
-# bench STORE NAME: wrk on scenario NAME; fills RPS, P99, REQS and ERRS for "STORE NAME".
-declare -A RPS P99 REQS ERRS
+# wrk_percentile PERCENT FILE: that latency percentile of wrk's --latency output FILE, in ms.
+wrk_percentile() {
+	awk -v p="$1%" '$1 == p { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+	    print v * (u == "us" ? 0.001 : u == "ms" ? 1 : u == "s" ? 1000 : u == "m" ? 60000 : 0) }' \
+	    "$2"
+}
+
+# bench STORE NAME: wrk on scenario NAME with CONNECTIONS connections (32 unless set) on 2
+# threads (1 for 1 connection); fills RPS, P50, P99, REQS and ERRS for "STORE NAME".
+declare -A RPS P50 P99 REQS ERRS
+CONNECTIONS=32
 bench() {
 	local store=$1 name=$2 key="$1 $2" params sig body out=$T/wrk.out non2xx lua h
 	mapfile -t params <<< "${SC_PARAMS[$name]}"
 	check "$name"
 	lua=${SC_LUA[$name]:-$T/$name.lua}
-	if [ -z "${SC_LUA[$name]:-}" ] && [ -n "${SC_BODY[$name]:-}" ]; then
+	if [ -z "${SC_LUA[$name]:-}" ] && [ -n "${SC_GET[$name]:-}" ]; then
+		echo 'wrk.method = "GET"' > "$lua"
+	elif [ -z "${SC_LUA[$name]:-}" ] && [ -n "${SC_BODY[$name]:-}" ]; then
 		printf '%s' "${SC_BODY[$name]}" > "$T/$name.json"
 		sig=$("$TWHOOK" -c "$CONF" sign --body "$T/$name.json" "$ORIGIN${SC_PATH[$name]}" \
 		    2> /dev/null)
@@ -526,8 +546,8 @@ bench() {
 		done <<< "${SC_HEADERS[$name]}" >> "$lua"
 	fi
 	say "$store: $name (${SC_NOTE[$name]})"
-	if ! run_child "$out" wrk -t2 -c32 -d"${duration}s" --latency --timeout 30s \
-	    -s "$lua" "$ORIGIN${SC_PATH[$name]}"; then
+	if ! run_child "$out" wrk -t$((CONNECTIONS < 2 ? 1 : 2)) -c"$CONNECTIONS" -d"${duration}s" \
+	    --latency --timeout 30s -s "$lua" "$ORIGIN${SC_PATH[$name]}"; then
 		cat "$out" >&2
 		die "wrk failed"
 	fi
@@ -543,10 +563,9 @@ bench() {
 	REQS[$key]=$(awk '/ requests in / { print $1 }' "$out")
 	ERRS[$key]=$(awk '/Socket errors:/ { gsub(/,/, ""); print $4 + $6 + $8 + $10 }' "$out")
 	ERRS[$key]=${ERRS[$key]:-0}
-	P99[$key]=$(awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
-	    print v * (u == "us" ? 0.001 : u == "ms" ? 1 : u == "s" ? 1000 : u == "m" ? 60000 : 0) }' \
-	    "$out")
-	if [ -z "${RPS[$key]}" ] || [ -z "${P99[$key]}" ]; then
+	P50[$key]=$(wrk_percentile 50 "$out")
+	P99[$key]=$(wrk_percentile 99 "$out")
+	if [ -z "${RPS[$key]}" ] || [ -z "${P50[$key]}" ] || [ -z "${P99[$key]}" ]; then
 		cat "$out" >&2
 		die "cannot read the output of wrk"
 	fi
