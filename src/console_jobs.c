@@ -1,22 +1,27 @@
 /*
  * console_jobs.c: the outbox in the console.  /jobs lists the jobs not done (or those of one
  * state), newest first, a keyset page at a time (before=JOB), each with its attempts, last
- * HTTP status, next attempt, last error and payload (escaped, cut to its first bytes, with its
- * length); a dead job has a Retry button when the console may write.  POST /jobs/retry puts a
- * dead job back in line and sends the browser back to /jobs with a notice.  The jobs summary
- * (the count in each state) is a section of the Store and Overview pages.
+ * HTTP status, next attempt, last error and payload (redacted as the delivery log redacts,
+ * escaped, cut to its first bytes, with its length); a dead job has a Retry button when the
+ * console may write.  POST /jobs/retry puts a dead job back in line and sends the browser back
+ * to /jobs with a notice.  The jobs summary (the count in each state) is a section of the Store
+ * and Overview pages.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "console.h"
 #include "twh_clock.h"
+#include "twh_deliverylog.h"
 #include "twh_diag.h"
 
 #define JOBS_PAGE	50
 #define PAYLOAD_SHOWN	300	/* bytes of a payload shown */
+#define AS_SHOWN	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 /* A parameter that must be a job number if given: 0 when absent, -1 when not a number. */
 static long long
@@ -33,21 +38,64 @@ job_number(const struct console *c, const char *name)
 	return *v >= '1' && *v <= '9' && *end == '\0' && errno == 0 ? n : -1;
 }
 
-/* The first bytes of PAYLOAD, cut at a character's start, then its length. */
+/*
+ * Replaces, in the JSON object O, the value of each member that the delivery log would not
+ * show (twh_deliverylog_secret_name: tokens, secrets, message texts) by its length, as the log
+ * does.  Objects are walked into, and so are strings that hold a JSON object (a push job's
+ * notification body), which are written back redacted.
+ */
+static void
+redact(struct json_object *o)
+{
+	struct json_object	*inner;
+	char			 note[64];
+
+	json_object_object_foreach(o, key, value) {
+		if (json_object_is_type(value, json_type_object)) {
+			redact(value);
+			continue;
+		}
+		inner = json_object_is_type(value, json_type_string) ?
+		    json_tokener_parse(json_object_get_string(value)) : NULL;
+		if (inner != NULL && json_object_is_type(inner, json_type_object)) {
+			redact(inner);
+			/* The member's entry stays, its value replaced: the walk allows that. */
+			json_object_object_add(o, key, json_object_new_string(
+			    json_object_to_json_string_ext(inner, AS_SHOWN)));
+		} else if (twh_deliverylog_secret_name(key)) {
+			snprintf(note, sizeof(note), "[redacted, %zu bytes]",
+			    strlen(json_object_get_string(value)));
+			json_object_object_add(o, key, json_object_new_string(note));
+		}
+		json_object_put(inner);
+	}
+}
+
+/* The payload, redacted, its first bytes cut at a character's start, then its length. */
 static void
 payload_cell(struct console *c, const char *payload)
 {
-	size_t	 len = strlen(payload), shown = len;
+	struct json_object	*o = json_tokener_parse(payload);
+	const char		*shown_text;
+	size_t			 len = strlen(payload), n, shown;
 
-	if (len > PAYLOAD_SHOWN) {
+	if (o != NULL && json_object_is_type(o, json_type_object)) {
+		redact(o);
+		shown_text = json_object_to_json_string_ext(o, AS_SHOWN);
+	} else
+		/* Not an object, as no job twhook writes is: its length only. */
+		shown_text = "";
+	n = shown = strlen(shown_text);
+	if (n > PAYLOAD_SHOWN) {
 		shown = PAYLOAD_SHOWN;
-		while (shown > 0 && (payload[shown] & 0xc0) == 0x80)
+		while (shown > 0 && (shown_text[shown] & 0xc0) == 0x80)
 			shown--;
 	}
 	console_raw(c, "<td><pre>");
-	console_escape(c->html, payload, shown);
-	console_printf(c, "%s</pre><small>%zu bytes</small></td>", shown < len ? "&hellip;" : "",
+	console_escape(c->html, shown_text, shown);
+	console_printf(c, "%s</pre><small>%zu bytes</small></td>", shown < n ? "&hellip;" : "",
 	    len);
+	json_object_put(o);
 }
 
 static void
