@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "twh_ctx.h"
 #include "twh_http.h"
@@ -19,6 +20,7 @@
 #include "twh_store.h"
 
 struct console;
+struct twh_metrics_snapshot;
 
 typedef void console_handler(struct console *);
 
@@ -55,6 +57,7 @@ struct console {
 };
 
 int		 console_main(const struct console_app *, int argc, char *argv[]);
+struct twh_metrics_snapshot *console_totals(struct console *, time_t now, bool *counted);
 
 /* The frame (console_html.c). */
 void		 console_escape(struct twh_buf *, const char *, size_t);

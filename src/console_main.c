@@ -103,6 +103,28 @@ route_request(struct console *c)
 	return route;
 }
 
+/*
+ * A snapshot of this machine's totals taken at NOW, the caller's to free: all zeros, with
+ * *COUNTED false, while no endpoint has counted yet (the first one to count makes the file,
+ * which is looked for again each time until then); NULL when memory ran out.
+ */
+struct twh_metrics_snapshot *
+console_totals(struct console *c, time_t now, bool *counted)
+{
+	struct twh_metrics_snapshot	*snap;
+
+	if (c->ctx->metrics == NULL)
+		c->ctx->metrics = twh_metrics_open(&c->ctx->conf, false);
+	if ((snap = calloc(1, sizeof(*snap))) == NULL)
+		return NULL;
+	*counted = twh_metrics_snapshot(c->ctx->metrics, snap, now) == 0;
+	if (!*counted) {
+		memset(snap, 0, sizeof(*snap));
+		snap->now = now;
+	}
+	return snap;
+}
+
 /* The store, opened again when it could not be at start or was lost: 0, or -1 with a 503. */
 static int
 have_store(struct console *c)

@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -82,19 +81,13 @@ console_metrics_page(struct console *c)
 {
 	struct twh_metrics_snapshot	*snap;
 	time_t				 now = time(NULL);
+	bool				 counted;
 
-	/* The totals' file is made by the first endpoint to count: look again until then. */
-	if (c->ctx->metrics == NULL)
-		c->ctx->metrics = twh_metrics_open(&c->ctx->conf, false);
 	twh_buf_reset(c->html);
-	if ((snap = malloc(sizeof(*snap))) == NULL) {
+	/* Without totals yet, every counter is 0: the families are there all the same. */
+	if ((snap = console_totals(c, now, &counted)) == NULL) {
 		console_error(c, 500, "Out of memory.");
 		return;
-	}
-	/* Without totals yet, every counter is 0: the families are there all the same. */
-	if (twh_metrics_snapshot(c->ctx->metrics, snap, now) == -1) {
-		memset(snap, 0, sizeof(*snap));
-		snap->now = now;
 	}
 	twh_metrics_prometheus(c->html, snap);
 	free(snap);

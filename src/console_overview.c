@@ -6,7 +6,6 @@
  * counts) and of the outbox (its jobs in each state).
  */
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "console.h"
@@ -81,12 +80,10 @@ traffic(struct console *c)
 {
 	struct twh_metrics_snapshot	*snap;
 	struct twh_metrics_series	 series;
+	bool				 counted;
 
 	console_raw(c, "<h2>Traffic</h2>\n");
-	if (c->ctx->metrics == NULL)
-		c->ctx->metrics = twh_metrics_open(&c->ctx->conf, false);
-	if ((snap = malloc(sizeof(*snap))) == NULL ||
-	    twh_metrics_snapshot(c->ctx->metrics, snap, time(NULL)) == -1) {
+	if ((snap = console_totals(c, time(NULL), &counted)) == NULL || !counted) {
 		console_raw(c, "<p>No request counted on this machine yet.</p>\n");
 		free(snap);
 		return;
