@@ -313,10 +313,14 @@ json() {
 	jq -c "$1" < "$T/body"
 }
 
-# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now, below the kernel's ephemeral
+# range: a port in that range can be taken at any moment by some test's outgoing connection, and
+# the server meant for it then fails to bind.
 free_port() {
+	read -r _lowest _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || _lowest=32768
+	[ "$_lowest" -gt 12000 ] || _lowest=32768
 	while :; do
-		_port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		_port=$((10000 + $(od -An -N2 -tu2 /dev/urandom) % (_lowest - 10000)))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$_port") 2>/dev/null; then
 			echo "$_port"
 			return

@@ -393,10 +393,13 @@ wait_done() {
 # ---------------------------------------------------------------------------------------------
 # lighttpd and wrk.
 
+# pick_port: a free port of 127.0.0.1 below the ephemeral range (which wrk's own connections use).
 pick_port() {
-	local p
+	local p lowest
+	read -r lowest _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lowest=32768
+	[ "$lowest" -gt 12000 ] || lowest=32768
 	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((10000 + RANDOM % (lowest - 10000)))
 		if ! (exec 3<> "/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0
