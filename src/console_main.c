@@ -4,10 +4,10 @@
  * until done, CGI or FastCGI alike (twh_serve.h).  Each request, in order: 403 without
  * REMOTE_USER unless console_auth = none (a page saying how to set the web server's
  * authentication up); 400 for a query string that does not decode; 404 for a PATH_INFO no route
- * has; 405 with Allow for the wrong method; 503 when the store cannot be had; then a reading
- * route's handler in one read snapshot, or, once the write gate (console_csrf.c) lets it
- * through, a writing route's.  Every answer gets the frame's headers (console_headers),
- * whatever its status.
+ * has; 405 with Allow for the wrong method (HEAD is a reading page's GET without its body); 503
+ * when the store cannot be had; then a reading route's handler in one read snapshot, or, once
+ * the write gate (console_csrf.c) lets it through, a writing route's.  Every answer gets the
+ * frame's headers (console_headers), whatever its status.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,8 +94,12 @@ route_request(struct console *c)
 		console_error(c, 404, "The console has no such page.");
 		return NULL;
 	}
+	if (c->req->method != NULL && strcmp(c->req->method, "HEAD") == 0 &&
+	    route->store != CONSOLE_WRITES)
+		return route;	/* answered as GET is, without the body (exchange) */
 	if (c->req->method == NULL || strcmp(c->req->method, route_method(route)) != 0) {
-		twh_response_header(c->res, "Allow", route_method(route));
+		twh_response_header(c->res, "Allow", route->store == CONSOLE_WRITES ? "POST" :
+		    "GET, HEAD");
 		console_error(c, 405, strcmp(route_method(route), "GET") == 0 ?
 		    "This page is only read (GET)." : "This action only takes a form (POST).");
 		return NULL;
@@ -192,6 +196,7 @@ exchange(void *arg, const struct twh_io *io)
 	if (res.status == 0)
 		console_error(&c, 500, "The page gave no answer.");
 	console_headers(&c);
+	res.head_only = req.method != NULL && strcmp(req.method, "HEAD") == 0;
 	if (twh_response_write(&res, io) == -1)
 		twh_info("the client went away before the answer was sent");
 	if (io->finish != NULL)

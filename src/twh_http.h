@@ -45,6 +45,7 @@ struct twh_response {
 	const char	*content_type;
 	struct twh_buf	 headers;	/* extra header lines, each ending in CRLF */
 	struct twh_buf	 body;
+	bool		 head_only;	/* HEAD: the body's length is sent, not the body */
 	char		 log_reason[160];	/* why a request was refused, for the log */
 	char		 content_type_buf[64];	/* a content type replayed from the store */
 };

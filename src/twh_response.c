@@ -99,7 +99,7 @@ twh_response_write(const struct twh_response *res, const struct twh_io *io)
 		rc = twh_buf_adds(&head, "\r\n");
 	if (rc == 0)
 		rc = io->write(io->ctx, head.data, head.len);
-	if (rc == 0 && res->body.len > 0)
+	if (rc == 0 && res->body.len > 0 && !res->head_only)
 		rc = io->write(io->ctx, res->body.data, res->body.len);
 	twh_buf_free(&head);
 	return rc;
