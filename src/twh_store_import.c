@@ -37,6 +37,19 @@ static const struct twh_sql sql_seen_add = {
 static const struct twh_sql sql_temp_files = {
     .text = "PRAGMA temp_store = FILE"
 };
+/*
+ * The staged import checks no foreign key: each channel and link it writes is its own
+ * customer's, written from the same staged row just before it, and the customers it removes
+ * take their channels and links with them explicitly (sql_gone_channels).  The check would
+ * cost a lookup in customers for each of them.  SQLite changes the setting only outside a
+ * transaction, so it is off from before the import's BEGIN to after its end.
+ */
+static const struct twh_sql sql_keys_off = {
+    .text = "PRAGMA foreign_keys = OFF"
+};
+static const struct twh_sql sql_keys_on = {
+    .text = "PRAGMA foreign_keys = ON"
+};
 static const struct twh_sql sql_any_customer = {
     .text = "SELECT count(*) FROM (SELECT 1 FROM customers LIMIT 1)"
 };
@@ -72,6 +85,13 @@ static const struct twh_sql sql_gone_search = {
 static const struct twh_sql sql_gone_ids = {
     .text = "DELETE FROM customers_search_ids "
     "WHERE customer_id IN (SELECT customer_id FROM import_gone)"
+};
+static const struct twh_sql sql_gone_channels = {
+    .text = "DELETE FROM customer_channels "
+    "WHERE customer_id IN (SELECT customer_id FROM import_gone)"
+};
+static const struct twh_sql sql_gone_links = {
+    .text = "DELETE FROM customer_links WHERE customer_id IN (SELECT customer_id FROM import_gone)"
 };
 static const struct twh_sql sql_gone_delete = {
     .text = "DELETE FROM customers WHERE customer_id IN (SELECT customer_id FROM import_gone)"
@@ -148,8 +168,10 @@ twh_store_import_begin(struct twh_store *s, bool sync)
 	imp.sync = sync;
 	imp.staged = !twh_store_is_postgres(s);
 	imp.empty = false;
-	if (imp.staged && (rc = run(s, &sql_temp_files, NULL, "keeping the staging in files",
-	    NULL)) != TWH_STORE_OK)
+	if (imp.staged && ((rc = run(s, &sql_temp_files, NULL, "keeping the staging in files",
+	    NULL)) != TWH_STORE_OK ||
+	    (rc = run(s, &sql_keys_off, NULL, "leaving foreign keys to the import", NULL)) !=
+	    TWH_STORE_OK))
 		return rc;
 	if ((rc = twh_store_begin(s)) != TWH_STORE_OK)
 		return rc;
@@ -297,7 +319,10 @@ twh_store_import_remove_unseen(struct twh_store *s, long long *removed, long lon
 		return twh_store_fail(s, "listing the customers kept");
 	if (imp.staged && ((rc = run(s, &sql_gone_search, NULL, "removing words", NULL)) !=
 	    TWH_STORE_OK ||
-	    (rc = run(s, &sql_gone_ids, NULL, "removing search ids", NULL)) != TWH_STORE_OK))
+	    (rc = run(s, &sql_gone_ids, NULL, "removing search ids", NULL)) != TWH_STORE_OK ||
+	    (rc = run(s, &sql_gone_channels, NULL, "removing channels", NULL)) !=
+	    TWH_STORE_OK ||
+	    (rc = run(s, &sql_gone_links, NULL, "removing links", NULL)) != TWH_STORE_OK))
 		return rc;
 	return run(s, &sql_gone_delete, NULL, "removing customers", removed);
 }
@@ -310,17 +335,21 @@ twh_store_import_end(struct twh_store *s, bool commit)
 
 	if (imp.staged)
 		twh_store_load_end();
-	if (!commit) {
-		twh_store_rollback(s);
-		return TWH_STORE_OK;
-	}
-	if (imp.staged)
+	if (commit && imp.staged)
 		rc = run(s, &sql_undefer, NULL, "ending the deferral of the search index", NULL);
-	if (rc == TWH_STORE_OK)
+	if (commit && rc == TWH_STORE_OK)
 		rc = twh_store_commit(s);
-	if (rc != TWH_STORE_OK)
+	if (!commit || rc != TWH_STORE_OK)
 		twh_store_rollback(s);
-	return rc;
+	/*
+	 * Foreign keys enforced again.  Outside a transaction that does no I/O and cannot fail
+	 * in practice; were it to, after another failure, its message would replace that one.
+	 */
+	if (imp.staged && rc == TWH_STORE_OK)
+		rc = run(s, &sql_keys_on, NULL, "enforcing foreign keys again", NULL);
+	else if (imp.staged)
+		run(s, &sql_keys_on, NULL, "enforcing foreign keys again", NULL);
+	return commit ? rc : TWH_STORE_OK;
 }
 
 struct id_page {
