@@ -3,10 +3,11 @@
 # default) with two channels each, as JSON into a fresh SQLite store, the same file again with
 # --sync (every customer unchanged), and as CSV into another fresh store.  For each: the
 # seconds, the peak resident memory, and a check that the store holds every customer and that
-# the search index finds the last one by name and by channel.  README.md in this folder says
-# how to read what it prints.
+# the search index finds the last one by name and by channel.  With -R the customer ids are
+# in random order (hex, as many CRMs' ids are) instead of c1, c2, ...  README.md in this
+# folder says how to read what it prints.
 #
-#   tests/bench/import.sh [-n CUSTOMERS] BUILD_DIR
+#   tests/bench/import.sh [-n CUSTOMERS] [-R] BUILD_DIR
 #
 # Exit status: 0 when every import ran and its store checked out, 1 otherwise, 2 on a usage
 # error.  It never judges the timings.
@@ -17,14 +18,17 @@ export LC_ALL
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 n=1000000
-while getopts n: opt; do
+random_ids=0
+usage="usage: $0 [-n CUSTOMERS] [-R] BUILD_DIR"
+while getopts n:R opt; do
 	case $opt in
 	n) n=$OPTARG ;;
-	*) echo "usage: $0 [-n CUSTOMERS] BUILD_DIR" >&2; exit 2 ;;
+	R) random_ids=1 ;;
+	*) echo "$usage" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 1 ] && [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [-n CUSTOMERS] BUILD_DIR" >&2; exit 2; }
+[ $# -eq 1 ] && [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "$usage" >&2; exit 2; }
 BUILD=$(cd "$1" && pwd)
 TWHOOK=$BUILD/src/twhook
 [ -x "$TWHOOK" ] || die "$TWHOOK is not built"
@@ -32,15 +36,19 @@ need_tools sqlite3 awk /usr/bin/time
 bench_start
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# customers FORMAT: N customers, 50 workers, an sms and an email channel each.
+# customers FORMAT: N customers, 50 workers, an sms and an email channel each; customer i's
+# id is ci, or with -R eight random hex digits and i in hex (unique, in random order).
 customers() {
-	awk -v n="$n" -v csv="$1" 'BEGIN {
+	awk -v n="$n" -v csv="$1" -v random_ids="$random_ids" 'BEGIN {
+		srand(19)
 		if (csv) print "customer_id,display_name,worker,sms,email"; else print "["
-		for (i = 1; i <= n; i++)
+		for (i = 1; i <= n; i++) {
+			id = random_ids ? sprintf("%08x-%x", int(rand() * 4294967295), i) : "c" i
 			if (csv)
-				printf "c%d,Customer %d Name%d,worker%d@example.com,+1555%07d,c%d@example.com\n", i, i, i % 977, i % 50, i, i
+				printf "%s,Customer %d Name%d,worker%d@example.com,+1555%07d,c%d@example.com\n", id, i, i % 977, i % 50, i, i
 			else
-				printf "{\"customer_id\":\"c%d\",\"display_name\":\"Customer %d Name%d\",\"worker\":\"worker%d@example.com\",\"channels\":[{\"type\":\"sms\",\"value\":\"+1555%07d\"},{\"type\":\"email\",\"value\":\"c%d@example.com\"}]}%s\n", i, i, i % 977, i % 50, i, i, i < n ? "," : ""
+				printf "{\"customer_id\":\"%s\",\"display_name\":\"Customer %d Name%d\",\"worker\":\"worker%d@example.com\",\"channels\":[{\"type\":\"sms\",\"value\":\"+1555%07d\"},{\"type\":\"email\",\"value\":\"c%d@example.com\"}]}%s\n", id, i, i % 977, i % 50, i, i, i < n ? "," : ""
+		}
 		if (!csv) print "]"
 	}'
 }
@@ -77,7 +85,8 @@ customers 1 > "$T/customers.csv"
 # The files' 270 MB written out now, not by the kernel's writeback in the middle of the first
 # import, where it would compete with the import's own commit for the disk.
 sync
-report_title "import.sh: twhook import customers, $n customers with two channels each"
+report_title "import.sh: twhook import customers, $n customers with two channels each$(
+    [ "$random_ids" = 0 ] || echo ", ids in random order")"
 echo "machine: $(nproc) CPUs, $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo), sqlite3 $(sqlite3 -version | cut -d' ' -f1)"
 echo "files: JSON $(($(stat -c %s "$T/customers.json") / 1048576)) MiB, CSV $(($(stat -c %s "$T/customers.csv") / 1048576)) MiB"
 store json
