@@ -331,7 +331,7 @@ twh_store_import_remove_unseen(struct twh_store *s, long long *removed, long lon
 int
 twh_store_import_end(struct twh_store *s, bool commit)
 {
-	int	 rc = TWH_STORE_OK;
+	int	 rc = TWH_STORE_OK, keys;
 
 	if (imp.staged)
 		twh_store_load_end();
@@ -345,10 +345,9 @@ twh_store_import_end(struct twh_store *s, bool commit)
 	 * Foreign keys enforced again.  Outside a transaction that does no I/O and cannot fail
 	 * in practice; were it to, after another failure, its message would replace that one.
 	 */
-	if (imp.staged && rc == TWH_STORE_OK)
-		rc = run(s, &sql_keys_on, NULL, "enforcing foreign keys again", NULL);
-	else if (imp.staged)
-		run(s, &sql_keys_on, NULL, "enforcing foreign keys again", NULL);
+	if (imp.staged && (keys = run(s, &sql_keys_on, NULL, "enforcing foreign keys again",
+	    NULL)) != TWH_STORE_OK && rc == TWH_STORE_OK)
+		rc = keys;
 	return commit ? rc : TWH_STORE_OK;
 }
 
