@@ -82,8 +82,8 @@ measure() {
 say "writing $n customers as JSON and as CSV"
 customers 0 > "$T/customers.json"
 customers 1 > "$T/customers.csv"
-# The files' 270 MB written out now, not by the kernel's writeback in the middle of the first
-# import, where it would compete with the import's own commit for the disk.
+# The files (270 MB for a million) written out now, not by the kernel's writeback in the first
+# import, where they would compete with the import's own commit for the disk.
 sync
 report_title "import.sh: twhook import customers, $n customers with two channels each$(
     [ "$random_ids" = 0 ] || echo ", ids in random order")"
