@@ -371,3 +371,10 @@ $$;
 -- Here the triggers keep it current during an import too; nothing changes but the version.
 COMMENT ON FUNCTION customers_search_sync() IS
 	'keeps customers_search current with every edit, twhook import customers included';
+
+-- version 7
+-- SQLite's version 7 gives its table of search numbers a unique index that an import can drop
+-- and make again.  Here customers_search is keyed by customer_id and an import writes through
+-- the triggers; nothing changes but the version.
+COMMENT ON TABLE customers_search IS
+	'one row of search words per customer, kept by customers_search_sync()';

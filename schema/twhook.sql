@@ -373,3 +373,22 @@ CREATE TRIGGER customer_channels_search_update AFTER UPDATE ON customer_channels
 	    SELECT search_id, words FROM customers_search_words
 	    WHERE customer_id IN (old.customer_id, new.customer_id);
 END;
+
+-- version 7
+-- customers_search_ids' customer_id is unique by an index of its own rather than by a UNIQUE
+-- column, which SQLite cannot drop: an import of many customers drops the index and makes it
+-- again from sorted ids, as it does for the other tables' indexes, so that it numbers new
+-- customers in the file's order.  The table is made again under its name; legacy_alter_table
+-- keeps the rename from checking the triggers and the view, which name the table and find the
+-- new one once it is renamed.
+PRAGMA legacy_alter_table = ON;
+CREATE TABLE customers_search_ids_new (
+	search_id	INTEGER PRIMARY KEY,
+	customer_id	TEXT NOT NULL
+);
+INSERT INTO customers_search_ids_new (search_id, customer_id)
+    SELECT search_id, customer_id FROM customers_search_ids;
+DROP TABLE customers_search_ids;
+ALTER TABLE customers_search_ids_new RENAME TO customers_search_ids;
+CREATE UNIQUE INDEX customers_search_ids_by_customer ON customers_search_ids (customer_id);
+PRAGMA legacy_alter_table = OFF;

@@ -272,7 +272,7 @@ twh_store_import_put(struct twh_store *s, const struct twh_customer *c, const ch
 			rc = twh_store_load_add(s, c, existed, place, &again);
 		if (rc != TWH_STORE_OK)
 			return twh_store_fail_in(s, place);
-		/* Named earlier in the file and still staged: write that one first. */
+		/* Named earlier in the file and maybe still staged, or the staging full: load. */
 		if (imp.staged && again && (rc = twh_store_import_load(s)) != TWH_STORE_OK)
 			return rc;
 	} while (imp.staged && again);

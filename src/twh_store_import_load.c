@@ -8,6 +8,13 @@
  * the error names the first customer in the file that the store refuses.  A customer's words
  * are made here as the view customers_search_words makes them (the schema's version 6 says
  * why the import writes them itself).
+ *
+ * Nothing is written in the order of customer_id while staging, whose order is the file's: the
+ * ids staged are remembered in memory (twh_idset.c), not in a unique index of import_rows,
+ * which ids in random order would fill page by random page.  A new customer's search number is
+ * the store's last number and its place in the staging, so its words go into the index in the
+ * file's order with no lookup; the index of customers_search_ids is made again from sorted ids
+ * after a large load (twh_store_import_rebuild.c).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,13 +22,15 @@
 #include <string.h>
 
 #include "twh_buf.h"
+#include "twh_idset.h"
 #include "twh_store_internal.h"
 
 #define WORKER_SLOTS	256	/* workers whose search code is remembered */
+#define MOST_STAGED	2000000	/* customers staged at most before a load (32 MiB of ids) */
 
 static const struct twh_sql sql_rows_table = {
     .text = "CREATE TEMP TABLE IF NOT EXISTS import_rows (seq INTEGER PRIMARY KEY, "
-    "customer_id TEXT NOT NULL UNIQUE, existed INTEGER NOT NULL, display_name TEXT, "
+    "customer_id TEXT NOT NULL, existed INTEGER NOT NULL, display_name TEXT, "
     "worker TEXT, avatar TEXT, details_title TEXT, details_content TEXT, "
     "words TEXT NOT NULL, place TEXT NOT NULL)"
 };
@@ -35,7 +44,7 @@ static const struct twh_sql sql_items_clear = { .text = "DELETE FROM import_item
 static const struct twh_sql sql_row_add = {
     .text = "INSERT INTO import_rows (seq, customer_id, existed, display_name, worker, avatar, "
     "details_title, details_content, words, place) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (customer_id) DO NOTHING"
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
 };
 static const struct twh_sql sql_item_add = {
     .text = "INSERT INTO import_items (seq, kind, n, type, value, display_name) "
@@ -80,10 +89,6 @@ static const struct twh_sql sql_links = {
     "JOIN import_items AS i ON i.seq = r.seq AND i.kind = 1 WHERE " STAGED("r.")
     " ORDER BY r.customer_id, i.n"
 };
-static const struct twh_sql sql_search_ids = {
-    .text = "INSERT INTO customers_search_ids (customer_id) SELECT customer_id FROM import_rows "
-    "WHERE " STAGED("") " ORDER BY customer_id ON CONFLICT (customer_id) DO NOTHING"
-};
 static const struct twh_sql sql_old_words = {
     .text = "DELETE FROM customers_search WHERE rowid IN (SELECT i.search_id "
     "FROM import_rows AS r JOIN customers_search_ids AS i ON i.customer_id = r.customer_id "
@@ -92,7 +97,20 @@ static const struct twh_sql sql_old_words = {
 static const struct twh_sql sql_words = {
     .text = "INSERT INTO customers_search (rowid, words) SELECT i.search_id, r.words "
     "FROM import_rows AS r JOIN customers_search_ids AS i ON i.customer_id = r.customer_id "
-    "WHERE " STAGED("r.") " ORDER BY i.search_id"
+    "WHERE r.existed AND " STAGED("r.") " ORDER BY i.search_id"
+};
+/*
+ * A new customer's search number: the store's last before the load, and its seq.  The words go
+ * first, so that both statements see the same last number.
+ */
+#define NEW_SEARCH_ID	"(SELECT ifnull(max(search_id), 0) FROM customers_search_ids) + seq"
+static const struct twh_sql sql_new_words = {
+    .text = "INSERT INTO customers_search (rowid, words) SELECT " NEW_SEARCH_ID ", words "
+    "FROM import_rows WHERE NOT existed AND " STAGED("") " ORDER BY seq"
+};
+static const struct twh_sql sql_new_search_ids = {
+    .text = "INSERT INTO customers_search_ids (search_id, customer_id) SELECT " NEW_SEARCH_ID
+    ", customer_id FROM import_rows WHERE NOT existed AND " STAGED("") " ORDER BY seq"
 };
 static const struct twh_sql sql_savepoint = { .text = "SAVEPOINT import_load" };
 static const struct twh_sql sql_undo = { .text = "ROLLBACK TO import_load" };
@@ -112,9 +130,10 @@ static const struct {
 	{ &sql_customers, "writing the customer", false },
 	{ &sql_channels, "writing a channel", false },
 	{ &sql_links, "writing a link", false },
-	{ &sql_search_ids, "numbering customers for search", false },
 	{ &sql_old_words, "clearing customers' words", true },
-	{ &sql_words, "indexing customers' words", false },
+	{ &sql_words, "indexing customers' words", true },
+	{ &sql_new_words, "indexing new customers' words", false },
+	{ &sql_new_search_ids, "numbering new customers for search", false },
 };
 #define FALLIBLE	5
 
@@ -127,6 +146,7 @@ static struct {
 		char		*worker;
 		long long	 code;
 	}		 workers[WORKER_SLOTS];
+	struct twh_idset ids;		/* the customer_id of each staged */
 	struct twh_buf	 text, words;
 	bool		 breaks[256];	/* the characters of twh_search_breaks */
 } load;
@@ -178,6 +198,7 @@ loaded(void)
 {
 	load.n = load.existed = 0;
 	load.loaded = true;
+	twh_idset_clear(&load.ids);
 }
 
 /* Empty staging tables for an import. */
@@ -188,6 +209,7 @@ twh_store_load_begin(struct twh_store *s)
 	int		 rc;
 
 	forget_workers();
+	twh_idset_init(&load.ids, MOST_STAGED);
 	for (p = twh_search_breaks; *p != '\0'; p++)
 		load.breaks[(unsigned char)*p] = true;
 	if ((rc = run(s, &sql_rows_table, NULL, "making the staging tables")) != TWH_STORE_OK ||
@@ -202,6 +224,7 @@ void
 twh_store_load_end(void)
 {
 	forget_workers();
+	twh_idset_free(&load.ids);
 	twh_buf_free(&load.text);
 	twh_buf_free(&load.words);
 }
@@ -330,7 +353,8 @@ stage_items(struct twh_store *s, long long seq, int kind, const struct twh_custo
 
 /*
  * Stages C (EXISTED: the store has it), found at PLACE in the file; *AGAIN when the file named
- * it earlier and it is still staged (twh_store_load_run first, then stage it again).
+ * it earlier and it may still be staged, or MOST_STAGED are: twh_store_load_run first, then
+ * stage it again.
  */
 int
 twh_store_load_add(struct twh_store *s, const struct twh_customer *c, bool existed,
@@ -341,8 +365,20 @@ twh_store_load_add(struct twh_store *s, const struct twh_customer *c, bool exist
 	int			 rc;
 
 	*again = false;
-	if ((rc = clear(s)) != TWH_STORE_OK ||
-	    (rc = worker_code(s, c->worker, &code)) != TWH_STORE_OK)
+	if ((rc = clear(s)) != TWH_STORE_OK)
+		return rc;
+	switch (twh_idset_add(&load.ids, c->customer_id)) {
+	case TWH_IDSET_NEW:
+		break;
+	case TWH_IDSET_FULL:
+		if (load.n == 0)
+			return twh_store_out_of_memory(s, "remembering the customers staged");
+		/* FALLTHROUGH */
+	case TWH_IDSET_SEEN:
+		*again = true;
+		return TWH_STORE_OK;
+	}
+	if ((rc = worker_code(s, c->worker, &code)) != TWH_STORE_OK)
 		return rc;
 	if (search_words(c, code, &load.text, &load.words) == -1)
 		return twh_store_out_of_memory(s, "a customer's words");
@@ -360,10 +396,6 @@ twh_store_load_add(struct twh_store *s, const struct twh_customer *c, bool exist
 	twh_db_bind_text(st, 10, place);
 	if ((rc = twh_store_step_done(s, st, "staging a customer")) != TWH_STORE_OK)
 		return rc;
-	if (twh_db_changes(st) == 0) {
-		*again = true;
-		return TWH_STORE_OK;
-	}
 	load.n++;
 	load.existed += existed;
 	if ((rc = stage_items(s, load.n, 0, c->channels, c->n_channels)) != TWH_STORE_OK)

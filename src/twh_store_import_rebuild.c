@@ -1,10 +1,12 @@
 /*
  * twh_store_import_rebuild.c: the indexes of the tables an import loads (customers,
- * customer_channels, customer_links), and the search triggers that do nothing while the import
- * defers the index, dropped before a load of at least as many customers as the store holds and
- * made again from their own SQL after it, in the same transaction: building an index from
- * sorted rows costs less than a million inserts in random places, and a trigger that is not
- * there costs nothing per row.  The indexes that enforce a key (SQLite's own) stay.
+ * customer_channels, customer_links, customers_search_ids), and the search triggers that do
+ * nothing while the import defers the index, dropped before a load of at least as many
+ * customers as the store holds and made again from their own SQL after it, in the same
+ * transaction: building an index from sorted rows costs less than a million inserts in random
+ * places, and a trigger that is not there costs nothing per row.  The indexes of a PRIMARY KEY
+ * or UNIQUE column (SQLite's own) stay; a unique index made with CREATE UNIQUE INDEX, such as
+ * customers_search_ids_by_customer, is dropped, and made again checks it still holds.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,8 @@ static const struct twh_sql sql_count = {
 };
 static const struct twh_sql sql_objects = {
     .text = "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND "
-    "((type = 'index' AND tbl_name IN ('customers', 'customer_channels', 'customer_links')) "
+    "((type = 'index' AND tbl_name IN ('customers', 'customer_channels', 'customer_links', "
+    "'customers_search_ids')) "
     "OR (type = 'trigger' AND tbl_name IN ('customers', 'customer_channels') "
     "AND sql LIKE '%search_deferred%'))"
 };
