@@ -503,7 +503,7 @@ store_integrity() {
 		    SELECT 'stale search words for ' || c.customer_id FROM customers AS c
 		    LEFT JOIN customers_search_words AS v USING (customer_id)
 		    LEFT JOIN customers_search AS s ON s.rowid = v.search_id
-		    WHERE s.words IS NOT v.words
+		    WHERE v.search_id IS NULL OR s.rowid IS NULL OR s.words IS NOT v.words
 		    UNION ALL SELECT 'a search number of no customer ' || customer_id
 		    FROM customers_search_ids WHERE customer_id NOT IN (SELECT customer_id FROM customers)
 		    UNION ALL SELECT 'search words of no customer ' || rowid FROM customers_search
