@@ -20,8 +20,9 @@ twh_idset_init(struct twh_idset *set, size_t max)
 	set->max = max > 0 ? max : 1;
 }
 
-static uint64_t
-fingerprint(const char *s)
+/* The 64-bit fingerprint of S, never 0: also a hash for a table of any size. */
+uint64_t
+twh_idset_fingerprint(const char *s)
 {
 	uint64_t	 h = 14695981039346656037u;
 
@@ -67,7 +68,7 @@ grow(struct twh_idset *set)
 enum twh_idset_add
 twh_idset_add(struct twh_idset *set, const char *s)
 {
-	uint64_t	 h = fingerprint(s);
+	uint64_t	 h = twh_idset_fingerprint(s);
 	size_t		 i;
 
 	if (set->cap > 0 && set->slots[slot_of(set->slots, set->cap, h)] == h)

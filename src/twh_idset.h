@@ -21,6 +21,7 @@ enum twh_idset_add {
 	TWH_IDSET_FULL		/* the set holds its most, or memory ran out: not added */
 };
 
+uint64_t		 twh_idset_fingerprint(const char *);
 void			 twh_idset_init(struct twh_idset *, size_t);
 enum twh_idset_add	 twh_idset_add(struct twh_idset *, const char *);
 void			 twh_idset_clear(struct twh_idset *);

@@ -16,7 +16,6 @@
  * file's order with no lookup; the index of customers_search_ids is made again from sorted ids
  * after a large load (twh_store_import_rebuild.c).
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,11 +231,7 @@ twh_store_load_end(void)
 static size_t
 worker_slot(const char *worker)
 {
-	uint32_t	 h = 2166136261u;
-
-	for (; *worker != '\0'; worker++)
-		h = (h ^ (unsigned char)*worker) * 16777619u;
-	return h % WORKER_SLOTS;
+	return twh_idset_fingerprint(worker) % WORKER_SLOTS;
 }
 
 /* The search code of WORKER (0 for none), added to search_workers when new. */
