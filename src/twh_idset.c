@@ -6,6 +6,7 @@
  * share one with a chance of about 1 in 30 billion, and a caller must take "seen" as "maybe".
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "twh_idset.h"
 
@@ -24,10 +25,19 @@ twh_idset_init(struct twh_idset *set, size_t max)
 uint64_t
 twh_idset_fingerprint(const char *s)
 {
-	uint64_t	 h = 14695981039346656037u;
+	return twh_idset_fingerprint_bytes(s, strlen(s));
+}
 
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
+/* The fingerprint of LEN bytes at P, which may hold NUL bytes. */
+uint64_t
+twh_idset_fingerprint_bytes(const void *p, size_t len)
+{
+	const unsigned char	*b = p;
+	uint64_t		 h = 14695981039346656037u;
+	size_t			 i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ b[i]) * 1099511628211u;
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdu;
 	h ^= h >> 33;

@@ -22,6 +22,7 @@ enum twh_idset_add {
 };
 
 uint64_t		 twh_idset_fingerprint(const char *);
+uint64_t		 twh_idset_fingerprint_bytes(const void *, size_t);
 void			 twh_idset_init(struct twh_idset *, size_t);
 enum twh_idset_add	 twh_idset_add(struct twh_idset *, const char *);
 void			 twh_idset_clear(struct twh_idset *);

@@ -1,6 +1,7 @@
 /*
  * test_idset.c: the set of ids an import has staged (twh_idset.c): new and seen, growth far past
- * its first slots, its most, clearing, and strings that differ only late or by one byte.
+ * its first slots, its most, clearing, strings that differ only late or by one byte, and the
+ * fingerprints of bytes that hold NULs.
  */
 #include <stdio.h>
 #include <string.h>
@@ -48,5 +49,10 @@ main(void)
 	ok(twh_idset_add(&set, "a") == TWH_IDSET_NEW && twh_idset_add(&set, "b") == TWH_IDSET_FULL,
 	    "a set of at most 0 holds one");
 	twh_idset_free(&set);
+	ok(twh_idset_fingerprint_bytes("abc", 3) == twh_idset_fingerprint("abc"),
+	    "a string's fingerprint is that of its bytes");
+	ok(twh_idset_fingerprint_bytes("a\0b", 3) != twh_idset_fingerprint_bytes("a\0c", 3) &&
+	    twh_idset_fingerprint_bytes("a\0b", 3) != twh_idset_fingerprint_bytes("a", 1),
+	    "bytes after a NUL count");
 	return done_testing();
 }
