@@ -378,3 +378,27 @@ COMMENT ON FUNCTION customers_search_sync() IS
 -- the triggers; nothing changes but the version.
 COMMENT ON TABLE customers_search IS
 	'one row of search words per customer, kept by customers_search_sync()';
+
+-- version 8
+-- FastCGI processes keep the answers of their reads of the customer tables in memory, and
+-- forget them when they hear of an edit: every statement that changes one of these tables,
+-- from twhook or from psql, NOTIFYs twhook_customers when its transaction commits (once per
+-- transaction, however many rows and statements).  customers_search and search_workers change
+-- only through these tables' triggers, which notify already.
+CREATE FUNCTION customers_edited() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_notify('twhook_customers', '');
+	RETURN NULL;
+END
+$$;
+DO $$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['customers', 'customer_channels', 'customer_links'] LOOP
+		EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE '
+		    'ON %I FOR EACH STATEMENT EXECUTE FUNCTION customers_edited()', t || '_edited',
+		    t);
+	END LOOP;
+END;
+$$;

@@ -392,3 +392,8 @@ DROP TABLE customers_search_ids;
 ALTER TABLE customers_search_ids_new RENAME TO customers_search_ids;
 CREATE UNIQUE INDEX customers_search_ids_by_customer ON customers_search_ids (customer_id);
 PRAGMA legacy_alter_table = OFF;
+
+-- version 8
+-- PostgreSQL's version 8 makes edits of the customer tables NOTIFY the FastCGI processes that
+-- keep answers read from them.  A process on SQLite keeps none: it reads the file each time,
+-- and nothing changes here but the version.

@@ -130,6 +130,7 @@ static const struct conf_key {
 	{ KEY("delivery_log_params", CONF_WORD, delivery_log_params),
 	    .words = deliverylog_params_words },
 	{ KEY("proxy_records_days", CONF_NUMBER, proxy_records_days), .min = 0, .max = 3650 },
+	{ KEY("read_cache_ms", CONF_NUMBER, read_cache_ms), .min = 0, .max = 60000 },
 	{ KEY("log_level", CONF_LOG_LEVEL, log_level) },
 	{ KEY("sandbox", CONF_WORD, sandbox), .words = sandbox_words },
 	{ KEY("console_auth", CONF_WORD, console_auth), .words = console_auth_words },
@@ -495,6 +496,7 @@ twh_conf_parse(struct twh_conf *conf, const char *path, const char *text, char *
 	conf->push_give_up = 30;
 	conf->delivery_log_days = 14;
 	conf->proxy_records_days = 90;
+	conf->read_cache_ms = TWH_DB_READ_CACHE_MS;
 	conf->log_level = TWH_DIAG_INFO;
 	if ((conf->path = strdup(path)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);

@@ -38,6 +38,7 @@ enum twh_console_auth {
 struct twh_conf {
 	char			*path;		/* the file this was read from */
 	char			*database;
+	long			 read_cache_ms;	/* PostgreSQL: customer reads kept this long */
 	char			*auth_tokens[TWH_CONF_MAX_TOKENS];
 	size_t			 n_auth_tokens;
 	char			*auth_token_file;	/* the tokens came from there; NULL: inline */

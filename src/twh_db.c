@@ -129,6 +129,14 @@ twh_db_set_patience(struct twh_db *db, int ms)
 	db->driver->set_patience(db, ms);
 }
 
+/* How long cached statements' answers may be kept (twh_db.h), in ms; 0: not at all. */
+void
+twh_db_set_read_cache(struct twh_db *db, int ms)
+{
+	if (db->driver->set_read_cache != NULL)
+		db->driver->set_read_cache(db, ms);
+}
+
 enum twh_db_dialect
 twh_db_dialect(const struct twh_db *db)
 {

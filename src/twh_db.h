@@ -21,10 +21,21 @@ struct twh_db_stmt;
  * One SQL statement.  Statements are static and compared by address: the driver prepares each
  * once per connection and keeps it.  TEXT is SQLite's; POSTGRES is PostgreSQL's where it
  * differs, and when it is NULL PostgreSQL runs TEXT with ?N read as $N.
+ *
+ * CACHED marks a read of the customer tables alone (customers, customer_channels,
+ * customer_links, and customers_search and search_workers, which their triggers keep), whose
+ * edits NOTIFY twhook_customers.
+ * Outside a write transaction, the PostgreSQL driver may answer it from answers it read on
+ * the same connection to a primary (twh_db_postgres_cache.h): until an edit's notification
+ * arrives, at most twh_db_set_read_cache's time old (TWH_DB_READ_CACHE_MS unless set).  So
+ * its answer may be older than the transaction's snapshot by that much.  SQLite reads the
+ * file itself every time.
  */
+#define TWH_DB_READ_CACHE_MS	1000
 struct twh_sql {
 	const char	*text;
 	const char	*postgres;
+	bool		 cached;
 };
 
 /* Which SQL a connection speaks, for the few things the store writes differently. */
@@ -58,6 +69,7 @@ void			 twh_db_close(struct twh_db *);
 const char		*twh_db_error(const struct twh_db *);
 bool			 twh_db_retryable(const struct twh_db *);
 void			 twh_db_set_patience(struct twh_db *, int ms);
+void			 twh_db_set_read_cache(struct twh_db *, int ms);
 enum twh_db_dialect	 twh_db_dialect(const struct twh_db *);
 
 /* Statements. */

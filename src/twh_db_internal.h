@@ -18,6 +18,7 @@ struct twh_db_driver {
 	const char		*(*error)(const struct twh_db *);
 	bool			(*retryable)(const struct twh_db *);
 	void			(*set_patience)(struct twh_db *, int);
+	void			(*set_read_cache)(struct twh_db *, int);	/* NULL: none */
 	struct twh_db_stmt	*(*prepare)(struct twh_db *, const struct twh_sql *);
 	void			(*bind_text)(struct twh_db_stmt *, int, const char *);
 	void			(*bind_int)(struct twh_db_stmt *, int, long long);

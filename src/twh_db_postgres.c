@@ -23,6 +23,14 @@
  * lock.  Unsynchronized commits are synchronous_commit = off.  A dispatcher LISTENs to
  * twhook_outbox, which the outbox's trigger NOTIFYs.  The search tokenizer is SQLite's, on an
  * in-memory connection, so that both engines cut a search into the same words.
+ *
+ * The answers to statements marked cached (reads of the customer tables) are kept
+ * (twh_db_postgres_cache.h) while the connection is to a primary that LISTENs to
+ * twhook_customers, which the customer tables' triggers NOTIFY on every edit: the notifications
+ * are read before each such statement, and any of them forgets every answer, as do a new
+ * connection and a lost one.  A statement found there costs no round trip; a transaction whose
+ * statements all were sends neither BEGIN nor COMMIT.  An answer read in a snapshot older than
+ * the last forgetting is not kept.
  */
 #include <errno.h>
 #include <poll.h>
@@ -36,6 +44,7 @@
 #include "config.h"
 #include "twh_clock.h"
 #include "twh_db_internal.h"
+#include "twh_db_postgres_cache.h"
 
 #define STMT_CACHE		32
 #define MAX_PARAMS		32
@@ -78,6 +87,10 @@ struct pg_db {
 	bool			 retry;		/* the last failure is worth another try */
 	char			 message[512];	/* why the last call failed; "" when it did not */
 	struct twh_db		*tokenizer;	/* in-memory SQLite, opened on first use */
+	struct pg_cache		*answers;	/* NULL: none (memory ran out) */
+	unsigned		 edits_heard_on; /* the generation that LISTENs to twhook_customers */
+	unsigned		 edits_asked_on; /* the generation that was asked to */
+	unsigned long		 transaction_epoch; /* the cache's epoch when it began */
 };
 
 #define DB(db)		((struct pg_db *)(db))
@@ -123,6 +136,7 @@ disconnect(struct pg_db *db)
 	db->conn = NULL;
 	db->on_standby = false;
 	db->commit_pending = false;
+	pg_cache_forget(db->answers);	/* notifications are lost with the connection */
 	/* A transaction whose BEGIN was never sent lost nothing. */
 	if (db->in_transaction && !db->begin_pending)
 		db->broken = true;
@@ -431,6 +445,7 @@ pg_open(const char *uri, enum twh_db_open how, int patience_ms, struct twh_db **
 	}
 	db->base.driver = &twh_db_postgres_driver;
 	db->patience_ms = patience_ms;
+	db->answers = pg_cache_new(TWH_DB_READ_CACHE_MS);
 	if (ensure_connected(db, how == TWH_DB_CREATE) == -1) {
 		snprintf(err, errlen, "%s", db->message);
 		pg_close(&db->base);
@@ -453,8 +468,15 @@ pg_close(struct twh_db *base)
 	db->in_transaction = false;
 	disconnect(db);
 	twh_db_close(db->tokenizer);
+	pg_cache_free(db->answers);
 	free(db->uri);
 	free(db);
+}
+
+static void
+pg_set_read_cache(struct twh_db *db, int ms)
+{
+	pg_cache_set_age(DB(db)->answers, ms);
 }
 
 static const char *
@@ -737,12 +759,98 @@ execute(struct pg_stmt *st)
 	return rc;
 }
 
+/*
+ * Reads the notifications that arrived: any of twhook_customers forgets the cache's answers.
+ * A connection found closed is dropped.  A server that ends a connection sends why, then
+ * closes it: libpq sees the close only when it reads again, so it reads while the socket says
+ * there is more (a few times at most).
+ */
+static void
+hear_notifications(struct pg_db *db)
+{
+	struct pollfd	 pfd;
+	PGnotify	*n;
+	int		 reads = 0;
+
+	if (db->conn == NULL)
+		return;
+	pfd.fd = PQsocket(db->conn);
+	pfd.events = POLLIN;
+	do {
+		if (!PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK) {
+			disconnect(db);
+			return;
+		}
+	} while (++reads < 4 && poll(&pfd, 1, 0) == 1);
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		if (strcmp(n->relname, "twhook_customers") == 0)
+			pg_cache_forget(db->answers);
+		PQfreemem(n);
+	}
+}
+
+/*
+ * Whether a cached statement may be answered from the cache now: outside a write transaction,
+ * on a connection to a primary that LISTENs to twhook_customers (asked once per connection,
+ * before its transaction begins), with the notifications that arrived heard.
+ */
+static bool
+cache_usable(struct pg_db *db)
+{
+	const char	*standby;
+
+	if (!pg_cache_keeps(db->answers) || (db->in_transaction && db->writing))
+		return false;
+	settle_commit(db);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK || db->on_standby)
+		return false;
+	if (db->edits_heard_on != db->generation) {
+		if (db->edits_asked_on == db->generation ||
+		    (db->in_transaction && !db->begin_pending))
+			return false;
+		db->edits_asked_on = db->generation;
+		standby = PQparameterStatus(db->conn, "in_hot_standby");
+		if ((standby != NULL && strcmp(standby, "off") != 0) ||
+		    send_command(db, "LISTEN twhook_customers", false) == -1)
+			return false;
+		db->edits_heard_on = db->generation;
+		pg_cache_forget(db->answers);
+	}
+	hear_notifications(db);
+	return db->conn != NULL;
+}
+
+/*
+ * ST's answer, from the cache when it is there; else from the server, then kept when ST is
+ * cached and its snapshot is no older than the last forgetting (a transaction's snapshot may
+ * predate an edit heard of since it began).
+ */
+static int
+answer(struct pg_stmt *st)
+{
+	struct pg_db	*db = st->db;
+	bool		 cached = st->sql->cached && cache_usable(db);
+	unsigned long	 epoch = db->in_transaction ? db->transaction_epoch :
+			    pg_cache_epoch(db->answers);
+
+	if (cached && (st->result = pg_cache_find(db->answers, st->sql, st->n_params,
+	    st->values)) != NULL) {
+		db->changes = 0;
+		return 0;
+	}
+	if (execute(st) == -1)
+		return -1;
+	if (cached && epoch == pg_cache_epoch(db->answers))
+		pg_cache_keep(db->answers, st->sql, st->n_params, st->values, st->result);
+	return 0;
+}
+
 static enum twh_db_step
 pg_step(struct twh_db_stmt *base)
 {
 	struct pg_stmt	*st = STMT(base);
 
-	if (st->row == -1 && execute(st) == -1)
+	if (st->row == -1 && answer(st) == -1)
 		return TWH_DB_FAILED;
 	st->row++;
 	return PQresultStatus(st->result) == PGRES_TUPLES_OK && st->row < PQntuples(st->result) ?
@@ -823,6 +931,7 @@ pg_begin(struct twh_db *base, enum twh_db_begin how)
 		return -1;
 	if (how == TWH_DB_READ_EACH)
 		return 0;
+	db->transaction_epoch = pg_cache_epoch(db->answers);
 	db->in_transaction = true;
 	db->writing = how == TWH_DB_WRITE;
 	db->begin_pending = true;
@@ -936,17 +1045,7 @@ pg_watch(struct twh_db *base)
 static void
 pg_watch_drain(struct twh_db *base)
 {
-	struct pg_db	*db = DB(base);
-	PGnotify	*n;
-
-	if (db->conn == NULL)
-		return;
-	if (!PQconsumeInput(db->conn)) {
-		disconnect(db);
-		return;
-	}
-	while ((n = PQnotifies(db->conn)) != NULL)
-		PQfreemem(n);
+	hear_notifications(DB(base));
 }
 
 /* The outbox's trigger NOTIFYs on commit: nothing to do. */
@@ -1070,6 +1169,7 @@ const struct twh_db_driver twh_db_postgres_driver = {
 	.error = pg_error,
 	.retryable = pg_retryable,
 	.set_patience = pg_set_patience,
+	.set_read_cache = pg_set_read_cache,
 	.prepare = pg_prepare,
 	.bind_text = pg_bind_text,
 	.bind_int = pg_bind_int,

@@ -165,6 +165,7 @@ connect_store(struct twh_ctx *ctx, char *err, size_t errlen)
 {
 	if (twh_store_open(ctx->conf.database, &ctx->store, err, errlen) == -1)
 		return -1;
+	twh_store_set_read_cache(ctx->store, (int)ctx->conf.read_cache_ms);
 	if (unsynced(ctx->endpoint) && twh_store_set_synchronous(ctx->store, false) !=
 	    TWH_STORE_OK) {
 		snprintf(err, errlen, "%s: %s", ctx->conf.database, twh_store_error(ctx->store));

@@ -55,6 +55,17 @@ twh_store_set_patience(struct twh_store *s, int ms)
 	twh_db_set_patience(s->db, ms);
 }
 
+/*
+ * How long a customer read's answer may be kept on PostgreSQL (TWH_DB_READ_CACHE_MS unless
+ * set; 0: not at all): an edit forgets it at once, an edit whose notification is lost within
+ * that time.
+ */
+void
+twh_store_set_read_cache(struct twh_store *s, int ms)
+{
+	twh_db_set_read_cache(s->db, ms);
+}
+
 /* The engine's reason for the last failure, or "unknown". */
 static const char *
 db_reason(struct twh_db *db)

@@ -32,6 +32,7 @@ bool		 twh_store_is_postgres(const struct twh_store *);
 const char	*twh_store_error(const struct twh_store *);
 bool		 twh_store_busy(const struct twh_store *);
 void		 twh_store_set_patience(struct twh_store *, int ms);
+void		 twh_store_set_read_cache(struct twh_store *, int ms);
 int		 twh_store_tokenize(struct twh_store *, const char *text,
 		    int (*token)(void *, const char *, int), void *);
 int		 twh_store_begin(struct twh_store *);

@@ -12,24 +12,29 @@
 
 static const struct twh_sql sql_customer = {
     .text = "SELECT customer_id, display_name, worker, avatar, details_title, details_content "
-    "FROM customers WHERE customer_id = ?1 AND (worker = ?2 OR worker IS NULL)"
+    "FROM customers WHERE customer_id = ?1 AND (worker = ?2 OR worker IS NULL)",
+    .cached = true
 };
 static const struct twh_sql sql_customer_any = {
     .text = "SELECT customer_id, display_name, worker, avatar, details_title, details_content "
-    "FROM customers WHERE customer_id = ?1"
+    "FROM customers WHERE customer_id = ?1",
+    .cached = true
 };
 static const struct twh_sql sql_by_address = {
     .text = "SELECT c.customer_id, c.display_name, c.worker, c.avatar, c.details_title, "
     "c.details_content FROM customer_channels AS ch "
     "JOIN customers AS c ON c.customer_id = ch.customer_id WHERE ch.value = ?1 "
-    "ORDER BY c.customer_id LIMIT 1"
+    "ORDER BY c.customer_id LIMIT 1",
+    .cached = true
 };
 static const struct twh_sql sql_channels = {
-    .text = "SELECT type, value FROM customer_channels WHERE customer_id = ?1 ORDER BY rowid"
+    .text = "SELECT type, value FROM customer_channels WHERE customer_id = ?1 ORDER BY rowid",
+    .cached = true
 };
 static const struct twh_sql sql_links = {
     .text = "SELECT type, value, display_name FROM customer_links WHERE customer_id = ?1 "
-    "ORDER BY position, rowid"
+    "ORDER BY position, rowid",
+    .cached = true
 };
 /*
  * On PostgreSQL a customer comes with its channels and links in one statement, one round trip
@@ -44,11 +49,13 @@ static const struct twh_sql sql_customer_whole = {
     "FROM customer_channels WHERE customer_id = $1 "
     "UNION ALL SELECT 2, position, rowid, type, value, display_name, NULL, NULL, NULL "
     "FROM customer_links WHERE customer_id = $1 "
-    "ORDER BY part, position, rowid"
+    "ORDER BY part, position, rowid",
+    .cached = true
 };
 #define WHOLE_FIRST	3
 static const struct twh_sql sql_key = {
-    .text = "SELECT display_name, customer_id FROM customers WHERE customer_id = ?1 AND worker = ?2"
+    .text = "SELECT display_name, customer_id FROM customers WHERE customer_id = ?1 AND worker = ?2",
+    .cached = true
 };
 /*
  * Keyset pages: (name, id) > (?2, ?3), with the collation on the right-hand side, is a range of
@@ -62,7 +69,8 @@ static const struct twh_sql sql_page = {
     "ORDER BY display_name COLLATE NOCASE, customer_id LIMIT ?4",
     .postgres = "SELECT customer_id, display_name, avatar FROM customers "
     "WHERE worker = $1 AND (nocase(display_name), customer_id) > (nocase($2), $3) "
-    "ORDER BY nocase(display_name), customer_id LIMIT $4"
+    "ORDER BY nocase(display_name), customer_id LIMIT $4",
+    .cached = true
 };
 static const struct twh_sql sql_upsert = {
     .text = "INSERT INTO customers (customer_id, display_name, worker, avatar, details_title, "

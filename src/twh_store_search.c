@@ -38,7 +38,8 @@ static const struct twh_sql sql_count = {
     "LIMIT ?2)"
 };
 static const struct twh_sql sql_worker_code = {
-    .text = "SELECT code FROM search_workers WHERE worker = ?1"
+    .text = "SELECT code FROM search_workers WHERE worker = ?1",
+    .cached = true
 };
 /*
  * The walk (SQLite's only): a page of the list (sql_page in twh_store_customers.c) with each
@@ -67,7 +68,8 @@ static const struct twh_sql sql_search = {
     "JOIN customers AS c ON c.customer_id = s.customer_id "
     "WHERE s.words @@ $5::tsquery AND c.worker = $1 "
     "AND (nocase(c.display_name), c.customer_id) > (nocase($2), $3) "
-    "ORDER BY nocase(c.display_name), c.customer_id LIMIT $4"
+    "ORDER BY nocase(c.display_name), c.customer_id LIMIT $4",
+    .cached = true
 };
 
 /* A search's words, as the tokenizer gives them, and its expression for the index. */

@@ -229,6 +229,7 @@ main(void)
 		{ "delivery_log_days", "0" },
 		{ "delivery_log_params", "all" },
 		{ "proxy_records_days", "3650" },
+		{ "read_cache_ms", "60000" },
 		{ "log_level", "warning" },
 		{ "sandbox", "log" },
 	};
@@ -259,6 +260,7 @@ main(void)
 	ok(c.delivery_log_days == 0 && c.delivery_log_params == TWH_DELIVERYLOG_PARAMS_ALL,
 	    "delivery_log_days, delivery_log_params");
 	ok(c.proxy_records_days == 3650, "proxy_records_days at its largest");
+	ok(c.read_cache_ms == 60000, "read_cache_ms at its largest");
 	ok(c.log_level == TWH_DIAG_WARNING, "log_level");
 	ok(c.sandbox == TWH_SANDBOX_LOG, "sandbox");
 	twh_conf_free(&c);
@@ -275,7 +277,7 @@ main(void)
 	    c.dispatch_backoff_ms == 500 && c.dispatch_backoff_max_ms == 60000 &&
 	    c.dispatch_give_up == 900 && c.push_give_up == 30 && c.delivery_log_days == 14 &&
 	    c.delivery_log_params == TWH_DELIVERYLOG_PARAMS_REDACTED &&
-	    c.proxy_records_days == 90, "the numbers' defaults");
+	    c.proxy_records_days == 90 && c.read_cache_ms == 1000, "the numbers' defaults");
 	ok(c.sandbox == TWH_SANDBOX_ON, "the sandbox is on by default");
 	is_str(c.delivery_log, "x-deliveries", "delivery_log beside the store by default");
 	twh_conf_free(&c);
@@ -300,6 +302,9 @@ main(void)
 	error_is("database = x\nproxy_records_days = 3651\n",
 	    "t.conf:2: key 'proxy_records_days': expected a whole number from 0 to 3650, "
 	    "not '3651'", "a number of days above its range");
+	error_is("database = x\nread_cache_ms = 60001\n",
+	    "t.conf:2: key 'read_cache_ms': expected a whole number from 0 to 60000, "
+	    "not '60001'", "a read cache kept longer than a minute");
 	error_is("database = x\nmax_body = 1023\n",
 	    "t.conf:2: key 'max_body': expected a number of bytes from 1024 to 16777216, "
 	    "not '1023'", "a size below its range");
