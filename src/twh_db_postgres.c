@@ -761,27 +761,31 @@ execute(struct pg_stmt *st)
 
 /*
  * Reads the notifications that arrived: any of twhook_customers forgets the cache's answers.
- * A connection found closed is dropped.  A server that ends a connection sends why, then
- * closes it: libpq sees the close only when it reads again, so it reads while the socket says
- * there is more (a few times at most).
+ * A connection found closed is dropped.  The socket is read only when poll(2) says there is
+ * something to read (one system call when there is not), but for the first read on a TLS
+ * connection, whose library may hold what was read from the socket already.  A server that
+ * ends a connection sends why, then closes it: libpq sees the close only when it reads again,
+ * so it reads while the socket has more (a few times at most).
  */
 static void
 hear_notifications(struct pg_db *db)
 {
 	struct pollfd	 pfd;
 	PGnotify	*n;
-	int		 reads = 0;
+	int		 reads;
 
 	if (db->conn == NULL)
 		return;
 	pfd.fd = PQsocket(db->conn);
 	pfd.events = POLLIN;
-	do {
+	for (reads = 0; reads < 4; reads++) {
+		if ((reads > 0 || !PQsslInUse(db->conn)) && poll(&pfd, 1, 0) != 1)
+			break;
 		if (!PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK) {
 			disconnect(db);
 			return;
 		}
-	} while (++reads < 4 && poll(&pfd, 1, 0) == 1);
+	}
 	while ((n = PQnotifies(db->conn)) != NULL) {
 		if (strcmp(n->relname, "twhook_customers") == 0)
 			pg_cache_forget(db->answers);
