@@ -3,7 +3,7 @@
 # one lighttpd on 127.0.0.1 from both in the same run; README.md in this folder says how to read
 # what it prints.
 #
-#   tests/bench/postgres.sh [-d SECONDS] [-r REQUESTS] [-P PROCESSES] [-s] BUILD_DIR
+#   tests/bench/postgres.sh [-d SECONDS] [-r REQUESTS] [-P PROCESSES] [-s] [-C MS] BUILD_DIR
 #
 # It starts a private PostgreSQL server of its own (initdb in its scratch directory, a loopback
 # port, the server's default settings: fsync on), loads the same data into a SQLite store and a
@@ -11,11 +11,11 @@
 # import customers`), and serves twhook-crm and twhook-routing at /twhook-NAME (SQLite) and at
 # /pg/twhook-NAME (PostgreSQL; PROCESSES FastCGI processes per URL, default 4, where SQLite's and
 # the trivial responder's have 2: a process waits for the server on every request; with -s it
-# reaches the server on its Unix socket rather than TCP), and the trivial FastCGI responder
-# (trivial.c).  Each scenario is
-# checked with curl (HTTP 200 and the expected JSON; for routing also the jobs queued), then
-# driven by wrk for SECONDS (default 10): reads of worker7's customers (details, the first page
-# of the list, a search), and routing, each request a new conversation (REQUESTS signed in
+# reaches the server on its Unix socket rather than TCP; with -C, read_cache_ms = MS in their
+# configuration, 0 to keep nothing), and the trivial FastCGI responder (trivial.c).  Each scenario
+# is checked with curl (HTTP 200 and the expected JSON; for routing also the jobs queued), then
+# driven by wrk for SECONDS (default 10): reads of worker7's customers (details of one, details of
+# each of the 1,000 in turn, the first page of the list, a search), and routing, each request a new conversation (REQUESTS signed in
 # advance per engine, default as many as the trivial responder answered in SECONDS).  It prints
 # req/s and p99 latency against the trivial responder's and, for PostgreSQL, against SQLite's.
 # Exit status: 0 when every scenario ran and answered correctly, 1 otherwise, 2 on a usage
@@ -28,12 +28,14 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 PG_PROCS=4		# FastCGI processes per PostgreSQL URL (-P)
 PG_VIA=tcp		# how they reach the server: tcp, or socket (-s)
-MORE_OPTIONS=P:s
-MORE_USAGE="[-P PROCESSES] [-s]"
+PG_CACHE=		# read_cache_ms of the PostgreSQL URLs (-C); empty: twhook's default
+MORE_OPTIONS=P:sC:
+MORE_USAGE="[-P PROCESSES] [-s] [-C MS]"
 more_option() {
 	case $1 in
 	P) PG_PROCS=$2; [[ $2 =~ ^[1-9][0-9]?$ ]] ;;
 	s) PG_VIA=socket ;;
+	C) PG_CACHE=$2; [[ $2 =~ ^[0-9]+$ ]] ;;
 	esac
 }
 duration_requests_options "$@"
@@ -48,7 +50,7 @@ BOBBY=+15555550101		# the sample's customer 1, Bobby Shaftoe, alice's
 ENGINES=(sqlite postgres)
 declare -A PREFIX=([sqlite]="" [postgres]=/pg)		# the URL paths of each engine's endpoints
 declare -A DIGIT=([sqlite]=1 [postgres]=2)	# in each engine's conversation SIDs and tokens
-READS=(details list-first search)
+READS=(details details-each list-first search)
 GOAL=0.6		# the issue's, for reads on PostgreSQL, req/s against trivial's
 
 need_tools cc "$LIGHTTPD" wrk sqlite3 curl jq python3 psql
@@ -129,6 +131,11 @@ define_scenarios() {
 		    (.objects.customer.channels | length) == 1' "--arg id $id" \
 		    "GetCustomerDetailsByCustomerId, CustomerId=$id (avatar, details, a link)" \
 		    Location=GetCustomerDetailsByCustomerId "Worker=$WORKER" "CustomerId=$id"
+		# The details of each of the worker's customers in turn (prepared below): B000007,
+		# B000017 ... B009997.  The check asks for the last.
+		scenario "details-each-$e" "$p/twhook-crm" '.objects.customer.customer_id == $id' \
+		    "--arg id B009997" "GetCustomerDetailsByCustomerId, each of the $count in turn" \
+		    Location=GetCustomerDetailsByCustomerId "Worker=$WORKER" CustomerId=B009997
 		scenario "list-first-$e" "$p/twhook-crm" "$LIST_OK" \
 		    "--arg n $PAGE --arg first $first --arg more 1 --arg q -" \
 		    "GetCustomersList PageSize=$PAGE, the first page of $count" \
@@ -160,7 +167,8 @@ pg_server_start
 [ "$PG_VIA" = tcp ] || PG_URI="postgresql:///twhook?host=$PG_DIR&port=$PG_PORT&user=twhook"
 # Both engines write the delivery log, as by default on SQLite (PostgreSQL needs a directory).
 CONF_VARIANT[pg]="database = $PG_URI
-delivery_log = $T/pg-deliveries"
+delivery_log = $T/pg-deliveries${PG_CACHE:+
+read_cache_ms = $PG_CACHE}"
 ENTRY_CONF[/pg/twhook-crm]=pg
 ENTRY_CONF[/pg/twhook-routing]=pg
 ENTRY_PROCS[/pg/twhook-crm]=$PG_PROCS
@@ -187,6 +195,11 @@ prepared_auto
 declare -A identity=([sqlite]="json_extract(payload, '\$.identity') = '$ALICE'"
     [postgres]="payload::json ->> 'identity' = '$ALICE'")
 for e in "${ENGINES[@]}"; do
+	say "signing the details of each of $WORKER's customers for details-each-$e"
+	prepare "details-each-$e" "d0d0d0d${DIGIT[$e]}" $((CUSTOMERS / WORKERS)) \
+	    Location=GetCustomerDetailsByCustomerId "Worker=$WORKER" "CustomerId=B{n:05d}7"
+	check_signer "details-each-$e" Location=GetCustomerDetailsByCustomerId "Worker=$WORKER" \
+	    "CustomerId=B0000{n}7"
 	say "signing $prepared requests for routing-new-$e"
 	prepare "routing-new-$e" "a0a0a0a${DIGIT[$e]}" "$prepared" \
 	    "ConversationSid=CHa${DIGIT[$e]}{n:030x}" \
@@ -224,7 +237,7 @@ bench end trivial
 echo
 report_title "twhook store engines benchmark"
 echo "wrk -t$THREADS -c32 -d${duration}s, lighttpd + mod_fastcgi (max-procs 2 per URL, $PG_PROCS per"
-echo "PostgreSQL URL);"
+echo "PostgreSQL URL, read_cache_ms = ${PG_CACHE:-1000 (the default)});"
 echo "twhook-crm and twhook-routing served twice: on SQLite (/twhook-NAME) and on PostgreSQL"
 echo "(/pg/twhook-NAME), the delivery log on for both; X-Twilio-Signature checked on every request"
 echo "stores: schema/sample.sql + $CUSTOMERS customers of $WORKERS workers (one JSON file, twhook"
