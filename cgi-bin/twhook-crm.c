@@ -15,7 +15,7 @@
 
 #include "twh_endpoint.h"
 #include "twh_frontline.h"
-#include "twh_json.h"
+#include "twh_json_writer.h"
 #include "twh_page_token.h"
 #include "twh_store_answer.h"
 
@@ -23,35 +23,36 @@
 #define PAGE_SIZE_MAX		100
 #define QUERY_MAX		256
 
-/* Answers {"objects":{KEY:VALUE, ...}} with the members of INNER. */
+/* Starts the answer {"objects":{...}}, written straight into RES's body. */
 static void
-answer_objects(struct twh_response *res, struct json_object *inner)
+objects_begin(struct twh_response *res, struct twh_json_writer *w)
 {
-	struct json_object	*top = json_object_new_object();
+	twh_response_json_begin(res, w);
+	twh_json_object_begin(w, NULL);
+	twh_json_object_begin(w, "objects");
+}
 
-	if (top != NULL && inner != NULL)
-		json_object_object_add(top, "objects", inner);
-	else {
-		json_object_put(inner);
-		json_object_put(top);
-		top = NULL;
-	}
-	twh_response_json(res, 200, top);
+static void
+objects_end(struct twh_response *res, struct twh_json_writer *w)
+{
+	twh_json_object_end(w);
+	twh_json_object_end(w);
+	twh_response_json_end(res, 200, w);
 }
 
 static void
 customer_details(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response *res)
 {
 	struct twh_customer	 customer;
-	struct json_object	*objects;
+	struct twh_json_writer	 w;
 	const char		*worker;
 
 	if (twh_frontline_customer(ctx, req, res, true, &worker, &customer) == -1)
 		return;
-	if ((objects = json_object_new_object()) != NULL)
-		json_object_object_add(objects, "customer", twh_frontline_customer_json(&customer));
+	objects_begin(res, &w);
+	twh_frontline_customer_json(&w, "customer", &customer);
+	objects_end(res, &w);
 	twh_customer_free(&customer);
-	answer_objects(res, objects);
 }
 
 /* PageSize: absent means the default, more than the maximum means the maximum. */
@@ -107,31 +108,32 @@ page_start(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respon
 	}
 }
 
-static struct json_object *
-page_object(const struct twh_page *page)
+/* Answers PAGE: its customers, and the token of the next page when there is one. */
+static void
+answer_page(struct twh_response *res, const struct twh_page *page)
 {
-	struct json_object	*objects, *list;
+	struct twh_json_writer	 w;
 	struct twh_page_key	 last;
 	struct twh_buf		 token;
 	size_t			 i;
 
-	if ((objects = json_object_new_object()) == NULL)
-		return NULL;
-	list = json_object_new_array_ext((int)page->n);
-	for (i = 0; list != NULL && i < page->n; i++)
-		json_object_array_add(list, twh_frontline_customer_summary(&page->customers[i]));
-	json_object_object_add(objects, "customers", list);
-	json_object_object_add(objects, "searchable", json_object_new_boolean(1));
+	objects_begin(res, &w);
+	twh_json_array_begin(&w, "customers");
+	for (i = 0; i < page->n; i++)
+		twh_frontline_customer_summary(&w, NULL, &page->customers[i]);
+	twh_json_array_end(&w);
+	twh_json_bool(&w, "searchable", true);
 	if (page->more && page->n > 0) {
 		last.display_name = page->customers[page->n - 1].display_name;
 		last.customer_id = page->customers[page->n - 1].customer_id;
 		twh_buf_init(&token);
 		if (twh_page_token_encode(&last, &token) == 0)
-			json_object_object_add(objects, "next_page_token",
-			    json_object_new_string(token.data));
+			twh_json_string(&w, "next_page_token", token.data);
+		else
+			w.failed = true;
 		twh_buf_free(&token);
 	}
-	return objects;
+	objects_end(res, &w);
 }
 
 static void
@@ -165,7 +167,7 @@ customers_list(struct twh_ctx *ctx, const struct twh_request *req, struct twh_re
 		twh_store_answer_error(ctx, res);
 		return;
 	}
-	answer_objects(res, page_object(&page));
+	answer_page(res, &page);
 	twh_page_free(&page);
 }
 

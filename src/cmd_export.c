@@ -11,7 +11,6 @@
 
 #include "customers_file.h"
 #include "twh_frontline.h"
-#include "twh_json.h"
 #include "twh_store.h"
 #include "twhook.h"
 
@@ -27,19 +26,18 @@ static int
 write_one(const struct twh_customer *c, void *arg)
 {
 	struct export		*x = arg;
-	struct json_object	*o;
+	struct twh_json_writer	 w;
 	int			 rc;
 
 	twh_buf_reset(&x->line);
 	if (x->csv)
 		rc = customers_csv_row(&x->line, x->cols, x->n_cols, c);
 	else {
-		if ((o = twh_frontline_customer_json(c)) == NULL)
-			return -1;
 		rc = twh_buf_adds(&x->line, x->n > 0 ? ",\n" : "");
+		twh_json_writer_init(&w, &x->line);
+		twh_frontline_customer_json(&w, NULL, c);
 		if (rc == 0)
-			rc = twh_json_append(&x->line, o);
-		json_object_put(o);
+			rc = twh_json_writer_end(&w);
 	}
 	x->n++;
 	if (rc == 0 && fwrite(x->line.data, 1, x->line.len, stdout) != x->line.len)

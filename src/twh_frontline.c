@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "twh_frontline.h"
-#include "twh_json.h"
 #include "twh_store_answer.h"
 
 static const char v1_advice[] = "this is a Frontline V1 callback; twhook answers V2 callbacks "
@@ -71,54 +70,58 @@ twh_frontline_customer(struct twh_ctx *ctx, const struct twh_request *req,
 	}
 }
 
-/* A customer as a list shows it: id, name, avatar. */
-struct json_object *
-twh_frontline_customer_summary(const struct twh_customer *c)
+/* The members of a customer as a list shows it: id, name, avatar. */
+static void
+summary_members(struct twh_json_writer *w, const struct twh_customer *c)
 {
-	struct json_object	*o = json_object_new_object();
-
-	if (o == NULL)
-		return NULL;
-	twh_json_add_string(o, "customer_id", c->customer_id);
-	twh_json_add_string(o, "display_name", c->display_name);
-	twh_json_add_string(o, "avatar", c->avatar);
-	return o;
+	twh_json_string(w, "customer_id", c->customer_id);
+	twh_json_string(w, "display_name", c->display_name);
+	twh_json_string(w, "avatar", c->avatar);
 }
 
-/* A customer's channels or links as an array: type, value and (a link's) display_name. */
-static struct json_object *
-items_json(const struct twh_customer_item *v, size_t n)
+/* A customer as a list shows it, as member KEY (NULL in an array). */
+void
+twh_frontline_customer_summary(struct twh_json_writer *w, const char *key,
+    const struct twh_customer *c)
 {
-	struct json_object	*a = json_object_new_array(), *o;
-	size_t			 i;
+	twh_json_object_begin(w, key);
+	summary_members(w, c);
+	twh_json_object_end(w);
+}
 
-	for (i = 0; a != NULL && i < n; i++) {
-		o = json_object_new_object();
-		twh_json_add_string(o, "type", v[i].type);
-		twh_json_add_string(o, "value", v[i].value);
-		twh_json_add_string(o, "display_name", v[i].display_name);
-		json_object_array_add(a, o);
+/* A customer's channels or links as array KEY: type, value and (a link's) display_name. */
+static void
+items(struct twh_json_writer *w, const char *key, const struct twh_customer_item *v, size_t n)
+{
+	size_t	 i;
+
+	twh_json_array_begin(w, key);
+	for (i = 0; i < n; i++) {
+		twh_json_object_begin(w, NULL);
+		twh_json_string(w, "type", v[i].type);
+		twh_json_string(w, "value", v[i].value);
+		twh_json_string(w, "display_name", v[i].display_name);
+		twh_json_object_end(w);
 	}
-	return a;
+	twh_json_array_end(w);
 }
 
-/* The CUSTOMER object of Frontline's CRM callback. */
-struct json_object *
-twh_frontline_customer_json(const struct twh_customer *c)
+/* The CUSTOMER object of Frontline's CRM callback, as member KEY (NULL in an array). */
+void
+twh_frontline_customer_json(struct twh_json_writer *w, const char *key,
+    const struct twh_customer *c)
 {
-	struct json_object	*o = twh_frontline_customer_summary(c), *details;
-
-	if (o == NULL)
-		return NULL;
-	json_object_object_add(o, "channels", items_json(c->channels, c->n_channels));
-	json_object_object_add(o, "links", items_json(c->links, c->n_links));
+	twh_json_object_begin(w, key);
+	summary_members(w, c);
+	items(w, "channels", c->channels, c->n_channels);
+	items(w, "links", c->links, c->n_links);
 	if ((c->details_title != NULL && *c->details_title != '\0') ||
 	    (c->details_content != NULL && *c->details_content != '\0')) {
-		details = json_object_new_object();
-		twh_json_add_string(details, "title", c->details_title);
-		twh_json_add_string(details, "content", c->details_content);
-		json_object_object_add(o, "details", details);
+		twh_json_object_begin(w, "details");
+		twh_json_string(w, "title", c->details_title);
+		twh_json_string(w, "content", c->details_content);
+		twh_json_object_end(w);
 	}
-	twh_json_add_string(o, "worker", c->worker);
-	return o;
+	twh_json_string(w, "worker", c->worker);
+	twh_json_object_end(w);
 }

@@ -16,6 +16,8 @@
 #include "twh_params.h"
 #include "twh_url.h"
 
+struct twh_json_writer;
+
 struct twh_io {
 	void		*ctx;
 	twh_getenv_fn	*getenv;
@@ -67,6 +69,9 @@ void		 twh_response_init(struct twh_response *);
 void		 twh_response_free(struct twh_response *);
 int		 twh_response_header(struct twh_response *, const char *name, const char *value);
 void		 twh_response_json(struct twh_response *, int status, struct json_object *);
+void		 twh_response_json_begin(struct twh_response *, struct twh_json_writer *);
+void		 twh_response_json_end(struct twh_response *, int status,
+		    struct twh_json_writer *);
 void		 twh_response_error(struct twh_response *, int status, const char *message);
 int		 twh_response_write(const struct twh_response *, const struct twh_io *);
 const char	*twh_status_text(int status);

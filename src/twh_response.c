@@ -10,6 +10,7 @@
 #include "twh_diag.h"
 #include "twh_http.h"
 #include "twh_json.h"
+#include "twh_json_writer.h"
 
 void
 twh_response_init(struct twh_response *res)
@@ -32,19 +33,41 @@ twh_response_header(struct twh_response *res, const char *name, const char *valu
 	return twh_buf_printf(&res->headers, "%s: %s\r\n", name, value);
 }
 
+/* Sets the response to a JSON body with STATUS, or to a 500 when it could not be made. */
+static void
+json_made(struct twh_response *res, int status, bool made)
+{
+	if (!made) {
+		twh_buf_reset(&res->body);
+		twh_buf_adds(&res->body, "{\"status\":500,\"message\":\"out of memory\"}");
+		status = 500;
+	}
+	res->status = status;
+	res->content_type = "application/json";
+}
+
 /* Sets the response to OBJ as JSON with STATUS; takes ownership of OBJ. */
 void
 twh_response_json(struct twh_response *res, int status, struct json_object *obj)
 {
 	twh_buf_reset(&res->body);
-	if (obj == NULL || twh_json_append(&res->body, obj) == -1) {
-		twh_buf_reset(&res->body);
-		twh_buf_adds(&res->body, "{\"status\":500,\"message\":\"out of memory\"}");
-		status = 500;
-	}
+	json_made(res, status, obj != NULL && twh_json_append(&res->body, obj) == 0);
 	json_object_put(obj);
-	res->status = status;
-	res->content_type = "application/json";
+}
+
+/* Starts the response's body afresh, for JSON written by W (twh_json_writer.h). */
+void
+twh_response_json_begin(struct twh_response *res, struct twh_json_writer *w)
+{
+	twh_buf_reset(&res->body);
+	twh_json_writer_init(w, &res->body);
+}
+
+/* Sets the response to what W wrote, with STATUS; a 500 when W could not write it all. */
+void
+twh_response_json_end(struct twh_response *res, int status, struct twh_json_writer *w)
+{
+	json_made(res, status, twh_json_writer_end(w) == 0);
 }
 
 void
