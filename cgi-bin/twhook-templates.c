@@ -15,7 +15,7 @@
 #include "twh_diag.h"
 #include "twh_endpoint.h"
 #include "twh_frontline.h"
-#include "twh_json.h"
+#include "twh_json_writer.h"
 #include "twh_store_answer.h"
 
 /* 64 KiB, less room for the status line and headers. */
@@ -26,10 +26,9 @@ struct placeholder {
 	const char	*value;
 };
 
-/* The answer being built, and the length its JSON will have once serialized. */
+/* The answer being written, and how far it got. */
 struct answer {
-	struct json_object	*categories;
-	size_t			 size;
+	struct twh_json_writer	 w;
 	size_t			 sent;		/* templates in the answer */
 	bool			 full;		/* a template did not fit: no more are added */
 };
@@ -63,51 +62,32 @@ expand(struct twh_buf *out, const char *text, const struct placeholder *p)
 	return 0;
 }
 
-static struct json_object *
-template_object(const struct twh_template *t, const struct placeholder *p)
+/*
+ * Writes template T, filled from P, when the answer stays within ANSWER_MAX once closed;
+ * else marks the answer full.
+ */
+static int
+add_template(struct answer *a, const struct twh_template *t, const struct placeholder *p)
 {
-	struct json_object	*o = NULL;
+	struct twh_json_mark	 before;
 	struct twh_buf		 content;
+	int			 rc;
 
 	twh_buf_init(&content);
-	if (expand(&content, t->content, p) == 0 && (o = json_object_new_object()) != NULL) {
-		json_object_object_add(o, "content", json_object_new_string_len(
-		    content.data != NULL ? content.data : "", (int)content.len));
-		json_object_object_add(o, "whatsAppApproved",
-		    json_object_new_boolean(t->whatsapp_approved));
+	if ((rc = expand(&content, t->content, p)) == 0) {
+		twh_json_writer_mark(&a->w, &before);
+		twh_json_object_begin(&a->w, NULL);
+		twh_json_string_always(&a->w, "content", content.data);
+		twh_json_bool(&a->w, "whatsAppApproved", t->whatsapp_approved);
+		twh_json_object_end(&a->w);
+		if (twh_json_writer_closed_length(&a->w) > ANSWER_MAX) {
+			twh_json_writer_rewind(&a->w, &before);
+			a->full = true;
+		} else
+			a->sent++;
 	}
 	twh_buf_free(&content);
-	return o;
-}
-
-/* The length of O serialized as twh_response_json sends it. */
-static size_t
-json_size(struct json_object *o)
-{
-	size_t	 len = 0;
-
-	json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	return len;
-}
-
-/* Appends O to ARRAY when the answer stays within ANSWER_MAX; else marks it full.  Takes O. */
-static int
-add_if_room(struct answer *a, struct json_object *array, struct json_object *o)
-{
-	size_t	 more;
-
-	if (o == NULL)
-		return -1;
-	more = json_size(o) + (json_object_array_length(array) > 0 ? 1 : 0);
-	if (a->size + more > ANSWER_MAX)
-		a->full = true;
-	else if (json_object_array_add(array, o) == 0) {
-		a->size += more;
-		return 0;
-	}
-	json_object_put(o);
-	return a->full ? 0 : -1;
+	return rc;
 }
 
 /* Adds category C with as many of its templates as fit; a category left empty is left out. */
@@ -115,57 +95,52 @@ static int
 add_category(struct answer *a, const struct twh_template_category *c,
     const struct placeholder *p)
 {
-	struct json_object	*o, *list;
-	size_t			 i, n, before = a->size;
+	struct twh_json_mark	 before;
+	size_t			 i, sent = a->sent;
 	int			 rc = 0;
 
 	if (a->full)
 		return 0;
-	if ((o = json_object_new_object()) == NULL || (list = json_object_new_array()) == NULL) {
-		json_object_put(o);
-		return -1;
-	}
-	json_object_object_add(o, "display_name", json_object_new_string(c->display_name));
-	json_object_object_add(o, "templates", list);
-	/* The category itself: its name, an empty list, and a comma before it. */
-	a->size += json_size(o) + (json_object_array_length(a->categories) > 0 ? 1 : 0);
+	twh_json_writer_mark(&a->w, &before);
+	twh_json_object_begin(&a->w, NULL);
+	twh_json_string_always(&a->w, "display_name", c->display_name);
+	twh_json_array_begin(&a->w, "templates");
 	for (i = 0; i < c->n && !a->full && rc == 0; i++)
-		rc = add_if_room(a, list, template_object(&c->templates[i], p));
-	n = json_object_array_length(list);
-	if (rc == 0 && n > 0 && json_object_array_add(a->categories, o) == 0) {
-		a->sent += n;
-		return 0;
-	}
-	a->size = before;
-	json_object_put(o);
-	return rc == -1 || n > 0 ? -1 : 0;
+		rc = add_template(a, &c->templates[i], p);
+	twh_json_array_end(&a->w);
+	twh_json_object_end(&a->w);
+	if (a->sent == sent)
+		twh_json_writer_rewind(&a->w, &before);
+	return rc;
 }
 
 /* The answer: ALL the templates, for the customer NAME and the worker AUTHOR. */
-static struct json_object *
-answer_json(const struct twh_templates *all, const char *name, const char *author)
+static void
+answer(struct twh_response *res, const struct twh_templates *all, const char *name,
+    const char *author)
 {
 	const struct placeholder	 p[] = {
 		{ "{{Name}}", name },
 		{ "{{Author}}", author },
 		{ NULL, NULL }
 	};
-	struct answer			 a = { NULL, sizeof("[]") - 1, 0, false };
+	struct answer			 a = { .sent = 0, .full = false };
 	size_t				 i, total = 0;
+	int				 rc = 0;
 
-	if ((a.categories = json_object_new_array()) == NULL)
-		return NULL;
-	for (i = 0; i < all->n; i++) {
-		if (add_category(&a, &all->categories[i], p) == -1) {
-			json_object_put(a.categories);
-			return NULL;
-		}
+	twh_response_json_begin(res, &a.w);
+	twh_json_array_begin(&a.w, NULL);
+	for (i = 0; i < all->n && rc == 0; i++) {
+		rc = add_category(&a, &all->categories[i], p);
 		total += all->categories[i].n;
 	}
-	if (a.full)
+	twh_json_array_end(&a.w);
+	if (rc == -1)
+		a.w.failed = true;
+	else if (a.full)
 		twh_warn("the templates would not fit in the 64 KiB that Twilio accepts: "
 		    "%zu of %zu sent, the rest left out", a.sent, total);
-	return a.categories;
+	twh_response_json_end(res, 200, &a.w);
 }
 
 static void
@@ -179,7 +154,7 @@ templates(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respons
 	if (twh_frontline_customer(ctx, req, res, false, &worker, &customer) == -1)
 		return;
 	if (twh_store_templates(ctx->store, &all) == TWH_STORE_OK) {
-		twh_response_json(res, 200, answer_json(&all, customer.display_name, worker));
+		answer(res, &all, customer.display_name, worker);
 		twh_templates_free(&all);
 	} else
 		twh_store_answer_error(ctx, res);

@@ -22,9 +22,17 @@ twh_buf_free(struct twh_buf *b)
 void
 twh_buf_reset(struct twh_buf *b)
 {
-	b->len = 0;
-	if (b->data != NULL)
-		b->data[0] = '\0';
+	twh_buf_truncate(b, 0);
+}
+
+/* Keeps the first LEN bytes (no more than there are). */
+void
+twh_buf_truncate(struct twh_buf *b, size_t len)
+{
+	if (len >= b->len)
+		return;
+	b->len = len;
+	b->data[len] = '\0';
 }
 
 static int

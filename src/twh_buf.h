@@ -14,6 +14,7 @@ struct twh_buf {
 void	 twh_buf_init(struct twh_buf *);
 void	 twh_buf_free(struct twh_buf *);
 void	 twh_buf_reset(struct twh_buf *);
+void	 twh_buf_truncate(struct twh_buf *, size_t);
 int	 twh_buf_add(struct twh_buf *, const void *, size_t);
 int	 twh_buf_adds(struct twh_buf *, const char *);
 int	 twh_buf_addc(struct twh_buf *, char);

@@ -117,14 +117,19 @@ twh_json_array_end(struct twh_json_writer *w)
 	close_container(w, "]");
 }
 
+void
+twh_json_string_always(struct twh_json_writer *w, const char *key, const char *value)
+{
+	member(w, key);
+	quoted(w, value != NULL ? value : "");
+}
+
 /* Member KEY, the string VALUE; left out when VALUE is NULL or empty, as twh_json_add_string. */
 void
 twh_json_string(struct twh_json_writer *w, const char *key, const char *value)
 {
-	if (value == NULL || *value == '\0')
-		return;
-	member(w, key);
-	quoted(w, value);
+	if (value != NULL && *value != '\0')
+		twh_json_string_always(w, key, value);
 }
 
 void
@@ -139,4 +144,28 @@ int
 twh_json_writer_end(struct twh_json_writer *w)
 {
 	return w->failed || w->depth != 0 ? -1 : 0;
+}
+
+size_t
+twh_json_writer_closed_length(const struct twh_json_writer *w)
+{
+	return w->out->len + w->depth;
+}
+
+void
+twh_json_writer_mark(const struct twh_json_writer *w, struct twh_json_mark *m)
+{
+	m->at = *w;
+	m->len = w->out->len;
+}
+
+/* A failure stays remembered: what went missing may lie before the mark. */
+void
+twh_json_writer_rewind(struct twh_json_writer *w, const struct twh_json_mark *m)
+{
+	bool	 failed = w->failed;
+
+	*w = m->at;
+	w->failed = w->failed || failed;
+	twh_buf_truncate(w->out, m->len);
 }

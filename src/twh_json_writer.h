@@ -20,6 +20,12 @@ struct twh_json_writer {
 	bool		 failed;	/* memory ran out, or too deep */
 };
 
+/* A place in what a writer wrote, to go back to (twh_json_writer_rewind). */
+struct twh_json_mark {
+	struct twh_json_writer	 at;
+	size_t			 len;
+};
+
 /* KEY names the member in an object; NULL is for an array's elements and the top value. */
 void	 twh_json_writer_init(struct twh_json_writer *, struct twh_buf *);
 void	 twh_json_object_begin(struct twh_json_writer *, const char *key);
@@ -27,7 +33,15 @@ void	 twh_json_object_end(struct twh_json_writer *);
 void	 twh_json_array_begin(struct twh_json_writer *, const char *key);
 void	 twh_json_array_end(struct twh_json_writer *);
 void	 twh_json_string(struct twh_json_writer *, const char *key, const char *value);
+/* As twh_json_string, but NULL and empty are written, as "". */
+void	 twh_json_string_always(struct twh_json_writer *, const char *key, const char *value);
 void	 twh_json_bool(struct twh_json_writer *, const char *key, bool);
 int	 twh_json_writer_end(struct twh_json_writer *);
+
+/* The length the JSON would have if each object and array still open were closed now. */
+size_t	 twh_json_writer_closed_length(const struct twh_json_writer *);
+/* Marks where the writer is; rewinding drops everything written after the mark. */
+void	 twh_json_writer_mark(const struct twh_json_writer *, struct twh_json_mark *);
+void	 twh_json_writer_rewind(struct twh_json_writer *, const struct twh_json_mark *);
 
 #endif

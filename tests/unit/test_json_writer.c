@@ -108,6 +108,52 @@ nesting_alike(void)
 	return same;
 }
 
+/* Two values written, a third written then rewound, a fourth written: as if never the third. */
+static void
+rewinding(void)
+{
+	struct twh_json_writer	 w;
+	struct twh_json_mark	 m;
+	struct twh_buf		 out;
+	size_t			 open_length;
+
+	twh_buf_init(&out);
+	twh_json_writer_init(&w, &out);
+	twh_json_array_begin(&w, NULL);
+	twh_json_string(&w, NULL, "a");
+	twh_json_writer_mark(&w, &m);
+	twh_json_object_begin(&w, NULL);
+	twh_json_array_begin(&w, "b");
+	open_length = twh_json_writer_closed_length(&w);
+	ok(open_length == strlen("[\"a\",{\"b\":[]}]"),
+	    "the closed length counts the closing brackets (%zu)", open_length);
+	twh_json_writer_rewind(&w, &m);
+	twh_json_bool(&w, NULL, true);
+	twh_json_array_end(&w);
+	ok(twh_json_writer_end(&w) == 0, "a rewound writer ends well");
+	is_str(out.data, "[\"a\",true]", "a rewind drops what came after its mark, its comma too");
+	twh_buf_free(&out);
+}
+
+static void
+always(void)
+{
+	struct twh_json_writer	 w;
+	struct twh_buf		 out;
+
+	twh_buf_init(&out);
+	twh_json_writer_init(&w, &out);
+	twh_json_object_begin(&w, NULL);
+	twh_json_string_always(&w, "a", "");
+	twh_json_string_always(&w, "b", NULL);
+	twh_json_string_always(&w, "c", "\"");
+	twh_json_object_end(&w);
+	twh_json_writer_end(&w);
+	is_str(out.data, "{\"a\":\"\",\"b\":\"\",\"c\":\"\\\"\"}",
+	    "a string written always: empty and absent as \"\"");
+	twh_buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -142,5 +188,7 @@ main(void)
 	twh_json_object_begin(&w, NULL);
 	ok(twh_json_writer_end(&w) == -1, "an object left open fails");
 	twh_buf_free(&out);
+	rewinding();
+	always();
 	return done_testing();
 }
