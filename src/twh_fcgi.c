@@ -97,7 +97,7 @@ listening_on_unix_socket(void)
  * libfcgi ends each connection gracefully: it shuts its side down, then polls and reads until
  * the web server closes the other, so that a TCP peer is never sent a reset, which can make it
  * drop an answer it has not read yet.  That wait is a trip through the web server on every
- * request: without it twhook-crm answered 1.3 to 1.4 times as many requests (tests/bench/
+ * request: without it twhook-crm answered 1.4 to 1.5 times as many requests (tests/bench/
  * README.md).  Over a Unix socket the web server reads all that was sent before it learns of
  * the close, and once the request has been read to its end (the empty FCGI_STDIN record)
  * nothing of it is left unread: such a connection is closed at once, as libfcgi closes a
