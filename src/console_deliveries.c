@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "console.h"
+#include "twh_buf.h"
 #include "twh_deliverylog_browse.h"
 #include "twh_diag.h"
 #include "twh_form.h"
@@ -187,8 +188,7 @@ console_deliveries_page(struct console *c)
 	if (rc == 0 && page.rows > 0)
 		console_raw(c, "</table>\n");
 	else {
-		c->html->len = mark;
-		c->html->data[mark] = '\0';
+		twh_buf_truncate(c->html, mark);
 		if (rc == -1 && *before == '\0')
 			console_raw(c, "<p>No deliveries logged yet.</p>\n");
 		else if (rc == -1 || !page.budget_spent)
