@@ -130,6 +130,13 @@ every_endpoint() {
 	    "twhook-call-notify $_w (JSON body, bodySHA256 in the query): one push queued"
 }
 
+# web_server_says [ANSWER]: the answer's first bytes and the end of the web servers' error
+# logs, as diagnostics of a request that failed.
+web_server_says() {
+	[ -z "${1:-}" ] || diag "the answer began: $(head -c 600 "$1")"
+	diag "$(tail -n 20 "$T"/lighttpd.err "$T"/*/error.log 2> /dev/null)"
+}
+
 # console_behind BASE WHERE: twhook-console at BASE/twhook-console behind the web server's
 # Basic authentication: 401 without the password, the pages with it (PATH_INFO, the query and
 # SCRIPT_NAME passed as the console needs them, REMOTE_USER set).
@@ -151,6 +158,37 @@ console_behind() {
 	    "200 $(grep -c '"endpoint":"crm","status":200' "$DELIVERY_LOG"/*.jsonl |
 	    awk -F: '{ n += $NF } END { print (n > 50 ? 50 : n) }')" \
 	    "  the Deliveries page filtered by its query: crm's 200s, as many as the log holds"
+	[ "$status" = 200 ] || web_server_says "$T/body"
 	status=$(curl -s -o /dev/null -w '%{http_code}' -u operator:console-password "$_b/nowhere")
 	is "$status" 404 "  a path it does not have: its 404"
+}
+
+# answers_whole BASE WHERE: 120 customer lists from twhook-crm and 120 Deliveries pages of
+# the console (50 rows each, once the lists are logged), four at a time over one curl: every
+# answer 200 and whole.  An endpoint closes a Unix-socket connection as soon as it has
+# answered, so the web server learns of the close while it may still have answer to read.
+answers_whole() {
+	_b=$1 _w=$2
+	_list="Location=GetCustomersList Worker=alice@example.com"
+	_sig=$(sign "$_b/twhook-crm" $_list)
+	_each='silent\nwrite-out = "%{http_code}\\n"\n'
+	mkdir -p "$T/whole"
+	rm -f "$T/whole/"*
+	for _i in $(seq 1 120); do
+		printf 'url = "%s"\noutput = "%s"\nheader = "X-Twilio-Signature: %s"\n' \
+		    "$_b/twhook-crm" "$T/whole/crm.$_i" "$_sig"
+		printf 'data = "%s"\n%bnext\n' "$(form $_list)" "$_each"
+		printf 'url = "%s"\noutput = "%s"\nuser = "operator:console-password"\n%bnext\n' \
+		    "$_b/twhook-console/deliveries" "$T/whole/console.$_i" "$_each"
+	done | sed '$d' > "$T/whole.curl"
+	curl -Z --parallel-max 4 -K "$T/whole.curl" > "$T/whole.status"
+	_got=$(sort "$T/whole.status" | uniq -c | awk '{ print $2 " x" $1 }')
+	is "$_got" "200 x240" "240 answers $_w, four at a time: all 200"
+	[ "$_got" = "200 x240" ] || web_server_says
+	is "$(cat "$T/whole/crm."* | jq -c '[.objects.customers[].customer_id]' | sort | uniq -c |
+	    awk '{ print $1 " " $2 }')" '120 ["1","2","4"]' "  every customer list whole"
+	is "$(grep -l '</main></body></html>' "$T/whole/console."* | wc -l)" 120 \
+	    "  every Deliveries page whole"
+	is "$(grep -c '<td class="endpoint">' "$T/whole/console.120")" 50 \
+	    "  the last one with its 50 rows"
 }
