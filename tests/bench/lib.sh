@@ -162,7 +162,6 @@ machine() {
 	echo "         sqlite3 $(sqlite3 -version | cut -d' ' -f1), cc $(cc --version | head -n 1)"
 }
 
-# build_trivial: the baseline FastCGI responder, $T/trivial.
 # bench_environment: what a run starts from: MACHINE (printed on standard error), LOAD_START,
 # a fresh AUTH_TOKEN, DB and CONF in $T, a free PORT, and the trivial responder built.
 bench_environment() {
@@ -176,8 +175,17 @@ bench_environment() {
 	build_trivial
 }
 
+# build_trivial: the baseline FastCGI responder, $T/trivial.  With TRIVIAL_CLOSE=at-once in
+# the environment it closes a connection as the endpoints do (trivial.c), and says so.
 build_trivial() {
-	cc -O2 -Wall -o "$T/trivial" "$HERE/trivial.c" -lfcgi || die "cannot build trivial.c"
+	_flags=
+	case ${TRIVIAL_CLOSE:-libfcgi} in
+	at-once)	_flags=-DCLOSE_AT_ONCE
+			echo "the trivial responder closes at once, as the endpoints do" >&2 ;;
+	libfcgi)	;;
+	*)		die "TRIVIAL_CLOSE is at-once or libfcgi, not $TRIVIAL_CLOSE" ;;
+	esac
+	cc -O2 -Wall $_flags -o "$T/trivial" "$HERE/trivial.c" -lfcgi || die "cannot build trivial.c"
 }
 
 # q SQL...: runs SQL on the store $DB, no headers, columns joined by '|'; without SQL, the

@@ -5,11 +5,17 @@
  * be read against what lighttpd, mod_fastcgi and libfcgi cost by themselves.  Its answer is "{}";
  * with "bytes=N" as the query string it is a JSON object of N bytes instead ({"pad":"xx...x"}),
  * so that an endpoint with a large answer can be held against a baseline that sends as much.
- * Not installed, not a test.
+ * Built with -DCLOSE_AT_ONCE it ends a connection over a Unix socket as the endpoints do
+ * (src/twh_fcgi.c): at once when the request was read to its end, instead of libfcgi's
+ * shutdown and wait for the web server to close first.  Not installed, not a test.
  */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
@@ -43,6 +49,23 @@ wanted_size(const char *query)
 	return n < 2 ? 2 : n > MAX_ANSWER ? MAX_ANSWER : n;
 }
 
+#ifdef CLOSE_AT_ONCE
+/* As the endpoints do: detached, libfcgi closes the connection without draining it. */
+static void
+choose_close(FCGX_Request *req)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+
+	if (getsockname(STDIN_FILENO, (struct sockaddr *)&ss, &len) == 0 &&
+	    ss.ss_family == AF_UNIX && FCGX_GetChar(req->in) == EOF &&
+	    FCGX_HasSeenEOF(req->in) == EOF)
+		FCGX_Detach(req);
+	else
+		FCGX_Attach(req);
+}
+#endif
+
 int
 main(void)
 {
@@ -73,6 +96,10 @@ main(void)
 		    wanted_size(FCGX_GetParam("QUERY_STRING", req.envp)));
 		FCGX_PutStr(head, (int)sizeof(head) - 1, req.out);
 		FCGX_PutStr(answer, n, req.out);
+#ifdef CLOSE_AT_ONCE
+		FCGX_FClose(req.out);
+		choose_close(&req);
+#endif
 		FCGX_Finish_r(&req);
 	}
 	FCGX_Free(&req, 1);
