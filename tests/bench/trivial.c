@@ -50,16 +50,22 @@ wanted_size(const char *query)
 }
 
 #ifdef CLOSE_AT_ONCE
-/* As the endpoints do: detached, libfcgi closes the connection without draining it. */
-static void
-choose_close(FCGX_Request *req)
+/* Whether the web server connects over a Unix socket (fd 0 is the listening socket). */
+static int
+listening_on_unix_socket(void)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 
-	if (getsockname(STDIN_FILENO, (struct sockaddr *)&ss, &len) == 0 &&
-	    ss.ss_family == AF_UNIX && FCGX_GetChar(req->in) == EOF &&
-	    FCGX_HasSeenEOF(req->in) == EOF)
+	return getsockname(STDIN_FILENO, (struct sockaddr *)&ss, &len) == 0 &&
+	    ss.ss_family == AF_UNIX;
+}
+
+/* As the endpoints do: detached, libfcgi closes the connection without draining it. */
+static void
+choose_close(FCGX_Request *req, int unix_socket)
+{
+	if (unix_socket && FCGX_GetChar(req->in) == EOF && FCGX_HasSeenEOF(req->in) == EOF)
 		FCGX_Detach(req);
 	else
 		FCGX_Attach(req);
@@ -77,11 +83,17 @@ main(void)
 	const char		*cl;
 	long			 want;
 	int			 n;
+#ifdef CLOSE_AT_ONCE
+	int			 unix_socket;
+#endif
 
 	/* As twhook's endpoints do: a client that hangs up costs one failed write. */
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0)
 		return 1;
+#ifdef CLOSE_AT_ONCE
+	unix_socket = listening_on_unix_socket();
+#endif
 	while (FCGX_Accept_r(&req) >= 0) {
 		cl = FCGX_GetParam("CONTENT_LENGTH", req.envp);
 		want = cl != NULL ? strtol(cl, NULL, 10) : 0;
@@ -98,7 +110,7 @@ main(void)
 		FCGX_PutStr(answer, n, req.out);
 #ifdef CLOSE_AT_ONCE
 		FCGX_FClose(req.out);
-		choose_close(&req);
+		choose_close(&req, unix_socket);
 #endif
 		FCGX_Finish_r(&req);
 	}
