@@ -109,6 +109,9 @@ main(void)
 		FCGX_PutStr(head, (int)sizeof(head) - 1, req.out);
 		FCGX_PutStr(answer, n, req.out);
 #ifdef CLOSE_AT_ONCE
+		/* Standard error first, so that FCGI_END_REQUEST goes with the answer's end in
+		 * one write, as the endpoints send it. */
+		FCGX_FClose(req.err);
 		FCGX_FClose(req.out);
 		choose_close(&req, unix_socket);
 #endif
