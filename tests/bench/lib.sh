@@ -176,12 +176,12 @@ bench_environment() {
 }
 
 # build_trivial: the baseline FastCGI responder, $T/trivial.  With TRIVIAL_CLOSE=at-once in
-# the environment it closes a connection as the endpoints do (trivial.c), and says so.
+# the environment it closes a Unix-socket connection at once (trivial.c), and says so.
 build_trivial() {
 	_flags=
 	case ${TRIVIAL_CLOSE:-libfcgi} in
 	at-once)	_flags=-DCLOSE_AT_ONCE
-			echo "the trivial responder closes at once, as the endpoints do" >&2 ;;
+			echo "the trivial responder closes a Unix-socket connection at once" >&2 ;;
 	libfcgi)	;;
 	*)		die "TRIVIAL_CLOSE is at-once or libfcgi, not $TRIVIAL_CLOSE" ;;
 	esac

@@ -5,9 +5,9 @@
  * be read against what lighttpd, mod_fastcgi and libfcgi cost by themselves.  Its answer is "{}";
  * with "bytes=N" as the query string it is a JSON object of N bytes instead ({"pad":"xx...x"}),
  * so that an endpoint with a large answer can be held against a baseline that sends as much.
- * Built with -DCLOSE_AT_ONCE it ends a connection over a Unix socket as the endpoints do
- * (src/twh_fcgi.c): at once when the request was read to its end, instead of libfcgi's
- * shutdown and wait for the web server to close first.  Not installed, not a test.
+ * Built with -DCLOSE_AT_ONCE it ends a connection over a Unix socket at once when the request
+ * was read to its end, instead of libfcgi's shutdown and wait for the web server to close
+ * first (a close the endpoints tried; tests/bench/README.md).  Not installed, not a test.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -110,7 +110,7 @@ main(void)
 		FCGX_PutStr(answer, n, req.out);
 #ifdef CLOSE_AT_ONCE
 		/* Standard error first, so that FCGI_END_REQUEST goes with the answer's end in
-		 * one write, as the endpoints send it. */
+		 * one write, as the endpoints' fcgi_finish sends it. */
 		FCGX_FClose(req.err);
 		FCGX_FClose(req.out);
 		choose_close(&req, unix_socket);
