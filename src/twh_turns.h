@@ -1,6 +1,6 @@
 /*
- * twh_turns.h: writers of one SQLite store taking turns in the order the kernel wakes them,
- * on a process-shared lock in the file STORE.writers (twh_turns.c).
+ * twh_turns.h: writers of one SQLite store taking turns in the order they came, in a queue
+ * kept in the file STORE.writers (twh_turns.c).
  */
 #ifndef TWH_TURNS_H
 #define TWH_TURNS_H
