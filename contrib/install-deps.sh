@@ -14,7 +14,7 @@ packages="build-essential autoconf automake pkg-config
 	libfcgi-dev libssl-dev libjson-c-dev libsqlite3-dev libcurl4-openssl-dev libpq-dev
 	libseccomp-dev
 	sqlite3 jq curl lighttpd apache2 libapache2-mod-fcgid spawn-fcgi libfcgi-bin mandoc valgrind
-	libxml2-utils wrk dpkg-dev debhelper lintian chromium
+	libxml2-utils wrk dpkg-dev debhelper lintian chromium strace
 	python3 python3-cryptography python3-h2 openssl procps clang libclang-rt-14-dev
 	postgresql-15 postgresql-client-15 patroni python3-etcd etcd-server etcd-client"
 

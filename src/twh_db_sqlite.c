@@ -6,6 +6,14 @@
  * taken from the connection, so that the words of a search are the words the index holds.
  * Writers take turns (twh_turns.c) before they take SQLite's write lock, and wake a dispatcher
  * by touching STORE.wake, which it watches with inotify.
+ *
+ * A write transaction in WAL mode commits without waiting for the disk (synchronous = NORMAL),
+ * gives the turn to the next writer, and only then flushes the WAL and reports the commit: the
+ * flush, most of a small write's time, no longer holds up the writers behind, and the flushes
+ * of writers that committed one after the other go to the disk together.  What was committed
+ * is on the disk before the caller hears of it, as with synchronous = FULL; a reader may see it
+ * a moment sooner.  Every other commit (a statement outside a transaction, a store not in WAL
+ * mode) waits for the disk inside the commit, as SQLite does with synchronous = FULL.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +42,15 @@
  */
 #define BUSY_STEP_US	250
 
+/*
+ * A checkpoint (the WAL's pages copied into the store) once this many pages were added to the
+ * WAL since this connection's last one: SQLite's own count.  SQLite's own rule checkpoints after
+ * every commit once the WAL has that many pages, and under a steady load the WAL is never
+ * started over (a writer begins while pages of the one before are still to be copied), so
+ * every commit paid a checkpoint and its flush of the WAL, and the WAL kept growing.
+ */
+#define CHECKPOINT_PAGES	1000
+
 struct sqlite_stmt {
 	struct twh_db_stmt	 base;
 	const struct twh_sql	*sql;	/* compared by address */
@@ -51,6 +68,10 @@ struct sqlite_db {
 	struct twh_turns	*turns;		/* opened by the first write; NULL: none */
 	bool			 turns_tried;
 	bool			 turn_timed_out; /* the fault: no turn within the patience */
+	int			 wal;		/* the store is in WAL mode: 1, 0, -1 until asked */
+	int			 checkpointed;	/* the WAL's pages at this connection's checkpoint */
+	bool			 unsynced;	/* set_synchronous(false): commits skip the disk */
+	bool			 flush_pending;	/* this write transaction is flushed after it */
 	const char		*fault;		/* an error the engine does not report */
 	char			 message[512];	/* a copy of an engine message, for FAULT */
 	int			 patience_ms;	/* how long a statement waits for another writer */
@@ -89,12 +110,33 @@ sqlite_set_patience(struct twh_db *db, int ms)
 	DB(db)->patience_ms = ms;
 }
 
+/*
+ * After each commit in WAL mode, with the WAL's PAGES: a checkpoint of what can be copied
+ * without waiting, once CHECKPOINT_PAGES were added since this connection's last.  One that
+ * cannot be made now is made by a later commit; it never fails the commit.
+ */
+static int
+wal_written(void *arg, sqlite3 *handle, const char *name, int pages)
+{
+	struct sqlite_db	*db = arg;
+	int			 log, copied;
+
+	if (pages < db->checkpointed)
+		db->checkpointed = 0;	/* the WAL was started over */
+	if (pages - db->checkpointed < CHECKPOINT_PAGES)
+		return SQLITE_OK;
+	db->checkpointed = pages;
+	(void)sqlite3_wal_checkpoint_v2(handle, name, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+	return SQLITE_OK;
+}
+
 static void	sqlite_close(struct twh_db *);
 
 static int
 configure(struct sqlite_db *db, enum twh_db_open how)
 {
 	sqlite3_busy_handler(db->handle, busy_wait, db);
+	sqlite3_wal_hook(db->handle, wal_written, db);
 	if (sqlite3_exec(db->handle, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	/* WAL is a property of the file: set once, when the store is created or migrated. */
@@ -137,6 +179,7 @@ sqlite_open(const char *path, enum twh_db_open how, int patience_ms, struct twh_
 	}
 	db->base.driver = &twh_db_sqlite_driver;
 	db->wake_fd = db->watch_fd = -1;
+	db->wal = -1;
 	db->patience_ms = patience_ms;
 	if (how == TWH_DB_CREATE)
 		flags |= SQLITE_OPEN_CREATE;
@@ -334,6 +377,73 @@ end_turn(struct sqlite_db *db)
 		twh_turns_give(db->turns);
 }
 
+static const struct twh_sql	sync_full = { .text = "PRAGMA synchronous = FULL" };
+static const struct twh_sql	sync_normal = { .text = "PRAGMA synchronous = NORMAL" };
+
+/* Whether the store is in WAL mode, asked once; a store whose mode cannot be read is not. */
+static bool
+in_wal_mode(struct sqlite_db *db)
+{
+	static const struct twh_sql	 mode = { .text = "PRAGMA journal_mode" };
+	struct twh_db_stmt		*st;
+	const char			*text;
+	size_t				 len;
+
+	if (db->wal != -1)
+		return db->wal == 1;
+	if ((st = sqlite_prepare(&db->base, &mode)) == NULL)
+		return false;
+	if (sqlite_step(st) == TWH_DB_ROW) {
+		text = sqlite_column_view(st, 0, &len);
+		db->wal = text != NULL && strcmp(text, "wal") == 0;
+	}
+	sqlite_reset(st);
+	return db->wal == 1;
+}
+
+/*
+ * A write transaction about to begin commits without waiting for the disk and is flushed
+ * after its turn (flush_commit), unless the connection writes unsynced anyway.
+ */
+static int
+defer_flush(struct sqlite_db *db)
+{
+	if (db->unsynced || !in_wal_mode(db))
+		return 0;
+	if (run_fixed(&db->base, &sync_normal) == -1)
+		return -1;
+	db->flush_pending = true;
+	return 0;
+}
+
+/*
+ * Once a deferred write transaction is over: the connection waits for the disk again, and what
+ * it COMMITTED is flushed to the disk (the WAL's file, as a synchronous commit would flush it).
+ * 0, or -1 when either failed: then the commit may not be durable, and is reported failed.
+ */
+static int
+flush_commit(struct sqlite_db *db, bool committed)
+{
+	sqlite3_file	*wal = NULL;
+	int		 synced = SQLITE_OK, rc;
+
+	if (!db->flush_pending || !sqlite3_get_autocommit(db->handle))
+		return 0;
+	db->flush_pending = false;
+	if (committed) {
+		synced = sqlite3_file_control(db->handle, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+		if (synced == SQLITE_OK)
+			synced = wal != NULL && wal->pMethods != NULL ?
+			    wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) : SQLITE_ERROR;
+	}
+	rc = run_fixed(&db->base, &sync_full);
+	if (synced != SQLITE_OK) {
+		db->fault = "the commit could not be flushed to the disk";
+		rc = -1;
+	}
+	return rc;
+}
+
 /*
  * A write transaction is taken at once (BEGIN IMMEDIATE), after this process's turn among
  * the writers, waiting up to the patience for both: one writer at a time is what makes a claim
@@ -349,10 +459,14 @@ sqlite_begin(struct twh_db *db, enum twh_db_begin how)
 
 	if (how != TWH_DB_WRITE)
 		return run_fixed(db, &begin_read);
+	if (defer_flush(DB(db)) == -1)
+		return -1;
 	DB(db)->write_queued = twh_monotonic_ms();
 	if ((rc = take_turn(DB(db))) == 0 && (rc = run_fixed(db, &begin_write)) == -1)
 		end_turn(DB(db));
 	DB(db)->write_queued = 0;
+	if (rc == -1)
+		flush_commit(DB(db), false);
 	return rc;
 }
 
@@ -363,6 +477,8 @@ sqlite_commit(struct twh_db *db)
 	int				rc = run_fixed(db, &commit);
 
 	end_turn(DB(db));
+	if (flush_commit(DB(db), rc == 0) == -1)
+		rc = -1;
 	return rc;
 }
 
@@ -372,6 +488,7 @@ sqlite_rollback(struct twh_db *db)
 	if (!sqlite3_get_autocommit(DB(db)->handle))
 		sqlite3_exec(DB(db)->handle, "ROLLBACK", NULL, NULL, NULL);
 	end_turn(DB(db));
+	flush_commit(DB(db), false);
 }
 
 /*
@@ -382,9 +499,7 @@ sqlite_rollback(struct twh_db *db)
 static int
 sqlite_set_synchronous(struct twh_db *db, bool full)
 {
-	static const struct twh_sql	sync_full = { .text = "PRAGMA synchronous = FULL" };
-	static const struct twh_sql	sync_normal = { .text = "PRAGMA synchronous = NORMAL" };
-
+	DB(db)->unsynced = !full;
 	return run_fixed(db, full ? &sync_full : &sync_normal);
 }
 
