@@ -10,11 +10,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
 
+#include "twh_fcgi_close.h"
 #include "twh_serve.h"
 
 static const char *
@@ -82,43 +82,12 @@ fcgi_finish(void *ctx)
 	FCGX_FClose(((FCGX_Request *)ctx)->out);
 }
 
-/* Whether the web server connects over a Unix socket (fd 0 is the listening socket). */
-static bool
-listening_on_unix_socket(void)
-{
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-
-	return getsockname(STDIN_FILENO, (struct sockaddr *)&ss, &len) == 0 &&
-	    ss.ss_family == AF_UNIX;
-}
-
-/*
- * libfcgi ends each connection gracefully: it shuts its side down, then polls and reads until
- * the web server closes the other, so that a TCP peer is never sent a reset, which can make it
- * drop an answer it has not read yet.  That wait is a trip through the web server on every
- * request: without it twhook-crm answered 1.4 to 1.5 times as many requests (tests/bench/
- * README.md).  Over a Unix socket the web server reads all that was sent before it learns of
- * the close, and once the request has been read to its end (the empty FCGI_STDIN record)
- * nothing of it is left unread: such a connection is closed at once, as libfcgi closes a
- * detached request's.  A request not read to its end (a body refused for its size) is drained
- * as before, and so is every connection over TCP.
- */
-static void
-choose_close(FCGX_Request *req, bool unix_socket)
-{
-	if (unix_socket && FCGX_GetChar(req->in) == EOF && FCGX_HasSeenEOF(req->in) == EOF)
-		FCGX_Detach(req);
-	else
-		FCGX_Attach(req);
-}
-
 static int
 serve_fastcgi(twh_exchange_fn *fn, void *arg)
 {
 	FCGX_Request	 req;
 	struct twh_io	 io = { &req, fcgi_getenv, fcgi_read, fcgi_write, fcgi_finish };
-	bool		 unix_socket = listening_on_unix_socket();
+	bool		 unix_socket = twh_fcgi_unix_socket();
 
 	/* A client that hangs up must cost one failed write, not the process. */
 	signal(SIGPIPE, SIG_IGN);
@@ -126,7 +95,7 @@ serve_fastcgi(twh_exchange_fn *fn, void *arg)
 		return -1;
 	while (FCGX_Accept_r(&req) >= 0) {
 		fn(arg, &io);
-		choose_close(&req, unix_socket);
+		twh_fcgi_choose_close(&req, unix_socket);
 		FCGX_Finish_r(&req);
 	}
 	FCGX_Free(&req, 1);

@@ -176,16 +176,18 @@ bench_environment() {
 }
 
 # build_trivial: the baseline FastCGI responder, $T/trivial.  With TRIVIAL_CLOSE=at-once in
-# the environment it closes a Unix-socket connection at once (trivial.c), and says so.
+# the environment it closes a Unix-socket connection at once, with the endpoints' own code
+# (src/twh_fcgi_close.c), and says so.
 build_trivial() {
-	_flags=
+	_flags=()
 	case ${TRIVIAL_CLOSE:-libfcgi} in
-	at-once)	_flags=-DCLOSE_AT_ONCE
+	at-once)	_flags=(-DCLOSE_AT_ONCE -I"$HERE/../../src" "$HERE/../../src/twh_fcgi_close.c")
 			echo "the trivial responder closes a Unix-socket connection at once" >&2 ;;
 	libfcgi)	;;
 	*)		die "TRIVIAL_CLOSE is at-once or libfcgi, not $TRIVIAL_CLOSE" ;;
 	esac
-	cc -O2 -Wall $_flags -o "$T/trivial" "$HERE/trivial.c" -lfcgi || die "cannot build trivial.c"
+	cc -O2 -Wall "${_flags[@]}" -o "$T/trivial" "$HERE/trivial.c" -lfcgi ||
+	    die "cannot build trivial.c"
 }
 
 # q SQL...: runs SQL on the store $DB, no headers, columns joined by '|'; without SQL, the

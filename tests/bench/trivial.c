@@ -5,19 +5,22 @@
  * be read against what lighttpd, mod_fastcgi and libfcgi cost by themselves.  Its answer is "{}";
  * with "bytes=N" as the query string it is a JSON object of N bytes instead ({"pad":"xx...x"}),
  * so that an endpoint with a large answer can be held against a baseline that sends as much.
- * Built with -DCLOSE_AT_ONCE it ends a connection over a Unix socket at once when the request
- * was read to its end, instead of libfcgi's shutdown and wait for the web server to close
- * first (a close the endpoints tried; tests/bench/README.md).  Not installed, not a test.
+ * Built with -DCLOSE_AT_ONCE and src/twh_fcgi_close.c it ends a connection as the endpoints do:
+ * over a Unix socket at once when the request was read to its end, instead of libfcgi's
+ * shutdown and wait for the web server to close first (tests/bench/README.md).  Not installed,
+ * not a test.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <fcgiapp.h>
+
+#ifdef CLOSE_AT_ONCE
+#include "twh_fcgi_close.h"
+#endif
 
 #define MAX_ANSWER	(1024 * 1024)
 
@@ -49,29 +52,6 @@ wanted_size(const char *query)
 	return n < 2 ? 2 : n > MAX_ANSWER ? MAX_ANSWER : n;
 }
 
-#ifdef CLOSE_AT_ONCE
-/* Whether the web server connects over a Unix socket (fd 0 is the listening socket). */
-static int
-listening_on_unix_socket(void)
-{
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-
-	return getsockname(STDIN_FILENO, (struct sockaddr *)&ss, &len) == 0 &&
-	    ss.ss_family == AF_UNIX;
-}
-
-/* As the endpoints do: detached, libfcgi closes the connection without draining it. */
-static void
-choose_close(FCGX_Request *req, int unix_socket)
-{
-	if (unix_socket && FCGX_GetChar(req->in) == EOF && FCGX_HasSeenEOF(req->in) == EOF)
-		FCGX_Detach(req);
-	else
-		FCGX_Attach(req);
-}
-#endif
-
 int
 main(void)
 {
@@ -84,7 +64,7 @@ main(void)
 	long			 want;
 	int			 n;
 #ifdef CLOSE_AT_ONCE
-	int			 unix_socket;
+	bool			 unix_socket;
 #endif
 
 	/* As twhook's endpoints do: a client that hangs up costs one failed write. */
@@ -92,7 +72,7 @@ main(void)
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0)
 		return 1;
 #ifdef CLOSE_AT_ONCE
-	unix_socket = listening_on_unix_socket();
+	unix_socket = twh_fcgi_unix_socket();
 #endif
 	while (FCGX_Accept_r(&req) >= 0) {
 		cl = FCGX_GetParam("CONTENT_LENGTH", req.envp);
@@ -113,7 +93,7 @@ main(void)
 		 * one write, as the endpoints' fcgi_finish sends it. */
 		FCGX_FClose(req.err);
 		FCGX_FClose(req.out);
-		choose_close(&req, unix_socket);
+		twh_fcgi_choose_close(&req, unix_socket);
 #endif
 		FCGX_Finish_r(&req);
 	}
