@@ -70,6 +70,8 @@ struct sqlite_db {
 	bool			 turn_timed_out; /* the fault: no turn within the patience */
 	int			 wal;		/* the store is in WAL mode: 1, 0, -1 until asked */
 	int			 checkpointed;	/* the WAL's pages at this connection's checkpoint */
+	bool			 committing;	/* in sqlite_commit's COMMIT */
+	bool			 checkpoint_due; /* made once the turn is given back */
 	bool			 unsynced;	/* set_synchronous(false): commits skip the disk */
 	bool			 flush_pending;	/* this write transaction is flushed after it */
 	const char		*fault;		/* an error the engine does not report */
@@ -111,22 +113,41 @@ sqlite_set_patience(struct twh_db *db, int ms)
 }
 
 /*
- * After each commit in WAL mode, with the WAL's PAGES: a checkpoint of what can be copied
- * without waiting, once CHECKPOINT_PAGES were added since this connection's last.  One that
- * cannot be made now is made by a later commit; it never fails the commit.
+ * A checkpoint of what can be copied without waiting (PASSIVE: writers go on meanwhile).  One
+ * that cannot be made now is made by a later commit; it never fails a commit.
+ */
+static void
+checkpoint(struct sqlite_db *db)
+{
+	int	 log, copied;
+
+	db->checkpoint_due = false;
+	(void)sqlite3_wal_checkpoint_v2(db->handle, "main", SQLITE_CHECKPOINT_PASSIVE, &log,
+	    &copied);
+}
+
+/*
+ * After each commit in WAL mode, with the WAL's PAGES: a checkpoint once CHECKPOINT_PAGES were
+ * added since this connection's last.  A write transaction's is made after its turn is given
+ * back and its commit flushed (sqlite_commit), so that copying a thousand pages and flushing
+ * the store holds up no other writer; another commit's, at once.
  */
 static int
 wal_written(void *arg, sqlite3 *handle, const char *name, int pages)
 {
 	struct sqlite_db	*db = arg;
-	int			 log, copied;
 
+	(void)handle;
+	(void)name;
 	if (pages < db->checkpointed)
 		db->checkpointed = 0;	/* the WAL was started over */
 	if (pages - db->checkpointed < CHECKPOINT_PAGES)
 		return SQLITE_OK;
 	db->checkpointed = pages;
-	(void)sqlite3_wal_checkpoint_v2(handle, name, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+	if (db->committing)
+		db->checkpoint_due = true;
+	else
+		checkpoint(db);
 	return SQLITE_OK;
 }
 
@@ -474,11 +495,16 @@ static int
 sqlite_commit(struct twh_db *db)
 {
 	static const struct twh_sql	commit = { .text = "COMMIT" };
-	int				rc = run_fixed(db, &commit);
+	int				rc;
 
+	DB(db)->committing = true;
+	rc = run_fixed(db, &commit);
+	DB(db)->committing = false;
 	end_turn(DB(db));
 	if (flush_commit(DB(db), rc == 0) == -1)
 		rc = -1;
+	if (DB(db)->checkpoint_due)
+		checkpoint(DB(db));
 	return rc;
 }
 
