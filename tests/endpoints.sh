@@ -165,8 +165,8 @@ console_behind() {
 
 # answers_whole BASE WHERE: 120 customer lists from twhook-crm and 120 Deliveries pages of
 # the console (50 rows each, once the lists are logged), four at a time over one curl: every
-# answer 200 and whole, however the endpoint ends its connections (an endpoint that closes
-# at once makes the web server learn of the close while it may still have answer to read).
+# answer 200 and whole.  An endpoint closes a Unix-socket connection as soon as it has
+# answered, so the web server learns of the close while it may still have answer to read.
 answers_whole() {
 	_b=$1 _w=$2
 	_list="Location=GetCustomersList Worker=alice@example.com"
