@@ -74,6 +74,7 @@ struct sqlite_db {
 	bool			 checkpoint_due; /* made once the turn is given back */
 	bool			 unsynced;	/* set_synchronous(false): commits skip the disk */
 	bool			 flush_pending;	/* this write transaction is flushed after it */
+	bool			 full_pending;	/* synchronous = FULL again before the next statement */
 	const char		*fault;		/* an error the engine does not report */
 	char			 message[512];	/* a copy of an engine message, for FAULT */
 	int			 patience_ms;	/* how long a statement waits for another writer */
@@ -258,6 +259,20 @@ sqlite_retryable(const struct twh_db *base)
 	    (db->fault == NULL && (code == SQLITE_BUSY || code == SQLITE_LOCKED));
 }
 
+/*
+ * After a deferred write transaction that failed (flush_commit), the connection waits for the
+ * disk again before its next statement: not in the failure's path, whose error must stay the
+ * one reported.
+ */
+static void
+restore_full(struct sqlite_db *db)
+{
+	if (!db->full_pending || !sqlite3_get_autocommit(db->handle))
+		return;
+	db->full_pending = sqlite3_exec(db->handle, "PRAGMA synchronous = FULL", NULL, NULL,
+	    NULL) != SQLITE_OK;
+}
+
 /* The prepared statement for SQL, reset and unbound, prepared on first use. */
 static struct twh_db_stmt *
 sqlite_prepare(struct twh_db *base, const struct twh_sql *sql)
@@ -266,6 +281,7 @@ sqlite_prepare(struct twh_db *base, const struct twh_sql *sql)
 	sqlite3_stmt		*stmt;
 	size_t			 i;
 
+	restore_full(db);
 	db->fault = NULL;
 	db->turn_timed_out = false;
 	for (i = 0; i < db->n_cached; i++)
@@ -431,6 +447,7 @@ defer_flush(struct sqlite_db *db)
 {
 	if (db->unsynced || !in_wal_mode(db))
 		return 0;
+	db->full_pending = false;
 	if (run_fixed(&db->base, &sync_normal) == -1)
 		return -1;
 	db->flush_pending = true;
@@ -438,25 +455,28 @@ defer_flush(struct sqlite_db *db)
 }
 
 /*
- * Once a deferred write transaction is over: the connection waits for the disk again, and what
- * it COMMITTED is flushed to the disk (the WAL's file, as a synchronous commit would flush it).
- * 0, or -1 when either failed: then the commit may not be durable, and is reported failed.
+ * Once a deferred write transaction is over: what it COMMITTED is flushed to the disk (the WAL's
+ * file, as a synchronous commit would flush it), and the connection waits for the disk again;
+ * after a failure, from its next statement on (restore_full).  0, or -1 when either failed:
+ * then the commit may not be durable, and is reported failed.
  */
 static int
 flush_commit(struct sqlite_db *db, bool committed)
 {
 	sqlite3_file	*wal = NULL;
-	int		 synced = SQLITE_OK, rc;
+	int		 synced, rc;
 
 	if (!db->flush_pending || !sqlite3_get_autocommit(db->handle))
 		return 0;
 	db->flush_pending = false;
-	if (committed) {
-		synced = sqlite3_file_control(db->handle, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
-		if (synced == SQLITE_OK)
-			synced = wal != NULL && wal->pMethods != NULL ?
-			    wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) : SQLITE_ERROR;
+	if (!committed) {
+		db->full_pending = true;
+		return 0;
 	}
+	synced = sqlite3_file_control(db->handle, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+	if (synced == SQLITE_OK)
+		synced = wal != NULL && wal->pMethods != NULL ?
+		    wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) : SQLITE_ERROR;
 	rc = run_fixed(&db->base, &sync_full);
 	if (synced != SQLITE_OK) {
 		db->fault = "the commit could not be flushed to the disk";
@@ -526,6 +546,7 @@ static int
 sqlite_set_synchronous(struct twh_db *db, bool full)
 {
 	DB(db)->unsynced = !full;
+	DB(db)->full_pending = false;
 	return run_fixed(db, full ? &sync_full : &sync_normal);
 }
 
@@ -622,6 +643,7 @@ sqlite_migrate_step(struct twh_db *base, int version, const char *sql)
 	int			 rc, now = 0;
 
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version);
+	restore_full(db);
 	rc = sqlite3_exec(db->handle, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_OK && sqlite_schema_version(base, &now) == 0 && now >= version)
 		return sqlite3_exec(db->handle, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
@@ -646,6 +668,7 @@ sqlite_exec(struct twh_db *base, const char *sql)
 {
 	struct sqlite_db	*db = DB(base);
 
+	restore_full(db);
 	db->fault = NULL;
 	return sqlite3_exec(db->handle, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
