@@ -291,7 +291,7 @@ wait_in_queue(struct twh_turns *t, const struct timespec *deadline)
 {
 	struct turn_slot	*me = &t->file->slot[t->mine], *ahead;
 	uint32_t		 state;
-	bool			 died;
+	bool			 died, passed;
 	int			 rc;
 
 	for (;;) {
@@ -299,11 +299,12 @@ wait_in_queue(struct twh_turns *t, const struct timespec *deadline)
 		if ((rc = take_mutex(&ahead->alive, deadline, &died)) != 0)
 			return rc;
 		state = ahead->state;
-		if (state == SLOT_ABANDONED || (died && state == SLOT_WAITING))
+		passed = state == SLOT_ABANDONED || (died && state == SLOT_WAITING);
+		if (passed)
 			me->prev = ahead->prev;	/* before the slot is freed: see give_up */
 		pthread_mutex_unlock(&ahead->alive);
 		ahead->state = SLOT_FREE;
-		if (state != SLOT_ABANDONED && !(died && state == SLOT_WAITING))
+		if (!passed)
 			return 0;
 	}
 }
