@@ -291,7 +291,7 @@ search_words(const struct twh_customer *c, long long code, struct twh_buf *text,
 	const struct twh_customer_item	**v;
 	char				 prefix[32];
 	const char			*p;
-	size_t				 i;
+	size_t				 i, run, start;
 	int				 rc;
 
 	twh_buf_reset(text);
@@ -301,17 +301,32 @@ search_words(const struct twh_customer *c, long long code, struct twh_buf *text,
 	for (i = 0; i < c->n_channels; i++)
 		v[i] = &c->channels[i];
 	qsort(v, c->n_channels, sizeof(*v), by_type_value);
-	rc = twh_buf_printf(text, " %s ", c->display_name);
+	rc = twh_buf_add(text, " ", 1);
+	/* A null display name, refused by the store's NOT NULL later, adds nothing. */
+	if (rc == 0 && c->display_name != NULL)
+		rc = twh_buf_adds(text, c->display_name);
 	for (i = 0; i < c->n_channels && rc == 0; i++)
-		rc = twh_buf_printf(text, "%s%s", i > 0 ? " " : "", v[i]->value);
+		if ((rc = twh_buf_add(text, " ", 1)) == 0)
+			rc = twh_buf_adds(text, v[i]->value);
 	free(v);
+	if (rc == 0 && c->n_channels == 0)
+		rc = twh_buf_add(text, " ", 1);
 	snprintf(prefix, sizeof(prefix), " w%lldx", code);
 	rc = rc == 0 ? twh_buf_add(out, "", 0) : rc;
-	for (p = text->data; rc == 0 && *p != '\0'; p++)
-		if (load.breaks[(unsigned char)*p])
+	/* A run of characters that are not word breaks at a time, then the break's prefix. */
+	for (p = text->data; rc == 0 && *p != '\0'; p += run) {
+		for (run = 0; p[run] != '\0' && !load.breaks[(unsigned char)p[run]]; run++)
+			;
+		start = out->len;
+		if (run > 0 && (rc = twh_buf_add(out, p, run)) == 0)
+			for (i = start; i < out->len; i++)
+				if (out->data[i] >= 'A' && out->data[i] <= 'Z')
+					out->data[i] = (char)(out->data[i] - 'A' + 'a');
+		if (rc == 0 && p[run] != '\0') {
 			rc = twh_buf_adds(out, prefix);
-		else
-			rc = twh_buf_addc(out, *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p);
+			run++;
+		}
+	}
 	return rc;
 }
 
