@@ -405,7 +405,8 @@ $$;
 
 -- version 9
 -- SQLite's version 9 writes the CHECK on customer_channels' type with OR instead of IN, which
--- SQLite tests slowly; PostgreSQL tests the IN list at no such cost, and nothing changes here
--- but the version.
+-- SQLite tests slowly, and keeps each customer's search words once, in customers_search_ids.
+-- PostgreSQL tests the IN list at no such cost and its customers_search holds the words once
+-- already: nothing changes here but the version.
 COMMENT ON TABLE customer_channels IS
 	'a customer''s addresses: the channel types twhook serves, one row per address';

@@ -88,10 +88,6 @@ static const struct twh_sql sql_kept = {
     "WHERE customer_id NOT IN (SELECT customer_id FROM import_seen) "
     "AND customer_id NOT IN (SELECT customer_id FROM import_gone) ORDER BY customer_id"
 };
-static const struct twh_sql sql_gone_search = {
-    .text = "DELETE FROM customers_search WHERE rowid IN (SELECT search_id FROM "
-    "customers_search_ids WHERE customer_id IN (SELECT customer_id FROM import_gone))"
-};
 static const struct twh_sql sql_gone_ids = {
     .text = "DELETE FROM customers_search_ids "
     "WHERE customer_id IN (SELECT customer_id FROM import_gone)"
@@ -342,9 +338,9 @@ twh_store_import_remove_unseen(struct twh_store *s, long long *removed, long lon
 	twh_db_reset(st);
 	if (step != TWH_DB_DONE)
 		return twh_store_fail(s, "listing the customers kept");
-	if (imp.staged && ((rc = run(s, &sql_gone_search, NULL, "removing words", NULL)) !=
+	/* The words of the search ids removed leave the index by the ids' triggers. */
+	if (imp.staged && ((rc = run(s, &sql_gone_ids, NULL, "removing search ids", NULL)) !=
 	    TWH_STORE_OK ||
-	    (rc = run(s, &sql_gone_ids, NULL, "removing search ids", NULL)) != TWH_STORE_OK ||
 	    (rc = run(s, &sql_gone_channels, NULL, "removing channels", NULL)) !=
 	    TWH_STORE_OK ||
 	    (rc = run(s, &sql_gone_links, NULL, "removing links", NULL)) != TWH_STORE_OK))

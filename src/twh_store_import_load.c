@@ -3,11 +3,11 @@
  * import adds or changes is first written to TEMP staging tables, import_rows (the customer,
  * its words for the search index, where the file had it) and import_items (its channels and
  * links); twh_store_load_run then writes them into the store with one statement per table, in
- * customer_id order, and the search index with one more.  When a statement of the load fails
- * (a CHECK constraint), the load is undone and bisected over the staged customers, so that
- * the error names the first customer in the file that the store refuses.  A customer's words
- * are made here as the view customers_search_words makes them (the schema's version 6 says
- * why the import writes them itself).
+ * customer_id order, and the words into customers_search_ids, whose triggers index them.  When
+ * a statement of the load fails (a CHECK constraint), the load is undone and bisected over the
+ * staged customers, so that the error names the first customer in the file that the store
+ * refuses.  A customer's words are made here as the view customers_search_words makes them
+ * (the schema's version 6 says why the import writes them itself).
  *
  * Nothing is written in the order of customer_id while staging, whose order is the file's: the
  * ids staged are remembered in memory (twh_idset.c), not in a unique index of import_rows,
@@ -88,28 +88,26 @@ static const struct twh_sql sql_links = {
     "JOIN import_items AS i ON i.seq = r.seq AND i.kind = 1 WHERE " STAGED("r.")
     " ORDER BY r.customer_id, i.n"
 };
-static const struct twh_sql sql_old_words = {
-    .text = "DELETE FROM customers_search WHERE rowid IN (SELECT i.search_id "
-    "FROM import_rows AS r JOIN customers_search_ids AS i ON i.customer_id = r.customer_id "
-    "WHERE r.existed AND " STAGED("r.") ")"
-};
+/*
+ * The words go into customers_search_ids, whose triggers index them (the schema's version 9):
+ * a customer the store had gets its new words, a new one its search number and its words.
+ */
 static const struct twh_sql sql_words = {
-    .text = "INSERT INTO customers_search (rowid, words) SELECT i.search_id, r.words "
-    "FROM import_rows AS r JOIN customers_search_ids AS i ON i.customer_id = r.customer_id "
-    "WHERE r.existed AND " STAGED("r.") " ORDER BY i.search_id"
+    .text = "UPDATE customers_search_ids SET words = r.words FROM import_rows AS r "
+    "WHERE r.customer_id = customers_search_ids.customer_id AND r.existed AND " STAGED("r.")
 };
 /*
- * A new customer's search number: the store's last before the load, and its seq.  The words go
- * first, so that both statements see the same last number.
+ * A new customer's search number: ?3, the store's last before the statement, and its seq.  A
+ * subquery for the last would read the table written, and SQLite would copy every row staged
+ * into a temporary table before the first insert.
  */
-#define NEW_SEARCH_ID	"(SELECT ifnull(max(search_id), 0) FROM customers_search_ids) + seq"
-static const struct twh_sql sql_new_words = {
-    .text = "INSERT INTO customers_search (rowid, words) SELECT " NEW_SEARCH_ID ", words "
-    "FROM import_rows WHERE NOT existed AND " STAGED("") " ORDER BY seq"
+static const struct twh_sql sql_last_search_id = {
+    .text = "SELECT ifnull(max(search_id), 0) FROM customers_search_ids"
 };
 static const struct twh_sql sql_new_search_ids = {
-    .text = "INSERT INTO customers_search_ids (search_id, customer_id) SELECT " NEW_SEARCH_ID
-    ", customer_id FROM import_rows WHERE NOT existed AND " STAGED("") " ORDER BY seq"
+    .text = "INSERT INTO customers_search_ids (search_id, customer_id, words) "
+    "SELECT ?3 + seq, customer_id, words FROM import_rows WHERE NOT existed AND " STAGED("")
+    " ORDER BY seq"
 };
 static const struct twh_sql sql_savepoint = { .text = "SAVEPOINT import_load" };
 static const struct twh_sql sql_undo = { .text = "ROLLBACK TO import_load" };
@@ -123,16 +121,15 @@ static const struct {
 	const struct twh_sql	*sql;
 	const char		*what;
 	bool			 existed;
+	bool			 numbers;	/* ?3 is the store's last search number */
 } steps[] = {
-	{ &sql_old_channels, "clearing channels", true },
-	{ &sql_old_links, "clearing links", true },
-	{ &sql_customers, "writing the customer", false },
-	{ &sql_channels, "writing a channel", false },
-	{ &sql_links, "writing a link", false },
-	{ &sql_old_words, "clearing customers' words", true },
-	{ &sql_words, "indexing customers' words", true },
-	{ &sql_new_words, "indexing new customers' words", false },
-	{ &sql_new_search_ids, "numbering new customers for search", false },
+	{ &sql_old_channels, "clearing channels", true, false },
+	{ &sql_old_links, "clearing links", true, false },
+	{ &sql_customers, "writing the customer", false, false },
+	{ &sql_channels, "writing a channel", false, false },
+	{ &sql_links, "writing a link", false, false },
+	{ &sql_words, "indexing customers' words", true, false },
+	{ &sql_new_search_ids, "indexing new customers' words", false, true },
 };
 #define FALLIBLE	5
 
@@ -419,16 +416,23 @@ run_steps(struct twh_store *s, size_t first, size_t last, long long lo, long lon
     size_t *failed)
 {
 	struct twh_db_stmt	*st;
+	long long		 last_search_id = 0;
 	size_t			 i;
 
 	for (i = first; i < last; i++) {
 		*failed = i;
 		if (steps[i].existed && load.existed == 0)
 			continue;
+		if (steps[i].numbers && ((st = twh_store_stmt(s, &sql_last_search_id)) == NULL ||
+		    twh_store_int_row(s, st, "reading the last search number", &last_search_id) !=
+		    TWH_STORE_OK))
+			return -1;
 		if ((st = twh_store_stmt(s, steps[i].sql)) == NULL)
 			return -1;
 		twh_db_bind_int(st, 1, lo);
 		twh_db_bind_int(st, 2, hi);
+		if (steps[i].numbers)
+			twh_db_bind_int(st, 3, last_search_id);
 		if (twh_store_step_done(s, st, steps[i].what) != TWH_STORE_OK)
 			return -1;
 	}

@@ -483,8 +483,9 @@ store_not_a_store() {
 }
 
 # store_integrity: "ok" when the store is consistent, else what is wrong (SQLite: its
-# integrity_check and foreign_key_check, and each customer's search words are what the view
-# customers_search_words makes of it now, under its one search number; PostgreSQL: the foreign
+# integrity_check and foreign_key_check, FTS5's check of the search index against the words it
+# indexes, and each customer's search words are what the view customers_search_words makes of
+# it now, under its one search number; PostgreSQL: the foreign
 # keys hold and each customer's search words are what customers_search_vector makes of it now).
 store_integrity() {
 	if on_postgres; then
@@ -499,7 +500,8 @@ store_integrity() {
 		    UNION ALL SELECT 'a link of no customer ' || customer_id FROM customer_links
 		    WHERE customer_id NOT IN (SELECT customer_id FROM customers)) AS problems"
 	else
-		sqlite3 "$DB" 'PRAGMA integrity_check' 'PRAGMA foreign_key_check' "
+		sqlite3 "$DB" 'PRAGMA integrity_check' 'PRAGMA foreign_key_check' \
+		    "INSERT INTO customers_search (customers_search, rank) VALUES ('integrity-check', 1)" "
 		    SELECT 'stale search words for ' || c.customer_id FROM customers AS c
 		    LEFT JOIN customers_search_words AS v USING (customer_id)
 		    LEFT JOIN customers_search AS s ON s.rowid = v.search_id
@@ -507,7 +509,7 @@ store_integrity() {
 		    UNION ALL SELECT 'a search number of no customer ' || customer_id
 		    FROM customers_search_ids WHERE customer_id NOT IN (SELECT customer_id FROM customers)
 		    UNION ALL SELECT 'search words of no customer ' || rowid FROM customers_search
-		    WHERE rowid NOT IN (SELECT search_id FROM customers_search_ids)"
+		    WHERE rowid NOT IN (SELECT search_id FROM customers_search_ids)" 2>&1
 	fi
 }
 
