@@ -484,9 +484,10 @@ store_not_a_store() {
 
 # store_integrity: "ok" when the store is consistent, else what is wrong (SQLite: its
 # integrity_check and foreign_key_check, FTS5's check of the search index against the words it
-# indexes, and each customer's search words are what the view customers_search_words makes of
-# it now, under its one search number; PostgreSQL: the foreign
-# keys hold and each customer's search words are what customers_search_vector makes of it now).
+# indexes, each customer's search words are what the view customers_search_words makes of it
+# now, under its one search number, and no search number is without words; PostgreSQL: the
+# foreign keys hold and each customer's search words are what customers_search_vector makes of
+# it now).
 store_integrity() {
 	if on_postgres; then
 		sql "SELECT coalesce(string_agg(problem, ' '), 'ok') FROM (
@@ -508,8 +509,8 @@ store_integrity() {
 		    WHERE v.search_id IS NULL OR s.rowid IS NULL OR s.words IS NOT v.words
 		    UNION ALL SELECT 'a search number of no customer ' || customer_id
 		    FROM customers_search_ids WHERE customer_id NOT IN (SELECT customer_id FROM customers)
-		    UNION ALL SELECT 'search words of no customer ' || rowid FROM customers_search
-		    WHERE rowid NOT IN (SELECT search_id FROM customers_search_ids)" 2>&1
+		    UNION ALL SELECT 'a search number without words ' || customer_id
+		    FROM customers_search_ids WHERE words IS NULL" 2>&1
 	fi
 }
 
