@@ -402,7 +402,8 @@ hold_write_lock() {
 	if on_postgres; then
 		pg_hold_locks "$T/locked" "$T/release" &
 	else
-		sqlite3 "$DB" "BEGIN EXCLUSIVE; SELECT 1;" \
+		# .timeout: a CGI endpoint that answered may still be closing the store.
+		sqlite3 "$DB" ".timeout 5000" "BEGIN EXCLUSIVE; SELECT 1;" \
 		    ".shell touch '$T/locked'; cat '$T/release' > /dev/null" "COMMIT;" > /dev/null &
 	fi
 	lock_holder=$!
