@@ -152,6 +152,9 @@ bench_environment
 write_conf
 say "the store: schema/sample.sql and $POOL pool workers"
 sample_store "$POOL"
+# twhook-routing waits for the disk: it gets the processes contrib/lighttpd.conf gives it
+# (WRITER_PROCS in the environment to try another count).
+ENTRY_PROCS[/twhook-routing]=${WRITER_PROCS:-4}
 start_lighttpd "/twhook-outgoing=$CGI/twhook-outgoing" "/twhook-templates=$CGI/twhook-templates" \
     "/twhook-conversations=$CGI/twhook-conversations" "/twhook-routing=$CGI/twhook-routing"
 define_scenarios
@@ -201,7 +204,8 @@ disk_commits end disk
 
 echo
 report_title "twhook endpoints benchmark"
-echo "wrk -t$THREADS -c32 -d${duration}s, lighttpd + mod_fastcgi (max-procs 2 per endpoint),"
+echo "wrk -t$THREADS -c32 -d${duration}s, lighttpd + mod_fastcgi (max-procs 2 per endpoint," \
+    "${ENTRY_PROCS[/twhook-routing]} for routing),"
 echo "store: schema/sample.sql + $POOL pool workers, X-Twilio-Signature checked on every request"
 echo "(routing-new and routing-pool: $prepared requests signed in advance for each)"
 echo "$MACHINE"

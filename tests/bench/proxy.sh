@@ -313,6 +313,9 @@ say "the store: 10,000 intercept rules, $PARTICIPANTS participants, $NUMBERS out
 started=$(now)
 proxy_store
 LOAD_TIME=$(elapsed "$started")
+# twhook-proxy-callback waits for the disk: it gets the processes contrib/lighttpd.conf gives it
+# (WRITER_PROCS in the environment to try another count).
+ENTRY_PROCS[/twhook-proxy-callback]=${WRITER_PROCS:-4}
 start_lighttpd "/twhook-proxy-intercept=$CGI/twhook-proxy-intercept" \
     "/twhook-proxy-out-of-session=$CGI/twhook-proxy-out-of-session" \
     "/twhook-proxy-callback=$CGI/twhook-proxy-callback"
@@ -364,7 +367,8 @@ disk_commits end disk
 
 echo
 report_title "twhook Proxy endpoints benchmark"
-echo "wrk -t$THREADS -c32 -d${duration}s, lighttpd + mod_fastcgi (max-procs 2 per endpoint),"
+echo "wrk -t$THREADS -c32 -d${duration}s, lighttpd + mod_fastcgi (max-procs 2 per endpoint," \
+    "${ENTRY_PROCS[/twhook-proxy-callback]} for the callback),"
 echo "store: $RULES_KEYWORD keyword, $RULES_SESSION session, $RULES_PARTICIPANT participant and" \
     "$RULES_IDENTIFIER identifier rules, $PARTICIPANTS participants,"
 echo "$NUMBERS out-of-session numbers (loaded in $LOAD_TIME s); X-Twilio-Signature checked on" \
