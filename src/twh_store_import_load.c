@@ -1,9 +1,12 @@
 /*
  * twh_store_import_load.c: the set-based load of an import into SQLite.  Each customer the
  * import adds or changes is first written to TEMP staging tables, import_rows (the customer,
- * its words for the search index, where the file had it) and import_items (its channels and
- * links); twh_store_load_run then writes them into the store with one statement per table, in
- * customer_id order, and the words into customers_search_ids, whose triggers index them.  When
+ * its first ROW_CHANNELS channels, its words for the search index, where the file had it) and
+ * import_items (its other channels and its links); twh_store_load_run then writes them into the
+ * store with one statement per table, in customer_id order, and the words into
+ * customers_search_ids, whose triggers index them.  An insert costs about as much whatever its
+ * width, so the channels most customers have (a phone and an address) ride in the customer's
+ * own row instead of costing two inserts more.  When
  * a statement of the load fails (a CHECK constraint), the load is undone and bisected over the
  * staged customers, so that the error names the first customer in the file that the store
  * refuses.  A customer's words are made here as the view customers_search_words makes them
@@ -26,12 +29,13 @@
 
 #define WORKER_SLOTS	256	/* workers whose search code is remembered */
 #define MOST_STAGED	2000000	/* customers staged at most before a load (32 MiB of ids) */
+#define ROW_CHANNELS	2	/* channels staged in import_rows: type0, value0, type1, value1 */
 
 static const struct twh_sql sql_rows_table = {
     .text = "CREATE TEMP TABLE IF NOT EXISTS import_rows (seq INTEGER PRIMARY KEY, "
     "customer_id TEXT NOT NULL, existed INTEGER NOT NULL, display_name TEXT, "
     "worker TEXT, avatar TEXT, details_title TEXT, details_content TEXT, "
-    "words TEXT NOT NULL, place TEXT NOT NULL)"
+    "words TEXT NOT NULL, place TEXT NOT NULL, type0 TEXT, value0 TEXT, type1 TEXT, value1 TEXT)"
 };
 static const struct twh_sql sql_items_table = {
     .text = "CREATE TEMP TABLE IF NOT EXISTS import_items (seq INTEGER NOT NULL, "
@@ -42,8 +46,8 @@ static const struct twh_sql sql_rows_clear = { .text = "DELETE FROM import_rows"
 static const struct twh_sql sql_items_clear = { .text = "DELETE FROM import_items" };
 static const struct twh_sql sql_row_add = {
     .text = "INSERT INTO import_rows (seq, customer_id, existed, display_name, worker, avatar, "
-    "details_title, details_content, words, place) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+    "details_title, details_content, words, place, type0, value0, type1, value1) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
 };
 static const struct twh_sql sql_item_add = {
     .text = "INSERT INTO import_items (seq, kind, n, type, value, display_name) "
@@ -75,12 +79,20 @@ static const struct twh_sql sql_customers = {
     "details_content FROM import_rows WHERE " STAGED("") " ORDER BY customer_id "
     "ON CONFLICT (customer_id) DO UPDATE SET " TWH_CUSTOMER_UPDATE_SET
 };
-/* Each customer's channels, then links, in the file's order (they are read in rowid order). */
+/*
+ * Each customer's channels, then links, in the file's order (they are read in rowid order):
+ * a channel's n is its place in the customer's list, those in import_items from ROW_CHANNELS.
+ */
 static const struct twh_sql sql_channels = {
     .text = "INSERT INTO customer_channels (customer_id, type, value) "
-    "SELECT r.customer_id, i.type, i.value FROM import_rows AS r "
+    "SELECT customer_id, type, value FROM ("
+    "SELECT customer_id, 0 AS n, type0 AS type, value0 AS value FROM import_rows "
+    "WHERE type0 IS NOT NULL AND " STAGED("") " UNION ALL "
+    "SELECT customer_id, 1, type1, value1 FROM import_rows "
+    "WHERE type1 IS NOT NULL AND " STAGED("") " UNION ALL "
+    "SELECT r.customer_id, i.n, i.type, i.value FROM import_rows AS r "
     "JOIN import_items AS i ON i.seq = r.seq AND i.kind = 0 WHERE " STAGED("r.")
-    " ORDER BY r.customer_id, i.n ON CONFLICT DO NOTHING"
+    ") ORDER BY customer_id, n ON CONFLICT DO NOTHING"
 };
 static const struct twh_sql sql_links = {
     .text = "INSERT INTO customer_links (customer_id, type, value, display_name, position) "
@@ -339,16 +351,16 @@ bind_item(struct twh_db_stmt *st, long long seq, int kind, size_t n,
 	twh_db_bind_text(st, 6, item->display_name);
 }
 
-/* C's channels (KIND 0) or links (1), N of them in V, staged for customer SEQ. */
+/* C's channels (KIND 0) or links (1) from the FIRST of the N in V, staged for customer SEQ. */
 static int
 stage_items(struct twh_store *s, long long seq, int kind, const struct twh_customer_item *v,
-    size_t n)
+    size_t first, size_t n)
 {
 	struct twh_db_stmt	*st;
 	size_t			 i;
 	int			 rc;
 
-	for (i = 0; i < n; i++) {
+	for (i = first; i < n; i++) {
 		if ((st = twh_store_stmt(s, &sql_item_add)) == NULL)
 			return TWH_STORE_ERROR;
 		bind_item(st, seq, kind, i, &v[i]);
@@ -369,6 +381,7 @@ twh_store_load_add(struct twh_store *s, const struct twh_customer *c, bool exist
 {
 	struct twh_db_stmt	*st;
 	long long		 code;
+	size_t			 i;
 	int			 rc;
 
 	*again = false;
@@ -401,13 +414,18 @@ twh_store_load_add(struct twh_store *s, const struct twh_customer *c, bool exist
 	twh_db_bind_text(st, 8, c->details_content);
 	twh_db_bind_text(st, 9, load.words.data);
 	twh_db_bind_text(st, 10, place);
+	for (i = 0; i < ROW_CHANNELS && i < c->n_channels; i++) {
+		twh_db_bind_text(st, 11 + 2 * (int)i, c->channels[i].type);
+		twh_db_bind_text(st, 12 + 2 * (int)i, c->channels[i].value);
+	}
 	if ((rc = twh_store_step_done(s, st, "staging a customer")) != TWH_STORE_OK)
 		return rc;
 	load.n++;
 	load.existed += existed;
-	if ((rc = stage_items(s, load.n, 0, c->channels, c->n_channels)) != TWH_STORE_OK)
+	if (c->n_channels > ROW_CHANNELS && (rc = stage_items(s, load.n, 0, c->channels,
+	    ROW_CHANNELS, c->n_channels)) != TWH_STORE_OK)
 		return rc;
-	return stage_items(s, load.n, 1, c->links, c->n_links);
+	return stage_items(s, load.n, 1, c->links, 0, c->n_links);
 }
 
 /* Runs steps FIRST to LAST (excluded) over the staged customers LO to HI: -1 on failure. */
