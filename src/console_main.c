@@ -18,6 +18,7 @@
 #include "twh_diag.h"
 #include "twh_form.h"
 #include "twh_metrics.h"
+#include "twh_prefork.h"
 #include "twh_sandbox.h"
 #include "twh_serve.h"
 
@@ -232,6 +233,12 @@ console_main(const struct console_app *app, int argc, char *argv[])
 	if (run.ctx.conf.console_auth == TWH_CONSOLE_AUTH_NONE)
 		twh_warn("console_auth = none in %s: the console answers whoever reaches it",
 		    run.ctx.conf.path);
+	/* With TWHOOK_PROCESSES, what follows runs in each process of a supervisor. */
+	if (twh_prefork(err, sizeof(err)) == -1) {
+		twh_err("%s", err);
+		twh_conf_free(&run.ctx.conf);
+		return 1;
+	}
 	/* A store that cannot be opened now is tried again by each request (503 meanwhile). */
 	if (twh_store_open(run.ctx.conf.database, &run.ctx.store, err, sizeof(err)) == -1)
 		twh_err("%s", err);

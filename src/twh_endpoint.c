@@ -24,6 +24,7 @@
 #include "twh_form.h"
 #include "twh_json.h"
 #include "twh_metrics.h"
+#include "twh_prefork.h"
 #include "twh_sandbox.h"
 #include "twh_serve.h"
 #include "twh_sig.h"
@@ -445,6 +446,12 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 	if (!ctx.conf.validate_signature)
 		twh_warn("validate_signature = no in %s: requests are NOT authenticated",
 		    ctx.conf.path);
+	/* With TWHOOK_PROCESSES, what follows runs in each process of a supervisor. */
+	if (twh_prefork(err, sizeof(err)) == -1) {
+		twh_err("%s", err);
+		twh_conf_free(&ctx.conf);
+		return 1;
+	}
 	/* A store that cannot be opened now is retried by each request, which answers 503 meanwhile. */
 	if (connect_store(&ctx, err, sizeof(err)) == -1) {
 		twh_err("%s", err);
