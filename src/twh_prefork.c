@@ -89,18 +89,19 @@ static void
 say_ended(pid_t pid, int status)
 {
 	if (WIFEXITED(status))
-		twh_warn("process %ld exited with status %d", (long)pid, WEXITSTATUS(status));
+		twh_warn("process %ld exited with status %d: starting another", (long)pid,
+		    WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		twh_warn("process %ld was killed by signal %d", (long)pid, WTERMSIG(status));
+		twh_warn("process %ld was killed by signal %d: starting another", (long)pid,
+		    WTERMSIG(status));
 }
 
 /* Ends every process and waits for them. */
 static void
-stop_all(int sig)
+stop_all(void)
 {
 	int	 i, status;
 
-	twh_info("signal %d: ending %d process%s", sig, sup.n, sup.n == 1 ? "" : "es");
 	for (i = 0; i < sup.n; i++)
 		if (sup.pid[i] > 0)
 			kill(sup.pid[i], SIGTERM);
@@ -146,12 +147,13 @@ supervise(void)
 		if ((sig = sigwaitinfo(&sup.waited, &info)) == -1) {
 			if (errno == EINTR)
 				continue;
-			twh_err("sigwaitinfo: %s", strerror(errno));
-			stop_all(SIGTERM);
+			twh_err("sigwaitinfo: %s: ending the processes", strerror(errno));
+			stop_all();
 			exit(1);
 		}
 		if (sig != SIGCHLD) {
-			stop_all(sig);
+			twh_info("signal %d: ending the %d processes", sig, sup.n);
+			stop_all();
 			exit(0);
 		}
 		if (replace_ended())
