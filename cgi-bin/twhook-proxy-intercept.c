@@ -10,9 +10,11 @@
  *        (words of the message body; see twh_keywords.c); else 200 {}.
  *
  * The decision is taken in a read transaction, so an operator holding the write lock does
- * not stop the rules, and recorded in proxy_intercepts afterwards.  A repeated delivery (the
- * same I-Twilio-Idempotency-Token, or an interactionSid already recorded) gets the recorded
- * verdict again, whatever the rules say now, and records nothing.  Every failure of its own
+ * not stop the rules, and recorded in proxy_intercepts afterwards: before the answer when no
+ * other request waits for the process, else held and recorded with the decisions of those
+ * requests, in one transaction, once none waits (twh_intercept_batch.c).  A repeated delivery
+ * (the same I-Twilio-Idempotency-Token, or an interactionSid already recorded or held) gets
+ * the recorded verdict again, whatever the rules say now, and records nothing.  Every failure of its own
  * (the store unreadable, data it cannot use) lets the interaction through and says so in the
  * log: blocking a customer's message by mistake is worse than letting one through.
  */
@@ -22,14 +24,18 @@
 
 #include "twh_diag.h"
 #include "twh_endpoint.h"
+#include "twh_intercept_batch.h"
 #include "twh_json.h"
 #include "twh_keywords.h"
+#include "twh_serve.h"
 
 /* Milliseconds the record of a decision may wait for another writer before it is dropped. */
 #define RECORD_PATIENCE_MS	500
 
 /* The keyword rules, compiled again whenever intercept_rules changes. */
 static struct twh_keywords	keywords;
+/* The decisions answered and not yet recorded (twh_intercept_batch.c). */
+static struct twh_intercept_batch	held;
 
 struct decision {
 	struct twh_intercept		 d;
@@ -137,46 +143,103 @@ apply_rules(struct twh_ctx *ctx, const struct twh_request *req, struct decision 
 	return find_rule(ctx, dec);
 }
 
+/* As this process decided the same delivery, if it still holds that decision unrecorded. */
+static int
+decided_here(struct decision *dec)
+{
+	const struct twh_intercept	*d;
+
+	d = twh_intercept_batch_find(&held, dec->d.interaction_sid, dec->d.idempotency_token);
+	if (d == NULL)
+		return TWH_STORE_NOT_FOUND;
+	dec->d.verdict = d->verdict;
+	if (d->rule != NULL) {
+		dec->rule.rowid = d->rule->rowid;
+		if ((dec->rule.kind = strdup(d->rule->kind)) == NULL ||
+		    (dec->rule.pattern = strdup(d->rule->pattern)) == NULL)
+			return TWH_STORE_ERROR;
+	}
+	return TWH_STORE_OK;
+}
+
 /*
  * Decides in one read transaction, one snapshot of the decisions, the rules and the
- * participants: as recorded for a repeated delivery, else by the rules.
+ * participants: as recorded (or held, decided by this process and not yet recorded) for a
+ * repeated delivery, else by the rules.
  */
 static int
 decide(struct twh_ctx *ctx, const struct twh_request *req, struct decision *dec)
 {
 	int	 rc;
 
-	if (twh_store_begin_read(ctx->store, true) != TWH_STORE_OK)
-		return TWH_STORE_ERROR;
-	rc = twh_store_intercept_decided(ctx->store, dec->d.interaction_sid,
-	    dec->d.idempotency_token, &dec->d.verdict, &dec->rule);
-	if (rc == TWH_STORE_OK)
+	if ((rc = decided_here(dec)) == TWH_STORE_NOT_FOUND) {
+		if (twh_store_begin_read(ctx->store, true) != TWH_STORE_OK)
+			return TWH_STORE_ERROR;
+		rc = twh_store_intercept_decided(ctx->store, dec->d.interaction_sid,
+		    dec->d.idempotency_token, &dec->d.verdict, &dec->rule);
+		if (rc == TWH_STORE_NOT_FOUND &&
+		    (rc = apply_rules(ctx, req, dec)) == TWH_STORE_OK)
+			dec->d.verdict = TWH_BLOCKED;
+		else if (rc == TWH_STORE_OK)
+			dec->repeated = true;
+		if (twh_store_commit(ctx->store) != TWH_STORE_OK)
+			twh_store_rollback(ctx->store);
+	} else if (rc == TWH_STORE_OK)
 		dec->repeated = true;
-	else if (rc == TWH_STORE_NOT_FOUND && (rc = apply_rules(ctx, req, dec)) == TWH_STORE_OK)
-		dec->d.verdict = TWH_BLOCKED;
-	if (twh_store_commit(ctx->store) != TWH_STORE_OK)
-		twh_store_rollback(ctx->store);
 	if (rc == TWH_STORE_OK && dec->d.verdict == TWH_BLOCKED)
 		dec->d.rule = &dec->rule;
 	return rc == TWH_STORE_NOT_FOUND ? TWH_STORE_OK : rc;
 }
 
-/* Records the decision; waiting long for another writer would delay the answer. */
+/*
+ * Records the decisions held; waiting long for another writer would delay the answers of the
+ * requests after them.  A twh_later_fn: run after the answers, once no request waits.
+ */
+static void
+record_held(void *arg)
+{
+	struct twh_ctx		*ctx = arg;
+	bool			 recorded[TWH_INTERCEPT_BATCH_MAX];
+	const struct twh_intercept *d;
+	size_t			 i;
+	int			 rc;
+
+	if (held.n == 0)
+		return;		/* recorded already, by the request that found none waiting */
+	twh_store_set_patience(ctx->store, RECORD_PATIENCE_MS);
+	rc = twh_store_intercept_record(ctx->store, held.d, held.n, recorded);
+	twh_store_set_patience(ctx->store, TWH_STORE_BUSY_TIMEOUT_MS);
+	if (rc == TWH_STORE_OK && held.n > 1)
+		twh_debug("%zu decisions recorded in one transaction", held.n);
+	for (i = 0; i < held.n; i++) {
+		d = &held.d[i];
+		if (rc != TWH_STORE_OK)
+			twh_err("%s: %s, NOT recorded: %s", d->interaction_sid,
+			    d->verdict == TWH_BLOCKED ? "blocked" : "allowed",
+			    twh_store_error(ctx->store));
+		else if (!recorded[i])
+			twh_debug("%s: decided before; recorded once", d->interaction_sid);
+	}
+	twh_intercept_batch_clear(&held);
+}
+
+/*
+ * Holds the decision to be recorded with those of the requests waiting for this process, or
+ * records what is held now when none waits (so that, unloaded, a decision is in the store
+ * before its answer is sent), or when the batch is due.
+ */
 static void
 record(struct twh_ctx *ctx, const struct decision *dec)
 {
-	bool	 recorded;
-	int	 rc;
-
-	twh_store_set_patience(ctx->store, RECORD_PATIENCE_MS);
-	rc = twh_store_intercept_record(ctx->store, &dec->d, &recorded);
-	twh_store_set_patience(ctx->store, TWH_STORE_BUSY_TIMEOUT_MS);
-	if (rc != TWH_STORE_OK)
-		twh_err("%s: %s, NOT recorded: %s", dec->d.interaction_sid,
-		    dec->d.verdict == TWH_BLOCKED ? "blocked" : "allowed",
-		    twh_store_error(ctx->store));
-	else if (!recorded)
-		twh_debug("%s: decided before; recorded once", dec->d.interaction_sid);
+	if (!twh_intercept_batch_add(&held, &dec->d)) {
+		twh_err("%s: %s, NOT recorded: out of memory", dec->d.interaction_sid,
+		    dec->d.verdict == TWH_BLOCKED ? "blocked" : "allowed");
+		return;
+	}
+	if (!twh_intercept_batch_due(&held) && twh_serve_request_waiting())
+		twh_serve_later(record_held, ctx);
+	else
+		record_held(ctx);
 }
 
 static void
@@ -235,6 +298,7 @@ main(int argc, char *argv[])
 	static const struct twh_endpoint endpoint = {
 		.name = "twhook-proxy-intercept",
 		.body = TWH_BODY_FORM,
+		.defers_work = true,
 		.routes = {
 			/* Decides in a read, then records in a write of its own. */
 			{ NULL, intercept, TWH_OWN_TRANSACTIONS,

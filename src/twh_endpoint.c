@@ -465,8 +465,11 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 		twh_err("%s: cannot confine the endpoint: %s (sandbox = off in that file runs it "
 		    "unconfined)", ctx.conf.path, err);
 		rc = -1;
-	} else
+	} else {
+		if (endpoint->defers_work)
+			twh_serve_allow_later();
 		rc = twh_serve(exchange, &ctx);
+	}
 	twh_deliverylog_close(ctx.deliverylog);
 	twh_metrics_close(ctx.metrics);
 	twh_store_close(ctx.store);

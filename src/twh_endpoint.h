@@ -92,6 +92,8 @@ struct twh_endpoint {
 						   type; may be NULL */
 	const char		*dispatch;	/* the form parameter that chooses the
 						   route; NULL: one route */
+	bool			 defers_work;	/* leaves work until no request waits
+						   (twh_serve_later) */
 	struct twh_route	 routes[TWH_ROUTES_MAX];	/* unused: a NULL handle */
 };
 

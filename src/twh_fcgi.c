@@ -16,6 +16,7 @@
 
 #include "twh_fcgi_close.h"
 #include "twh_serve.h"
+#include "twh_serve_later.h"
 
 static const char *
 cgi_getenv(void *ctx, const char *name)
@@ -82,24 +83,100 @@ fcgi_finish(void *ctx)
 	FCGX_FClose(((FCGX_Request *)ctx)->out);
 }
 
+/*
+ * A request with its connection.  The endpoint may keep it open after its exchange function
+ * returns (twh_serve_hold), to answer it once the work it waits for is done (a commit shared
+ * with the requests behind it), and then ends it with twh_serve_release.
+ */
+struct fcgi_exchange {
+	FCGX_Request	 req;		/* first: the twh_io's context is its address */
+	struct twh_io	 io;
+	bool		 held;
+};
+
+static bool	 unix_socket;
+
+static struct fcgi_exchange *
+exchange_new(void)
+{
+	struct fcgi_exchange	*x;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return NULL;
+	if (FCGX_InitRequest(&x->req, 0, 0) != 0) {
+		free(x);
+		return NULL;
+	}
+	x->io = (struct twh_io){ &x->req, fcgi_getenv, fcgi_read, fcgi_write, fcgi_finish };
+	return x;
+}
+
+static void
+exchange_end(struct fcgi_exchange *x)
+{
+	twh_fcgi_choose_close(&x->req, unix_socket);
+	FCGX_Finish_r(&x->req);
+}
+
+/* Keeps IO's request open once the exchange function returns; false when it cannot be. */
+bool
+twh_serve_hold(const struct twh_io *io)
+{
+	if (io->ctx == NULL || !twh_serve_later_allowed())
+		return false;
+	((struct fcgi_exchange *)io->ctx)->held = true;
+	return true;
+}
+
+/* Ends a request kept open by twh_serve_hold, whose answer has been written. */
+void
+twh_serve_release(const struct twh_io *io)
+{
+	struct fcgi_exchange	*x = io->ctx;
+
+	exchange_end(x);
+	FCGX_Free(&x->req, 1);
+	free(x);
+}
+
 static int
 serve_fastcgi(twh_exchange_fn *fn, void *arg)
 {
-	FCGX_Request	 req;
-	struct twh_io	 io = { &req, fcgi_getenv, fcgi_read, fcgi_write, fcgi_finish };
-	bool		 unix_socket = twh_fcgi_unix_socket();
+	struct fcgi_exchange	*x = NULL;
+	bool			 later = twh_serve_later_allowed();
+	bool			 failed = false;
+	int			 rc;
 
+	unix_socket = twh_fcgi_unix_socket();
 	/* A client that hangs up must cost one failed write, not the process. */
 	signal(SIGPIPE, SIG_IGN);
-	if (FCGX_InitRequest(&req, 0, 0) != 0)
+	if (later && twh_serve_later_setup() == -1)
 		return -1;
-	while (FCGX_Accept_r(&req) >= 0) {
-		fn(arg, &io);
-		twh_fcgi_choose_close(&req, unix_socket);
-		FCGX_Finish_r(&req);
+	for (;;) {
+		/* With work left for later, the socket is polled first: that work is done there. */
+		if (later && !twh_serve_later_wait())
+			break;
+		if (x == NULL && (x = exchange_new()) == NULL) {
+			failed = true;
+			break;
+		}
+		if ((rc = FCGX_Accept_r(&x->req)) < 0) {
+			if (later && rc == -EAGAIN)
+				continue;	/* another process on the socket took it */
+			break;
+		}
+		fn(arg, &x->io);
+		if (x->held)
+			x = NULL;	/* the endpoint ends it */
+		else
+			exchange_end(x);
 	}
-	FCGX_Free(&req, 1);
-	return 0;
+	twh_serve_later_run();
+	if (x != NULL) {
+		FCGX_Free(&x->req, 1);
+		free(x);
+	}
+	return failed ? -1 : 0;
 }
 
 /* Whether this run is a plain CGI one, which serves one request (FastCGI serves many). */
@@ -120,5 +197,6 @@ twh_serve(twh_exchange_fn *fn, void *arg)
 	if (!FCGX_IsCGI())
 		return serve_fastcgi(fn, arg);
 	fn(arg, &cgi);
+	twh_serve_later_run();
 	return 0;
 }

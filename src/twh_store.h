@@ -40,6 +40,9 @@ int		 twh_store_begin_read(struct twh_store *, bool snapshot);
 int		 twh_store_commit(struct twh_store *);
 int		 twh_store_set_synchronous(struct twh_store *, bool full);
 void		 twh_store_rollback(struct twh_store *);
+int		 twh_store_temp_in_memory(struct twh_store *);
+int		 twh_store_savepoint(struct twh_store *);
+int		 twh_store_savepoint_end(struct twh_store *, bool keep);
 
 /* Customers (twh_store_customers.c). */
 /* A customer's channel (type "sms", value "+1555...") or link (with a display name too). */
@@ -302,7 +305,7 @@ int	 twh_store_keyword_rules(struct twh_store *,
 int	 twh_store_participant_identifier(struct twh_store *, const char *participant_sid,
 	    char **identifier);
 int	 twh_store_intercept_record(struct twh_store *, const struct twh_intercept *,
-	    bool *recorded);
+	    size_t n, bool *recorded);
 int	 twh_store_intercept_decided(struct twh_store *, const char *interaction_sid,
 	    const char *token, enum twh_verdict *, struct twh_intercept_rule *);
 int	 twh_store_out_of_session(struct twh_store *, const char *number,

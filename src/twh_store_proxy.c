@@ -325,26 +325,31 @@ insert_intercept(struct twh_store *s, const struct twh_intercept *d, bool *recor
 }
 
 /*
- * Records an intercept decision in a write transaction of its own, which takes its turn among
- * the writers (a statement outside one would poll for the lock against them); *RECORDED is
- * false for a repeated delivery (same token, or an interaction already decided).  A decision
- * is a record, not a side effect: its commit does not wait for the disk (synchronous = NORMAL;
+ * Records N intercept decisions in one write transaction of its own, which takes its turn among
+ * the writers (a statement outside one would poll for the lock against them); RECORDED[i] is
+ * false for a repeated delivery (same token, or an interaction already decided).  Decisions are
+ * records, not side effects: their commit does not wait for the disk (synchronous = NORMAL;
  * in WAL mode that survives a crash of any process, and only a power cut may lose the last
- * ones), where the endpoints' other writes, which Twilio will not send again, do.
+ * ones), where the endpoints' other writes, which Twilio will not send again, do.  All or none:
+ * on an error every RECORDED[i] is false.
  */
 int
-twh_store_intercept_record(struct twh_store *s, const struct twh_intercept *d, bool *recorded)
+twh_store_intercept_record(struct twh_store *s, const struct twh_intercept *d, size_t n,
+    bool *recorded)
 {
+	size_t	 i;
 	int	 rc;
 
-	*recorded = false;
+	memset(recorded, 0, n * sizeof(*recorded));
 	if (twh_store_set_synchronous(s, false) != TWH_STORE_OK)
 		return TWH_STORE_ERROR;
-	if ((rc = twh_store_begin(s)) == TWH_STORE_OK &&
-	    ((rc = insert_intercept(s, d, recorded)) != TWH_STORE_OK ||
-	    (rc = twh_store_commit(s)) != TWH_STORE_OK)) {
-		twh_store_rollback(s);
-		*recorded = false;
+	if ((rc = twh_store_begin(s)) == TWH_STORE_OK) {
+		for (i = 0; i < n && rc == TWH_STORE_OK; i++)
+			rc = insert_intercept(s, &d[i], &recorded[i]);
+		if (rc != TWH_STORE_OK || (rc = twh_store_commit(s)) != TWH_STORE_OK) {
+			twh_store_rollback(s);
+			memset(recorded, 0, n * sizeof(*recorded));
+		}
 	}
 	if (twh_store_set_synchronous(s, true) != TWH_STORE_OK)
 		rc = TWH_STORE_ERROR;
