@@ -10,9 +10,9 @@
  *        (words of the message body; see twh_keywords.c); else 200 {}.
  *
  * The decision is taken in a read transaction, so an operator holding the write lock does
- * not stop the rules, and recorded in proxy_intercepts afterwards: before the answer when no
- * other request waits for the process, else held and recorded with the decisions of those
- * requests, in one transaction, once none waits (twh_intercept_batch.c).  A repeated delivery
+ * not stop the rules, and recorded in proxy_intercepts before the answer is sent: when other
+ * requests wait for the process, with their decisions, in one transaction once none waits,
+ * the answers held until then (twh_intercept_batch.c).  A repeated delivery
  * (the same I-Twilio-Idempotency-Token, or an interactionSid already recorded or held) gets
  * the recorded verdict again, whatever the rules say now, and records nothing.  Every failure of its own
  * (the store unreadable, data it cannot use) lets the interaction through and says so in the
@@ -27,7 +27,6 @@
 #include "twh_intercept_batch.h"
 #include "twh_json.h"
 #include "twh_keywords.h"
-#include "twh_serve.h"
 
 /* Milliseconds the record of a decision may wait for another writer before it is dropped. */
 #define RECORD_PATIENCE_MS	500
@@ -44,6 +43,7 @@ struct decision {
 	char				*stored_identifier;
 	char				 note[96];
 	bool				 repeated;	/* decided before: as recorded */
+	bool				 held_here;	/* as held, not yet recorded */
 };
 
 static void
@@ -185,15 +185,14 @@ decide(struct twh_ctx *ctx, const struct twh_request *req, struct decision *dec)
 		if (twh_store_commit(ctx->store) != TWH_STORE_OK)
 			twh_store_rollback(ctx->store);
 	} else if (rc == TWH_STORE_OK)
-		dec->repeated = true;
+		dec->repeated = dec->held_here = true;
 	if (rc == TWH_STORE_OK && dec->d.verdict == TWH_BLOCKED)
 		dec->d.rule = &dec->rule;
 	return rc == TWH_STORE_NOT_FOUND ? TWH_STORE_OK : rc;
 }
 
 /*
- * Records the decisions held; waiting long for another writer would delay the answers of the
- * requests after them.  A twh_later_fn: run after the answers, once no request waits.
+ * Records the decisions held; waiting long for another writer would delay their answers.
  */
 static void
 record_held(void *arg)
@@ -224,22 +223,26 @@ record_held(void *arg)
 }
 
 /*
- * Holds the decision to be recorded with those of the requests waiting for this process, or
- * records what is held now when none waits (so that, unloaded, a decision is in the store
- * before its answer is sent), or when the batch is due.
+ * Sends REQ's answer only once the decisions held are recorded: with those of the requests
+ * waiting for this process, in one transaction once none waits (the answers held until then),
+ * or now, when none waits or the batch is DUE.
  */
 static void
-record(struct twh_ctx *ctx, const struct decision *dec)
+answer_once_recorded(struct twh_ctx *ctx, const struct twh_request *req, bool due)
 {
-	if (!twh_intercept_batch_add(&held, &dec->d)) {
+	if (!due && twh_endpoint_answer_later(ctx, req, record_held, ctx))
+		return;
+	if (!twh_endpoint_answer_now())
+		record_held(ctx);
+}
+
+static void
+record(struct twh_ctx *ctx, const struct twh_request *req, const struct decision *dec)
+{
+	if (!twh_intercept_batch_add(&held, &dec->d))
 		twh_err("%s: %s, NOT recorded: out of memory", dec->d.interaction_sid,
 		    dec->d.verdict == TWH_BLOCKED ? "blocked" : "allowed");
-		return;
-	}
-	if (!twh_intercept_batch_due(&held) && twh_serve_request_waiting())
-		twh_serve_later(record_held, ctx);
-	else
-		record_held(ctx);
+	answer_once_recorded(ctx, req, twh_intercept_batch_due(&held));
 }
 
 static void
@@ -272,10 +275,14 @@ intercept(struct twh_ctx *ctx, const struct twh_request *req, struct twh_respons
 			twh_response_error(res, 403, msg);
 		} else
 			allow(res);
-		if (dec.repeated)
+		if (!dec.repeated)
+			record(ctx, req, &dec);
+		else {
 			twh_debug("%s: decided before; answered as then", dec.d.interaction_sid);
-		else
-			record(ctx, &dec);
+			/* As a decision held: not before it is recorded. */
+			if (dec.held_here)
+				answer_once_recorded(ctx, req, false);
+		}
 	}
 	twh_intercept_rule_free(&dec.rule);
 	free(dec.stored_identifier);

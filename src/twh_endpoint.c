@@ -8,9 +8,11 @@
  * parsed parameters); the route for the dispatch parameter's value;
  * 503 when the store cannot be opened (unless the route's store_down answers); then, in the
  * transaction the route's store use says, 400 for a missing dispatch parameter, 422 for an
- * unknown value, or the route's handler.  Each refusal is a short JSON error and an info line
- * in the log; nothing is written before the handler runs.
+ * unknown value, or the route's handler (the writing routes' transactions, which requests
+ * waiting behind one another may share, are twh_endpoint_once.c's).  Each refusal is a short
+ * JSON error and an info line in the log; nothing is written before the handler runs.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #include "twh_deliverylog.h"
 #include "twh_diag.h"
 #include "twh_endpoint.h"
+#include "twh_endpoint_internal.h"
 #include "twh_form.h"
 #include "twh_json.h"
 #include "twh_metrics.h"
@@ -135,9 +138,9 @@ authenticate_and_parse(struct twh_ctx *ctx, struct twh_request *req, struct twh_
  * unless the route's STORE_DOWN answers otherwise (a pre-event webhook that would reject
  * the customer's conversation with a 503); then Retry-After goes.
  */
-static void
-store_down(struct twh_ctx *ctx, const struct twh_route *route, const struct twh_request *req,
-    struct twh_response *res)
+void
+twh_endpoint_store_down(struct twh_ctx *ctx, const struct twh_route *route,
+    const struct twh_request *req, struct twh_response *res)
 {
 	if (route->store_down == NULL)
 		return;
@@ -167,8 +170,9 @@ connect_store(struct twh_ctx *ctx, char *err, size_t errlen)
 	if (twh_store_open(ctx->conf.database, &ctx->store, err, errlen) == -1)
 		return -1;
 	twh_store_set_read_cache(ctx->store, (int)ctx->conf.read_cache_ms);
-	if (unsynced(ctx->endpoint) && twh_store_set_synchronous(ctx->store, false) !=
-	    TWH_STORE_OK) {
+	if (twh_store_temp_in_memory(ctx->store) != TWH_STORE_OK ||
+	    (unsynced(ctx->endpoint) && twh_store_set_synchronous(ctx->store, false) !=
+	    TWH_STORE_OK)) {
 		snprintf(err, errlen, "%s: %s", ctx->conf.database, twh_store_error(ctx->store));
 		twh_store_close(ctx->store);
 		ctx->store = NULL;
@@ -193,24 +197,10 @@ open_store(struct twh_ctx *ctx, const struct twh_route *route, const struct twh_
 		if (!just_failed)
 			twh_err("%s", err);
 		twh_store_answer_unopened(res);
-		store_down(ctx, route, req, res);
+		twh_endpoint_store_down(ctx, route, req, res);
 		return 503;
 	}
 	return 0;
-}
-
-/* The delivery's idempotency key into KEY; -1 when it has none. */
-static int
-delivery_key(const struct twh_route *route, const struct twh_request *req, struct twh_buf *key)
-{
-	const char	*token = twh_request_token(req);
-
-	if (token != NULL)
-		return twh_buf_printf(key, "token:%s", token);
-	if (route->natural_key != NULL && twh_buf_adds(key, "natural:") == 0 &&
-	    route->natural_key(req, key) == 0)
-		return 0;
-	return -1;
 }
 
 /* The refusal of a request no route takes: its dispatch parameter is missing or unknown. */
@@ -263,74 +253,13 @@ handle_reading(struct twh_ctx *ctx, const struct twh_route *route, const struct 
 		twh_store_rollback(ctx->store);
 }
 
-/* Runs the handler inside the open transaction; commits a 2xx answer with its claim. */
 static void
-handle_in_transaction(struct twh_ctx *ctx, const struct twh_route *route,
-    const struct twh_request *req, struct twh_response *res, const char *key)
-{
-	struct twh_claim	 claim;
-
-	route->handle(ctx, req, res);
-	if (res->status < 200 || res->status > 299) {
-		twh_store_rollback(ctx->store);
-		return;
-	}
-	claim.status = res->status;
-	claim.content_type = (char *)(res->content_type != NULL ? res->content_type : "text/plain");
-	claim.body = res->body.data;
-	if ((key != NULL && twh_store_claim_add(ctx->store, key, ctx->endpoint->name, &claim) !=
-	    TWH_STORE_OK) || twh_store_commit(ctx->store) != TWH_STORE_OK) {
-		twh_store_rollback(ctx->store);
-		twh_buf_reset(&res->headers);
-		twh_store_answer_error(ctx, res);
-	} else
-		twh_store_notify(ctx->store);
-}
-
-/* Runs a writing handler in one transaction, at most once per delivery. */
-static void
-handle_once(struct twh_ctx *ctx, const struct twh_route *route, const struct twh_request *req,
-    struct twh_response *res)
-{
-	struct twh_claim	 claim;
-	struct twh_buf		 key;
-	bool			 keyed;
-	int			 rc;
-
-	twh_buf_init(&key);
-	keyed = delivery_key(route, req, &key) == 0;
-	if (twh_store_begin(ctx->store) != TWH_STORE_OK) {
-		twh_store_answer_error(ctx, res);
-		store_down(ctx, route, req, res);
-		twh_buf_free(&key);
-		return;
-	}
-	rc = keyed ? twh_store_claim_find(ctx->store, key.data, &claim) : TWH_STORE_NOT_FOUND;
-	if (rc == TWH_STORE_OK) {
-		/* A repeated delivery: the first answer again, nothing done twice. */
-		twh_store_rollback(ctx->store);
-		res->status = claim.status;
-		snprintf(res->content_type_buf, sizeof(res->content_type_buf), "%s",
-		    claim.content_type);
-		res->content_type = res->content_type_buf;
-		twh_buf_adds(&res->body, claim.body);
-		snprintf(res->log_reason, sizeof(res->log_reason), "a repeated delivery (%s)",
-		    key.data);
-		twh_claim_free(&claim);
-	} else if (rc == TWH_STORE_NOT_FOUND)
-		handle_in_transaction(ctx, route, req, res, keyed ? key.data : NULL);
-	else {
-		twh_store_rollback(ctx->store);
-		twh_store_answer_error(ctx, res);
-	}
-	twh_buf_free(&key);
-}
-
-static void
-run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *res)
+run_pipeline(struct twh_ctx *ctx, struct twh_exchange *x)
 {
 	const char		*want = ctx->endpoint->body == TWH_BODY_JSON ?
 				    "application/json" : "application/x-www-form-urlencoded";
+	struct twh_request	*req = &x->req;
+	struct twh_response	*res = &x->res;
 	const struct twh_route	*route;
 
 	req->method = twh_request_env(req, "REQUEST_METHOD");
@@ -353,6 +282,9 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 	route = find_route(ctx->endpoint, req);
 	if (open_store(ctx, route, req, res) != 0)
 		return;
+	/* Writes that share a commit are committed before another kind of route runs. */
+	if (route->store != TWH_WRITES_ONCE && route->store != TWH_WRITES_ONCE_UNSYNCED)
+		twh_once_commit_group(ctx);
 	switch (route->store) {
 	case TWH_READS_SNAPSHOT:
 	case TWH_READS_EACH:
@@ -360,7 +292,7 @@ run_pipeline(struct twh_ctx *ctx, struct twh_request *req, struct twh_response *
 		break;
 	case TWH_WRITES_ONCE:
 	case TWH_WRITES_ONCE_UNSYNCED:
-		handle_once(ctx, route, req, res);
+		twh_once_handle(ctx, route, x);
 		break;
 	case TWH_OWN_TRANSACTIONS:
 		route->handle(ctx, req, res);
@@ -376,43 +308,146 @@ signature_failed(const struct twh_request *req)
 	    strcmp(req->signature, "missing") == 0);
 }
 
+/* The exchange of the last request not held, kept for the next one. */
+static struct twh_exchange	*spare;
+
+void
+twh_exchange_answer(struct twh_ctx *ctx, struct twh_exchange *x)
+{
+	struct twh_request	*req = &x->req;
+	struct twh_response	*res = &x->res;
+	const struct twh_io	*io = x->io;
+
+	if (res->status == 0)
+		twh_response_error(res, 500, "the endpoint gave no answer");
+	if (twh_response_write(res, io) == -1)
+		twh_info("the client went away before the answer was sent");
+	x->entry.ms = twh_elapsed_ms(x->start);
+	/* The logs and the totals are written once the web server has the answer, out of its way. */
+	if (io->finish != NULL)
+		io->finish(io->ctx);
+	twh_response_log(req, res, x->entry.ms);
+	x->entry.endpoint = ctx->endpoint->name + strlen("twhook-");
+	x->entry.req = req;
+	x->entry.res = res;
+	twh_deliverylog_record(ctx->deliverylog, &x->entry);
+	twh_metrics_record(ctx->metrics, x->entry.endpoint, res->status, signature_failed(req),
+	    x->entry.ms, x->entry.arrived.tv_sec);
+	if (x->held)
+		twh_serve_release(io);
+	twh_response_free(res);
+	json_object_put(req->json);
+	twh_params_free(&req->params);
+	twh_buf_free(&req->body);
+	free(req->url);
+	if (x->held || spare != NULL)
+		free(x);
+	else
+		spare = x;
+}
+
+/* The answers held, in arrival order (twh_exchange_hold). */
+static struct twh_exchange	*held_first;
+static struct twh_exchange	**held_tail = &held_first;
+
+bool
+twh_exchange_hold(struct twh_exchange *x)
+{
+	if (!twh_serve_hold(x->io))
+		return false;
+	x->held = true;
+	x->next = NULL;
+	*held_tail = x;
+	held_tail = &x->next;
+	return true;
+}
+
+void
+twh_exchange_answer_held(struct twh_ctx *ctx, bool failed)
+{
+	struct twh_exchange	*x = held_first, *next;
+
+	held_first = NULL;
+	held_tail = &held_first;
+	for (; x != NULL; x = next) {
+		next = x->next;
+		if (failed && x->needs_commit) {
+			twh_buf_reset(&x->res.headers);
+			twh_store_answer_error(ctx, &x->res);
+		}
+		twh_exchange_answer(ctx, x);
+	}
+}
+
+/* What twh_endpoint_answer_later runs before the answers it held. */
+static twh_later_fn	*then_fn;
+static void		*then_arg;
+
+static void
+then_answer(void *arg)
+{
+	twh_later_fn	*fn = then_fn;
+
+	then_fn = NULL;
+	if (fn != NULL)
+		fn(then_arg);
+	twh_exchange_answer_held(arg, false);
+}
+
+/*
+ * For a handler whose work can be shared with the requests waiting behind it: when one waits,
+ * holds REQ's answer, has THEN(ARG) run once none does (or when twh_endpoint_answer_now is
+ * called), then sends the answers held, and returns true.  False when none waits (or the
+ * answer cannot be held): the handler does its work now.
+ */
+bool
+twh_endpoint_answer_later(struct twh_ctx *ctx, const struct twh_request *req,
+    twh_later_fn *then, void *arg)
+{
+	struct twh_exchange	*x;
+
+	x = (struct twh_exchange *)((char *)req - offsetof(struct twh_exchange, req));
+	if (!twh_serve_request_waiting() || !twh_exchange_hold(x))
+		return false;
+	then_fn = then;
+	then_arg = arg;
+	twh_serve_later(then_answer, ctx);
+	return true;
+}
+
+/* Runs the work twh_endpoint_answer_later left and sends the answers held; false: none was. */
+bool
+twh_endpoint_answer_now(void)
+{
+	if (then_fn == NULL)
+		return false;
+	twh_serve_later_run();
+	return true;
+}
+
 static void
 exchange(void *arg, const struct twh_io *io)
 {
 	struct twh_ctx		*ctx = arg;
-	struct twh_request	 req;
-	struct twh_response	 res;
-	struct twh_deliverylog_entry	 entry;
-	double			 start;
+	struct twh_exchange	*x = spare;
 
-	start = twh_monotonic_ms();
-	clock_gettime(CLOCK_REALTIME, &entry.arrived);
-	memset(&req, 0, sizeof(req));
-	req.io = io;
-	twh_buf_init(&req.body);
-	twh_params_init(&req.params);
-	twh_response_init(&res);
-	run_pipeline(ctx, &req, &res);
-	if (res.status == 0)
-		twh_response_error(&res, 500, "the endpoint gave no answer");
-	if (twh_response_write(&res, io) == -1)
-		twh_info("the client went away before the answer was sent");
-	entry.ms = twh_elapsed_ms(start);
-	/* The logs and the totals are written once the web server has the answer, out of its way. */
-	if (io->finish != NULL)
-		io->finish(io->ctx);
-	twh_response_log(&req, &res, entry.ms);
-	entry.endpoint = ctx->endpoint->name + strlen("twhook-");
-	entry.req = &req;
-	entry.res = &res;
-	twh_deliverylog_record(ctx->deliverylog, &entry);
-	twh_metrics_record(ctx->metrics, entry.endpoint, res.status, signature_failed(&req),
-	    entry.ms, entry.arrived.tv_sec);
-	twh_response_free(&res);
-	json_object_put(req.json);
-	twh_params_free(&req.params);
-	twh_buf_free(&req.body);
-	free(req.url);
+	spare = NULL;
+	if (x == NULL && (x = malloc(sizeof(*x))) == NULL) {
+		twh_err("out of memory: the request is dropped");
+		return;
+	}
+	memset(x, 0, sizeof(*x));
+	x->io = io;
+	x->start = twh_monotonic_ms();
+	clock_gettime(CLOCK_REALTIME, &x->entry.arrived);
+	x->req.io = io;
+	twh_buf_init(&x->req.body);
+	twh_params_init(&x->req.params);
+	twh_response_init(&x->res);
+	run_pipeline(ctx, x);
+	/* A request whose answer waits for a commit shared with those behind it is held. */
+	if (!x->held)
+		twh_exchange_answer(ctx, x);
 }
 
 /*
@@ -466,9 +501,10 @@ twh_endpoint_main(const struct twh_endpoint *endpoint, int argc, char *argv[])
 		    "unconfined)", ctx.conf.path, err);
 		rc = -1;
 	} else {
-		if (endpoint->defers_work)
+		if (endpoint->defers_work || twh_once_groups(endpoint))
 			twh_serve_allow_later();
 		rc = twh_serve(exchange, &ctx);
+		free(spare);
 	}
 	twh_deliverylog_close(ctx.deliverylog);
 	twh_metrics_close(ctx.metrics);

@@ -98,5 +98,12 @@ struct twh_endpoint {
 };
 
 int		 twh_endpoint_main(const struct twh_endpoint *, int argc, char *argv[]);
+/*
+ * For a handler whose work can be shared with the requests waiting behind it (twh_endpoint.c):
+ * its answer held, the work done once none waits, then the answers sent.
+ */
+bool		 twh_endpoint_answer_later(struct twh_ctx *, const struct twh_request *,
+		    void (*then)(void *), void *arg);
+bool		 twh_endpoint_answer_now(void);
 
 #endif

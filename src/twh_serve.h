@@ -21,6 +21,7 @@ typedef void twh_later_fn(void *arg);
 void	 twh_serve_allow_later(void);
 bool	 twh_serve_request_waiting(void);
 void	 twh_serve_later(twh_later_fn *, void *arg);
+void	 twh_serve_later_run(void);
 
 /*
  * A request kept open after the exchange function returns, answered by the work left for

@@ -10,6 +10,5 @@
 bool	 twh_serve_later_allowed(void);
 int	 twh_serve_later_setup(void);
 bool	 twh_serve_later_wait(void);
-void	 twh_serve_later_run(void);
 
 #endif

@@ -433,3 +433,35 @@ twh_store_rollback(struct twh_store *s)
 {
 	twh_db_rollback(s->db);
 }
+
+/*
+ * Keeps SQLite's temporary data in memory: its sorts, and the journal of a savepoint, which
+ * spills to a file past 64 KiB otherwise.  For the endpoints, whose sandbox lets them create
+ * no file; a large import keeps its sorts on disk.  PostgreSQL has nothing to set.
+ */
+int
+twh_store_temp_in_memory(struct twh_store *s)
+{
+	if (twh_store_is_postgres(s))
+		return TWH_STORE_OK;
+	return twh_store_exec(s, "PRAGMA temp_store = MEMORY", "keeping temporary data in memory");
+}
+
+/*
+ * A savepoint inside the open write transaction, and its end: kept (RELEASE) or undone
+ * (ROLLBACK TO, then RELEASE), so that one part of a transaction can be undone alone.
+ */
+int
+twh_store_savepoint(struct twh_store *s)
+{
+	return twh_store_exec(s, "SAVEPOINT part", "starting a savepoint");
+}
+
+int
+twh_store_savepoint_end(struct twh_store *s, bool keep)
+{
+	if (!keep && twh_store_exec(s, "ROLLBACK TO part", "undoing a savepoint") !=
+	    TWH_STORE_OK)
+		return TWH_STORE_ERROR;
+	return twh_store_exec(s, "RELEASE part", "ending a savepoint");
+}
