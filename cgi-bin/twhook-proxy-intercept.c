@@ -12,11 +12,11 @@
  * The decision is taken in a read transaction, so an operator holding the write lock does
  * not stop the rules, and recorded in proxy_intercepts before the answer is sent: when other
  * requests wait for the process, with their decisions, in one transaction once none waits,
- * the answers held until then (twh_intercept_batch.c).  A repeated delivery
- * (the same I-Twilio-Idempotency-Token, or an interactionSid already recorded or held) gets
- * the recorded verdict again, whatever the rules say now, and records nothing.  Every failure of its own
- * (the store unreadable, data it cannot use) lets the interaction through and says so in the
- * log: blocking a customer's message by mistake is worse than letting one through.
+ * the answers held until then (twh_intercept_batch.c).  A repeated delivery (the same
+ * I-Twilio-Idempotency-Token, or an interactionSid already recorded or held) gets the
+ * recorded verdict again, whatever the rules say now, and records nothing.  Every failure of
+ * its own (the store unreadable, data it cannot use) lets the interaction through and says so
+ * in the log: blocking a customer's message by mistake is worse than letting one through.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +33,7 @@
 
 /* The keyword rules, compiled again whenever intercept_rules changes. */
 static struct twh_keywords	keywords;
-/* The decisions answered and not yet recorded (twh_intercept_batch.c). */
+/* The decisions not yet recorded, their answers held (twh_intercept_batch.c). */
 static struct twh_intercept_batch	held;
 
 struct decision {
@@ -191,9 +191,7 @@ decide(struct twh_ctx *ctx, const struct twh_request *req, struct decision *dec)
 	return rc == TWH_STORE_NOT_FOUND ? TWH_STORE_OK : rc;
 }
 
-/*
- * Records the decisions held; waiting long for another writer would delay their answers.
- */
+/* Records the decisions held; waiting long for another writer would delay their answers. */
 static void
 record_held(void *arg)
 {

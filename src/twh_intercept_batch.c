@@ -1,9 +1,10 @@
 /*
- * twh_intercept_batch.c: intercept decisions answered and not yet recorded.  The intercept
- * endpoint holds its decisions here while more requests wait for its process, and records them
- * in one transaction when none does, when TWH_INTERCEPT_BATCH_MAX are held, or once the oldest
- * was held TWH_INTERCEPT_BATCH_MAX_MS: under load one commit serves many answers.  Each
- * decision is a copy, its strings its own, since the request it came from is gone by then.
+ * twh_intercept_batch.c: intercept decisions not yet recorded.  The intercept endpoint holds
+ * its decisions here, their answers held too, while more requests wait for its process, and
+ * records them in one transaction when none does, when TWH_INTERCEPT_BATCH_MAX are held, or
+ * once the oldest was held TWH_INTERCEPT_BATCH_MAX_MS: under load one commit serves many
+ * answers.  Each decision is a copy, its strings its own, since the request it came from is
+ * freed by then.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
- * twh_intercept_batch.h: intercept decisions answered and not yet recorded, held by one
- * process so that they are recorded together (twh_intercept_batch.c).
+ * twh_intercept_batch.h: intercept decisions not yet recorded, held by one process with their
+ * answers so that they are recorded together (twh_intercept_batch.c).
  */
 #ifndef TWH_INTERCEPT_BATCH_H
 #define TWH_INTERCEPT_BATCH_H

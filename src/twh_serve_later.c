@@ -1,10 +1,10 @@
 /*
  * twh_serve_later.c: work a FastCGI process leaves until no request waits for it.  An endpoint
- * that allows it (twh_serve_allow_later) may answer a request and register a function
- * (twh_serve_later) that the serving loop runs before it would wait for the next request: at
- * once when none is waiting, else after the ones waiting, whose handlers may add to the same
- * work.  Records written that way are grouped into one transaction under load and written at
- * once otherwise.
+ * that allows it (twh_serve_allow_later) may hold a request's answer (twh_serve_hold, in
+ * twh_fcgi.c) and register a function (twh_serve_later) that the serving loop runs before it
+ * would wait for the next request: at once when none is waiting, else after the ones waiting,
+ * whose handlers may add to the same work; that function sends the answers held.  Writes done
+ * that way share one transaction under load, and each is done alone otherwise.
  *
  * To know that none waits, the process polls its listening socket (fd 0) before each accept,
  * and the socket is non-blocking: with several processes on one socket, another may accept the
