@@ -118,11 +118,16 @@ exchange_end(struct fcgi_exchange *x)
 	FCGX_Finish_r(&x->req);
 }
 
-/* Keeps IO's request open once the exchange function returns; false when it cannot be. */
+/*
+ * Keeps IO's request open once the exchange function returns; false when it cannot be: under
+ * CGI, and on a connection the web server keeps for its next request (FCGI_KEEP_CONN), whose
+ * next request cannot come before this one's answer.
+ */
 bool
 twh_serve_hold(const struct twh_io *io)
 {
-	if (io->ctx == NULL || !twh_serve_later_allowed())
+	if (io->ctx == NULL || !twh_serve_later_allowed() ||
+	    ((struct fcgi_exchange *)io->ctx)->req.keepConnection)
 		return false;
 	((struct fcgi_exchange *)io->ctx)->held = true;
 	return true;
@@ -153,8 +158,12 @@ serve_fastcgi(twh_exchange_fn *fn, void *arg)
 	if (later && twh_serve_later_setup() == -1)
 		return -1;
 	for (;;) {
-		/* With work left for later, the socket is polled first: that work is done there. */
-		if (later && !twh_serve_later_wait())
+		/*
+		 * With work left for later, the socket is polled first, and that work done there;
+		 * or the connection the web server kept, which brings its next request itself.
+		 */
+		if (later && !twh_serve_later_wait(x != NULL && x->req.ipcFd >= 0 ?
+		    x->req.ipcFd : STDIN_FILENO))
 			break;
 		if (x == NULL && (x = exchange_new()) == NULL) {
 			failed = true;

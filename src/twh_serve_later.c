@@ -9,9 +9,9 @@
  * To know that none waits, the process polls its listening socket (fd 0) before each accept,
  * and the socket is non-blocking: with several processes on one socket, another may accept the
  * connection between the poll and the accept, which must then come back (EAGAIN) rather than
- * block with the work still undone.  SIGTERM, SIGINT and SIGHUP are held while a request is
- * served and taken only in the poll, so a stop does its work first and ends the process
- * cleanly.
+ * block with the work still undone.  SIGTERM, SIGINT, SIGHUP and SIGUSR1 are held while a
+ * request is served and taken only in the poll, so a stop does its work first and ends the
+ * process cleanly.
  */
 #define _GNU_SOURCE	/* ppoll */
 #include <errno.h>
@@ -31,7 +31,8 @@ static sigset_t			 while_waiting;	/* the mask ppoll takes the stop signals in */
 static twh_later_fn		*later_fn;
 static void			*later_arg;
 
-static const int	 stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
+/* SIGUSR1 is libfcgi's own graceful stop, which its accept would otherwise wait out. */
+static const int	 stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 
 static void
 note_stop(int signo)
@@ -108,13 +109,14 @@ twh_serve_later_setup(void)
 }
 
 /*
- * Waits until a connection can be accepted: true then, false on a stop signal (or a failed
- * poll).  The work left for later is done first when no connection is waiting already.
+ * Waits until FD can be read: the listening socket (a connection to accept), or a connection
+ * the web server keeps (its next request).  True then, false on a stop signal (or a failed
+ * poll).  The work left for later is done first when nothing is waiting already.
  */
 bool
-twh_serve_later_wait(void)
+twh_serve_later_wait(int fd)
 {
-	struct pollfd	 pfd = { STDIN_FILENO, POLLIN, 0 };
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
 	struct timespec	 now = { 0, 0 };
 	int		 n;
 

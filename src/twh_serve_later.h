@@ -9,6 +9,6 @@
 
 bool	 twh_serve_later_allowed(void);
 int	 twh_serve_later_setup(void);
-bool	 twh_serve_later_wait(void);
+bool	 twh_serve_later_wait(int fd);
 
 #endif
