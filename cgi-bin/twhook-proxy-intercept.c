@@ -202,7 +202,7 @@ record_held(void *arg)
 	int			 rc;
 
 	if (held.n == 0)
-		return;		/* recorded already, by the request that found none waiting */
+		return;		/* nothing held: recorded already, or not copied (out of memory) */
 	twh_store_set_patience(ctx->store, RECORD_PATIENCE_MS);
 	rc = twh_store_intercept_record(ctx->store, held.d, held.n, recorded);
 	twh_store_set_patience(ctx->store, TWH_STORE_BUSY_TIMEOUT_MS);
