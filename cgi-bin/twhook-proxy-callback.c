@@ -9,7 +9,8 @@
  *   ParticipantIdentifier
  *     -> 200 with an empty body, once the interaction is recorded in proxy_interactions;
  *        a repeated delivery (same idempotency token, or same interaction and leg statuses)
- *        is answered the same and recorded once.
+ *        is answered the same and recorded once.  Callbacks that wait for the process share
+ *        a commit, as the writing routes do.
  */
 #include <stdio.h>
 
@@ -57,7 +58,7 @@ callback(struct twh_ctx *ctx, const struct twh_request *req, struct twh_response
 	read_leg(req, "inbound", &in.inbound);
 	read_leg(req, "outbound", &in.outbound);
 	in.idempotency_token = twh_request_token(req);
-	if (twh_store_interaction_record(ctx->store, &in, &recorded) != TWH_STORE_OK) {
+	if (twh_store_interaction_add(ctx->store, &in, &recorded) != TWH_STORE_OK) {
 		twh_err("interaction %s (inbound %s, outbound %s) NOT recorded", in.interaction_sid,
 		    in.inbound.resource_status != NULL ? in.inbound.resource_status : "-",
 		    in.outbound.resource_status != NULL ? in.outbound.resource_status : "-");
@@ -78,8 +79,8 @@ main(int argc, char *argv[])
 		.name = "twhook-proxy-callback",
 		.body = TWH_BODY_FORM,
 		.routes = {
-			/* Records in a transaction of its own, which knows a repeat. */
-			{ NULL, callback, TWH_OWN_TRANSACTIONS },
+			/* Its row's unique keys know a repeat: no claim besides. */
+			{ NULL, callback, TWH_WRITES_IDEMPOTENT },
 		},
 	};
 

@@ -283,7 +283,7 @@ run_pipeline(struct twh_ctx *ctx, struct twh_exchange *x)
 	if (open_store(ctx, route, req, res) != 0)
 		return;
 	/* Writes that share a commit are committed before another kind of route runs. */
-	if (route->store != TWH_WRITES_ONCE && route->store != TWH_WRITES_ONCE_UNSYNCED)
+	if (!twh_once_writes(route->store))
 		twh_once_commit_group(ctx);
 	switch (route->store) {
 	case TWH_READS_SNAPSHOT:
@@ -292,6 +292,7 @@ run_pipeline(struct twh_ctx *ctx, struct twh_exchange *x)
 		break;
 	case TWH_WRITES_ONCE:
 	case TWH_WRITES_ONCE_UNSYNCED:
+	case TWH_WRITES_IDEMPOTENT:
 		twh_once_handle(ctx, route, x);
 		break;
 	case TWH_OWN_TRANSACTIONS:

@@ -58,6 +58,13 @@ enum twh_store_use {
 	 */
 	TWH_WRITES_ONCE_UNSYNCED,
 	/*
+	 * Writes in one write transaction, which may be shared as TWH_WRITES_ONCE's, but keeps
+	 * no claim: the handler's own writes know a repeated delivery (a unique key, ON
+	 * CONFLICT DO NOTHING), change nothing for it and answer it as the first.  Only a
+	 * 2xx answer commits.
+	 */
+	TWH_WRITES_IDEMPOTENT,
+	/*
 	 * No transaction from the pipeline: the handler begins and ends its own, or makes do
 	 * with one-statement writes; it answers repeated deliveries itself.
 	 */

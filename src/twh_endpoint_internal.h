@@ -36,7 +36,8 @@ void	 twh_exchange_answer_held(struct twh_ctx *, bool failed);
 void	 twh_endpoint_store_down(struct twh_ctx *, const struct twh_route *,
 	    const struct twh_request *, struct twh_response *);
 
-/* TWH_WRITES_ONCE and TWH_WRITES_ONCE_UNSYNCED routes (twh_endpoint_once.c). */
+/* The writing routes: TWH_WRITES_ONCE, _ONCE_UNSYNCED and _IDEMPOTENT (twh_endpoint_once.c). */
+bool	 twh_once_writes(enum twh_store_use);
 void	 twh_once_handle(struct twh_ctx *, const struct twh_route *, struct twh_exchange *);
 bool	 twh_once_groups(const struct twh_endpoint *);
 void	 twh_once_commit_group(struct twh_ctx *);

@@ -1,8 +1,9 @@
 /*
- * twh_endpoint_once.c: the writing routes (TWH_WRITES_ONCE, TWH_WRITES_ONCE_UNSYNCED), whose
- * effects happen at most once per delivery: a repeated delivery (the same idempotency token,
- * or the route's natural key) gets the first answer again from its claim, and a handler's
- * writes are kept only with a 2xx answer, in the transaction that records the claim.
+ * twh_endpoint_once.c: the writing routes (TWH_WRITES_ONCE, TWH_WRITES_ONCE_UNSYNCED,
+ * TWH_WRITES_IDEMPOTENT), whose effects happen at most once per delivery: a repeated delivery
+ * (the same idempotency token, or the route's natural key) gets the first answer again from
+ * its claim, or from the handler itself for TWH_WRITES_IDEMPOTENT, and a handler's writes are
+ * kept only with a 2xx answer, in the transaction that records the claim.
  *
  * A request has a transaction of its own, or shares one (group commit): on SQLite under
  * FastCGI, while more requests wait for the process, each one's writes go into the group's
@@ -99,6 +100,11 @@ run_once(struct twh_ctx *ctx, const struct twh_route *route, const struct twh_re
 	int			 rc;
 
 	*repeated = false;
+	if (route->store == TWH_WRITES_IDEMPOTENT) {
+		route->handle(ctx, req, res);
+		return res->status >= 200 && res->status <= 299 ? TWH_STORE_OK :
+		    TWH_STORE_NOT_FOUND;
+	}
 	twh_buf_init(&key);
 	keyed = delivery_key(route, req, &key) == 0;
 	rc = keyed ? twh_store_claim_find(ctx->store, key.data, &claim) : TWH_STORE_NOT_FOUND;
@@ -216,15 +222,22 @@ handle_grouped(struct twh_ctx *ctx, const struct twh_route *route, struct twh_ex
 		commit_group(ctx, x);
 }
 
-/* Whether ENDPOINT has a writing route whose requests may share a commit. */
+/* Whether a route that uses the store as USE is one of these, whose requests may share a commit. */
+bool
+twh_once_writes(enum twh_store_use use)
+{
+	return use == TWH_WRITES_ONCE || use == TWH_WRITES_ONCE_UNSYNCED ||
+	    use == TWH_WRITES_IDEMPOTENT;
+}
+
+/* Whether ENDPOINT has such a route. */
 bool
 twh_once_groups(const struct twh_endpoint *endpoint)
 {
 	size_t	 i;
 
 	for (i = 0; i < TWH_ROUTES_MAX && endpoint->routes[i].handle != NULL; i++)
-		if (endpoint->routes[i].store == TWH_WRITES_ONCE ||
-		    endpoint->routes[i].store == TWH_WRITES_ONCE_UNSYNCED)
+		if (twh_once_writes(endpoint->routes[i].store))
 			return true;
 	return false;
 }

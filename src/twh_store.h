@@ -295,7 +295,7 @@ struct twh_out_of_session {
 	long long	 session_ttl;	/* -1: the default */
 };
 
-int	 twh_store_interaction_record(struct twh_store *, const struct twh_interaction *,
+int	 twh_store_interaction_add(struct twh_store *, const struct twh_interaction *,
 	    bool *recorded);
 int	 twh_store_intercept_rule(struct twh_store *, const char *kind, const char *value,
 	    struct twh_intercept_rule *);

@@ -140,21 +140,17 @@ put_participant(struct twh_store *s, const struct twh_interaction_leg *leg,
 }
 
 /*
- * Records one interaction callback (and the participants' numbers it gives) in one write
- * transaction.  *RECORDED is false for a repeated delivery, which changes nothing.
+ * Records one interaction callback (and the participants' numbers it gives), in the caller's
+ * write transaction.  *RECORDED is false for a repeated delivery, which changes nothing.
  */
 int
-twh_store_interaction_record(struct twh_store *s, const struct twh_interaction *in,
+twh_store_interaction_add(struct twh_store *s, const struct twh_interaction *in,
     bool *recorded)
 {
 	*recorded = false;
-	if (twh_store_begin(s) != TWH_STORE_OK)
-		return TWH_STORE_ERROR;
 	if (insert_interaction(s, in, recorded) != TWH_STORE_OK ||
 	    (*recorded && (put_participant(s, &in->inbound, in->session_sid) != TWH_STORE_OK ||
-	    put_participant(s, &in->outbound, in->session_sid) != TWH_STORE_OK)) ||
-	    twh_store_commit(s) != TWH_STORE_OK) {
-		twh_store_rollback(s);
+	    put_participant(s, &in->outbound, in->session_sid) != TWH_STORE_OK))) {
 		*recorded = false;
 		return TWH_STORE_ERROR;
 	}
