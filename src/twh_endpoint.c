@@ -363,6 +363,12 @@ twh_exchange_hold(struct twh_exchange *x)
 	return true;
 }
 
+struct twh_exchange *
+twh_exchange_held_first(void)
+{
+	return held_first;
+}
+
 void
 twh_exchange_answer_held(struct twh_ctx *ctx, bool failed)
 {

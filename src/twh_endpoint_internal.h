@@ -1,8 +1,8 @@
 /*
  * twh_endpoint_internal.h: the pipeline's own pieces shared by its files: one exchange (a
  * request and its answer) as twh_endpoint.c carries it, and the writing routes of
- * twh_endpoint_once.c, which may hold an exchange's answer until a commit shared with the
- * requests behind it.
+ * twh_endpoint_once.c, which may hold an exchange, to run its handler and send its answer
+ * with a commit shared with the requests behind it.
  */
 #ifndef TWH_ENDPOINT_INTERNAL_H
 #define TWH_ENDPOINT_INTERNAL_H
@@ -17,6 +17,7 @@ struct twh_exchange {
 	struct twh_request		 req;
 	struct twh_response		 res;
 	struct twh_deliverylog_entry	 entry;
+	const struct twh_route		*route;		/* a writing route's, when held */
 	double				 start;		/* twh_monotonic_ms at arrival */
 	bool				 held;		/* answered after a shared commit */
 	bool				 needs_commit;	/* its answer stands only if that
@@ -33,6 +34,8 @@ void	 twh_exchange_answer(struct twh_ctx *, struct twh_exchange *);
  */
 bool	 twh_exchange_hold(struct twh_exchange *);
 void	 twh_exchange_answer_held(struct twh_ctx *, bool failed);
+/* The first exchange held, the others following by next; NULL: none. */
+struct twh_exchange *twh_exchange_held_first(void);
 void	 twh_endpoint_store_down(struct twh_ctx *, const struct twh_route *,
 	    const struct twh_request *, struct twh_response *);
 

@@ -6,16 +6,17 @@
  * kept only with a 2xx answer, in the transaction that records the claim.
  *
  * A request has a transaction of its own, or shares one (group commit): on SQLite under
- * FastCGI, while more requests wait for the process, each one's writes go into the group's
- * transaction inside a savepoint of their own (rolled back alone when the answer is not 2xx),
- * and the answers are held until the transaction has committed and, for a durable writer,
- * reached the disk.  The group commits when a request finds none waiting behind it, after
- * GROUP_MAX requests, once it has been open GROUP_MAX_MS, or before a request of another
- * kind of route.  So an answer is still never sent before its writes are durable, and one
- * commit and one flush serve many requests.  A commit that fails turns every answer that
- * depended on it into the store's error; a process killed before its commit has answered
- * none of them.  On PostgreSQL, whose writers take locks per key and commit together by
- * themselves, each request has its own transaction.
+ * FastCGI, while more requests wait for the process, each one is held once it is read and
+ * authenticated, and when none waits, after GROUP_MAX requests, once the first has waited
+ * GROUP_MAX_MS, or before a request of another kind of route, the handlers of those held run
+ * in one transaction, each in a savepoint of its own (rolled back alone when the answer is not
+ * 2xx); the answers are sent once it has committed and, for a durable writer, reached the
+ * disk.  So the write lock is held for the store's work only, not while the requests behind
+ * are read and their signatures checked, an answer is still never sent before its writes are
+ * durable, and one commit and one flush serve many requests.  A commit that fails turns every
+ * answer that depended on it into the store's error; a process killed before its commit has
+ * answered none of them.  On PostgreSQL, whose writers take locks per key and commit together
+ * by themselves, each request has its own transaction.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,13 +29,12 @@
 #include "twh_store_answer.h"
 
 #define GROUP_MAX	64	/* requests in one transaction at most */
-#define GROUP_MAX_MS	100	/* how long a transaction stays open for more at most */
+#define GROUP_MAX_MS	100	/* how long the first held waits for more at most */
 
+/* The requests held for the next shared transaction (twh_exchange_hold keeps them in order). */
 static struct {
-	bool			 open;		/* its transaction has begun */
-	bool			 broken;	/* a request's writes could not be undone alone */
-	size_t			 n;		/* requests in it, held or not */
-	double			 began_ms;
+	size_t			 n;
+	double			 began_ms;	/* when the first was held */
 } group;
 
 /* The delivery's idempotency key into KEY; -1 when it has none. */
@@ -124,15 +124,12 @@ run_once(struct twh_ctx *ctx, const struct twh_route *route, const struct twh_re
 	return rc;
 }
 
-/* Begins a write transaction; false with RES answered when the store cannot be had. */
-static bool
-begin(struct twh_ctx *ctx, const struct twh_route *route, struct twh_exchange *x)
+/* The transaction could not begin: the store's error, or the route's answer without it. */
+static void
+answer_store_down(struct twh_ctx *ctx, const struct twh_route *route, struct twh_exchange *x)
 {
-	if (twh_store_begin(ctx->store) == TWH_STORE_OK)
-		return true;
 	twh_store_answer_error(ctx, &x->res);
 	twh_endpoint_store_down(ctx, route, &x->req, &x->res);
-	return false;
 }
 
 /* One request in a transaction of its own. */
@@ -141,8 +138,10 @@ handle_alone(struct twh_ctx *ctx, const struct twh_route *route, struct twh_exch
 {
 	bool	 repeated;
 
-	if (!begin(ctx, route, x))
+	if (twh_store_begin(ctx->store) != TWH_STORE_OK) {
+		answer_store_down(ctx, route, x);
 		return;
+	}
 	if (run_once(ctx, route, &x->req, &x->res, &repeated) != TWH_STORE_OK)
 		twh_store_rollback(ctx->store);
 	else if (twh_store_commit(ctx->store) != TWH_STORE_OK) {
@@ -153,73 +152,59 @@ handle_alone(struct twh_ctx *ctx, const struct twh_route *route, struct twh_exch
 }
 
 /*
- * Commits the group's transaction and answers the requests it held; CURRENT (NULL: none), a
- * request of the group not held, is answered by the caller.
+ * Runs the handler of each request held, in arrival order, in one transaction, each in a
+ * savepoint of its own; commits, and answers them all.  A savepoint that cannot be had or
+ * undone breaks the group: the requests after it are not run, and the transaction is rolled
+ * back.  When the transaction cannot begin, each request gets the store's error.
  */
 static void
-commit_group(struct twh_ctx *ctx, struct twh_exchange *current)
+run_group(struct twh_ctx *ctx)
 {
-	bool	 failed;
+	struct twh_exchange	*x;
+	size_t			 n = group.n;
+	bool			 open, broken = false, failed, repeated;
+	int			 rc;
 
-	if (!group.open)
+	if (n == 0)
 		return;
-	failed = group.broken || twh_store_commit(ctx->store) != TWH_STORE_OK;
+	memset(&group, 0, sizeof(group));
+	open = twh_store_begin(ctx->store) == TWH_STORE_OK;
+	for (x = twh_exchange_held_first(); x != NULL; x = x->next) {
+		if (!open)
+			answer_store_down(ctx, x->route, x);
+		else if (broken || twh_store_savepoint(ctx->store) != TWH_STORE_OK) {
+			broken = true;
+			x->needs_commit = true;		/* the store's error, below */
+		} else {
+			rc = run_once(ctx, x->route, &x->req, &x->res, &repeated);
+			/* Failing that, the writes of a refused request could stay: none are kept. */
+			if (twh_store_savepoint_end(ctx->store, rc == TWH_STORE_OK) != TWH_STORE_OK)
+				broken = true;
+			x->needs_commit = rc == TWH_STORE_OK || repeated;  /* a claim may be new */
+		}
+	}
+	failed = open && (broken || twh_store_commit(ctx->store) != TWH_STORE_OK);
 	if (failed)
 		twh_store_rollback(ctx->store);
-	else
+	else if (open)
 		twh_store_notify(ctx->store);
-	if (group.n > 1)
-		twh_debug("%zu requests in one commit%s", group.n, failed ? ", which failed" : "");
-	if (failed && current != NULL && current->needs_commit)
-		answer_error(ctx, &current->res);
-	memset(&group, 0, sizeof(group));
+	if (open && n > 1)
+		twh_debug("%zu requests in one commit%s", n, failed ? ", which failed" : "");
 	twh_exchange_answer_held(ctx, failed);
 }
 
-/* The group's commit, as work left for later: once no request waits. */
+/* The group's run, as work left for later: once no request waits. */
 static void
-commit_later(void *arg)
+run_later(void *arg)
 {
-	commit_group(arg, NULL);
+	run_group(arg);
 }
 
-/* Commits the open group, if any, answering its requests: before a route of another kind. */
+/* Runs the group held, if any, answering its requests: before a route of another kind. */
 void
 twh_once_commit_group(struct twh_ctx *ctx)
 {
-	commit_group(ctx, NULL);
-}
-
-/* One request in the group's transaction, in a savepoint of its own. */
-static void
-handle_grouped(struct twh_ctx *ctx, const struct twh_route *route, struct twh_exchange *x)
-{
-	bool	 repeated;
-	int	 rc;
-
-	if (!group.open) {
-		if (!begin(ctx, route, x))
-			return;
-		group.open = true;
-		group.began_ms = twh_monotonic_ms();
-	}
-	group.n++;
-	if (twh_store_savepoint(ctx->store) != TWH_STORE_OK) {
-		answer_error(ctx, &x->res);
-		group.broken = true;
-	} else {
-		rc = run_once(ctx, route, &x->req, &x->res, &repeated);
-		/* Failing that, the writes of a refused request could stay: none are kept. */
-		if (twh_store_savepoint_end(ctx->store, rc == TWH_STORE_OK) != TWH_STORE_OK)
-			group.broken = true;
-		x->needs_commit = rc == TWH_STORE_OK || repeated;	/* a claim may be new */
-	}
-	if (!group.broken && group.n < GROUP_MAX &&
-	    twh_elapsed_ms(group.began_ms) < GROUP_MAX_MS && twh_serve_request_waiting() &&
-	    twh_exchange_hold(x))
-		twh_serve_later(commit_later, ctx);
-	else
-		commit_group(ctx, x);
+	run_group(ctx);
 }
 
 /* Whether a route that uses the store as USE is one of these, whose requests may share a commit. */
@@ -242,12 +227,27 @@ twh_once_groups(const struct twh_endpoint *endpoint)
 	return false;
 }
 
-/* Runs a writing route's handler, at most once per delivery, alone or in the group. */
+/*
+ * Runs a writing route's handler, at most once per delivery: alone, or held for the group
+ * while requests wait (none on PostgreSQL).
+ */
 void
 twh_once_handle(struct twh_ctx *ctx, const struct twh_route *route, struct twh_exchange *x)
 {
-	if (group.open || (!twh_store_is_postgres(ctx->store) && twh_serve_request_waiting()))
-		handle_grouped(ctx, route, x);
-	else
+	if (group.n == 0 && (twh_store_is_postgres(ctx->store) || !twh_serve_request_waiting())) {
 		handle_alone(ctx, route, x);
+		return;
+	}
+	x->route = route;
+	if (!twh_exchange_hold(x)) {
+		run_group(ctx);		/* the requests before it first */
+		handle_alone(ctx, route, x);
+		return;
+	}
+	if (group.n++ == 0) {
+		group.began_ms = twh_monotonic_ms();
+		twh_serve_later(run_later, ctx);
+	}
+	if (group.n >= GROUP_MAX || twh_elapsed_ms(group.began_ms) >= GROUP_MAX_MS)
+		run_group(ctx);
 }
