@@ -316,6 +316,8 @@ LOAD_TIME=$(elapsed "$started")
 # twhook-proxy-callback waits for the disk: it gets the processes contrib/lighttpd.conf gives it
 # (WRITER_PROCS in the environment to try another count).
 ENTRY_PROCS[/twhook-proxy-callback]=${WRITER_PROCS:-4}
+# The intercept gets 2, as there (INTERCEPT_PROCS to try another count).
+ENTRY_PROCS[/twhook-proxy-intercept]=${INTERCEPT_PROCS:-2}
 start_lighttpd "/twhook-proxy-intercept=$CGI/twhook-proxy-intercept" \
     "/twhook-proxy-out-of-session=$CGI/twhook-proxy-out-of-session" \
     "/twhook-proxy-callback=$CGI/twhook-proxy-callback"
@@ -368,6 +370,7 @@ disk_commits end disk
 echo
 report_title "twhook Proxy endpoints benchmark"
 echo "wrk -t$THREADS -c32 -d${duration}s, lighttpd + mod_fastcgi (max-procs 2 per endpoint," \
+    "${ENTRY_PROCS[/twhook-proxy-intercept]} for the intercept," \
     "${ENTRY_PROCS[/twhook-proxy-callback]} for the callback),"
 echo "store: $RULES_KEYWORD keyword, $RULES_SESSION session, $RULES_PARTICIPANT participant and" \
     "$RULES_IDENTIFIER identifier rules, $PARTICIPANTS participants,"
