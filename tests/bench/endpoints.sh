@@ -154,7 +154,7 @@ say "the store: schema/sample.sql and $POOL pool workers"
 sample_store "$POOL"
 # twhook-routing waits for the disk: it gets the processes contrib/lighttpd.conf gives it
 # (WRITER_PROCS in the environment to try another count).
-ENTRY_PROCS[/twhook-routing]=${WRITER_PROCS:-4}
+ENTRY_PROCS[/twhook-routing]=${WRITER_PROCS:-2}
 start_lighttpd "/twhook-outgoing=$CGI/twhook-outgoing" "/twhook-templates=$CGI/twhook-templates" \
     "/twhook-conversations=$CGI/twhook-conversations" "/twhook-routing=$CGI/twhook-routing"
 define_scenarios

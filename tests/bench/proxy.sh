@@ -315,7 +315,7 @@ proxy_store
 LOAD_TIME=$(elapsed "$started")
 # twhook-proxy-callback waits for the disk: it gets the processes contrib/lighttpd.conf gives it
 # (WRITER_PROCS in the environment to try another count).
-ENTRY_PROCS[/twhook-proxy-callback]=${WRITER_PROCS:-4}
+ENTRY_PROCS[/twhook-proxy-callback]=${WRITER_PROCS:-2}
 # The intercept gets 2, as there (INTERCEPT_PROCS to try another count).
 ENTRY_PROCS[/twhook-proxy-intercept]=${INTERCEPT_PROCS:-2}
 start_lighttpd "/twhook-proxy-intercept=$CGI/twhook-proxy-intercept" \
