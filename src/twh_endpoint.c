@@ -284,7 +284,7 @@ run_pipeline(struct twh_ctx *ctx, struct twh_exchange *x)
 		return;
 	/* Writes that share a commit are committed before another kind of route runs. */
 	if (!twh_once_writes(route->store))
-		twh_once_commit_group(ctx);
+		twh_once_run_group(ctx);
 	switch (route->store) {
 	case TWH_READS_SNAPSHOT:
 	case TWH_READS_EACH:

@@ -43,6 +43,6 @@ void	 twh_endpoint_store_down(struct twh_ctx *, const struct twh_route *,
 bool	 twh_once_writes(enum twh_store_use);
 void	 twh_once_handle(struct twh_ctx *, const struct twh_route *, struct twh_exchange *);
 bool	 twh_once_groups(const struct twh_endpoint *);
-void	 twh_once_commit_group(struct twh_ctx *);
+void	 twh_once_run_group(struct twh_ctx *);
 
 #endif

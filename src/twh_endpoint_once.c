@@ -153,12 +153,13 @@ handle_alone(struct twh_ctx *ctx, const struct twh_route *route, struct twh_exch
 
 /*
  * Runs the handler of each request held, in arrival order, in one transaction, each in a
- * savepoint of its own; commits, and answers them all.  A savepoint that cannot be had or
- * undone breaks the group: the requests after it are not run, and the transaction is rolled
- * back.  When the transaction cannot begin, each request gets the store's error.
+ * savepoint of its own; commits, and answers them all (nothing when none is held): once none
+ * waits, and before a route of another kind.  A savepoint that cannot be had or undone breaks
+ * the group: the requests after it are not run, and the transaction is rolled back.  When the
+ * transaction cannot begin, each request gets the store's error.
  */
-static void
-run_group(struct twh_ctx *ctx)
+void
+twh_once_run_group(struct twh_ctx *ctx)
 {
 	struct twh_exchange	*x;
 	size_t			 n = group.n;
@@ -197,14 +198,7 @@ run_group(struct twh_ctx *ctx)
 static void
 run_later(void *arg)
 {
-	run_group(arg);
-}
-
-/* Runs the group held, if any, answering its requests: before a route of another kind. */
-void
-twh_once_commit_group(struct twh_ctx *ctx)
-{
-	run_group(ctx);
+	twh_once_run_group(arg);
 }
 
 /* Whether a route that uses the store as USE is one of these, whose requests may share a commit. */
@@ -240,7 +234,7 @@ twh_once_handle(struct twh_ctx *ctx, const struct twh_route *route, struct twh_e
 	}
 	x->route = route;
 	if (!twh_exchange_hold(x)) {
-		run_group(ctx);		/* the requests before it first */
+		twh_once_run_group(ctx);	/* the requests before it first */
 		handle_alone(ctx, route, x);
 		return;
 	}
@@ -249,5 +243,5 @@ twh_once_handle(struct twh_ctx *ctx, const struct twh_route *route, struct twh_e
 		twh_serve_later(run_later, ctx);
 	}
 	if (group.n >= GROUP_MAX || twh_elapsed_ms(group.began_ms) >= GROUP_MAX_MS)
-		run_group(ctx);
+		twh_once_run_group(ctx);
 }
