@@ -51,6 +51,19 @@
  */
 #define CHECKPOINT_PAGES	1000
 
+/*
+ * The WAL started over once it holds this many pages.  Under a steady load SQLite never starts
+ * it over by itself: a writer begins before the pages of the one before are copied, or while a
+ * reader still reads them.  Then every commit appended to a file that grew by tens of megabytes
+ * a second, and each append cost the file system a new block, zeroed, and the flush of a
+ * durable commit the file's new size.  A checkpoint in RESTART mode copies what is left, waits
+ * up to RESTART_PATIENCE_MS for the readers of the WAL to finish (holding off the writers
+ * meanwhile), and the next writer then writes the WAL again from its start, over blocks the
+ * file already has.  When readers keep it from that, it is tried again RESTART_PAGES later.
+ */
+#define RESTART_PAGES		(4 * CHECKPOINT_PAGES)
+#define RESTART_PATIENCE_MS	20
+
 struct sqlite_stmt {
 	struct twh_db_stmt	 base;
 	const struct twh_sql	*sql;	/* compared by address */
@@ -70,6 +83,7 @@ struct sqlite_db {
 	bool			 turn_timed_out; /* the fault: no turn within the patience */
 	int			 wal;		/* the store is in WAL mode: 1, 0, -1 until asked */
 	int			 checkpointed;	/* the WAL's pages at this connection's checkpoint */
+	int			 restart_tried;	/* the WAL's pages when a restart was last tried */
 	bool			 committing;	/* in sqlite_commit's COMMIT */
 	bool			 checkpoint_due; /* made once the turn is given back */
 	bool			 unsynced;	/* set_synchronous(false): commits skip the disk */
@@ -114,17 +128,27 @@ sqlite_set_patience(struct twh_db *db, int ms)
 }
 
 /*
- * A checkpoint of what can be copied without waiting (PASSIVE: writers go on meanwhile).  One
- * that cannot be made now is made by a later commit; it never fails a commit.
+ * A checkpoint of what can be copied without waiting (PASSIVE: writers go on meanwhile), and
+ * once the WAL holds RESTART_PAGES more than at the last try, the wait for it to be started
+ * over.  One that cannot be made now is made by a later commit; it never fails a commit.
  */
 static void
 checkpoint(struct sqlite_db *db)
 {
-	int	 log, copied;
+	int	 log = 0, copied, patience;
 
 	db->checkpoint_due = false;
 	(void)sqlite3_wal_checkpoint_v2(db->handle, "main", SQLITE_CHECKPOINT_PASSIVE, &log,
 	    &copied);
+	if (log < db->restart_tried)
+		db->restart_tried = 0;	/* the WAL was started over */
+	if (log - db->restart_tried < RESTART_PAGES)
+		return;
+	db->restart_tried = log;
+	patience = db->patience_ms;
+	db->patience_ms = RESTART_PATIENCE_MS;
+	(void)sqlite3_wal_checkpoint_v2(db->handle, "main", SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	db->patience_ms = patience;
 }
 
 /*
