@@ -1,9 +1,10 @@
 # endpoints.sh: sourced after lib.sh by the tests that put the endpoints behind a real web
-# server (apache.test, lighttpd.test).  Requests go over HTTP with curl, signed
-# as Twilio signs them: the URL it calls (scheme, host, port, path and query), and the form
-# parameters or the body's SHA-256.  every_endpoint sends each of the nine endpoints a request
-# it answers and checks the answer (status, Content-Type, body) and what the endpoints that
-# write wrote; it expects the store setup_store made, with nothing written to it yet.
+# server (apache.test, lighttpd.test, and the load tests with serve_under_load).  Requests go
+# over HTTP with curl, signed as Twilio signs them: the URL it calls (scheme, host, port, path
+# and query), and the form parameters or the body's SHA-256.  every_endpoint sends each of the
+# nine endpoints a request it answers and checks the answer (status, Content-Type, body) and
+# what the endpoints that write wrote; it expects the store setup_store made, with nothing
+# written to it yet.
 
 # The nine endpoints by NAME: the executable twhook-NAME, served at /twhook-NAME.
 ENDPOINTS="crm outgoing templates routing conversations proxy-callback proxy-intercept
@@ -43,6 +44,29 @@ substitute() {
 	sed -e "s|@CGIDIR@|$2|g" -e "s|@TWHOOK_CONFIG@|$CONF|g" -e "s|@RUNDIR@|$RUNDIR|g" \
 	    -e "s|/etc/[a-z0-9]*/twhook-console\\.htpasswd|$T/htpasswd|g" "$1" > "$3"
 	ok "${1#"$top_srcdir"/}: every placeholder substituted" sh -c "! grep -n '@[A-Z_]*@' '$3'"
+}
+
+# serve_under_load PORT: every endpoint behind lighttpd on 127.0.0.1:PORT for a load test,
+# contrib/lighttpd.conf as it is (its sockets in $RUNDIR, $T/run) and room for 256 connections;
+# lighttpd_pid is its process.  One assertion (substitute's).
+serve_under_load() {
+	RUNDIR=$T/run
+	mkdir -p "$RUNDIR" "$T/www"
+	substitute "$CONTRIB/lighttpd.conf" "$CGI_DIR" "$T/twhook-lighttpd.conf"
+	cat > "$T/lighttpd.conf" <<CONF
+server.document-root = "$T/www"
+server.bind = "127.0.0.1"
+server.port = $1
+server.errorlog = "$T/lighttpd.err"
+server.max-connections = 256
+server.modules += ( "mod_fastcgi" )
+include "$T/twhook-lighttpd.conf"
+CONF
+	lighttpd -D -f "$T/lighttpd.conf" 2> "$T/lighttpd.stderr" &
+	lighttpd_pid=$!
+	cleanup_pids="$cleanup_pids $lighttpd_pid"
+	wait_for_port "$1" ||
+	    bail "lighttpd did not start: $(cat "$T/lighttpd.stderr" "$T/lighttpd.err")"
 }
 
 # http_post URL SIGNATURE BODY [CURL OPTIONS]: POSTs BODY with that X-Twilio-Signature, as
