@@ -213,13 +213,11 @@ loaded(void)
 int
 twh_store_load_begin(struct twh_store *s)
 {
-	const char	*p;
 	int		 rc;
 
 	forget_workers();
 	twh_idset_init(&load.ids, MOST_STAGED);
-	for (p = twh_search_breaks; *p != '\0'; p++)
-		load.breaks[(unsigned char)*p] = true;
+	twh_search_break_table(load.breaks);
 	if ((rc = run(s, &sql_rows_table, NULL, "making the staging tables")) != TWH_STORE_OK ||
 	    (rc = run(s, &sql_items_table, NULL, "making the staging tables")) != TWH_STORE_OK)
 		return rc;
