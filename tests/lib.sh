@@ -276,12 +276,32 @@ cgi_reap() {
 	health "$1" "$cgi_rc" "$T/$1.err"
 }
 
+# uri_encode NAME STRING: the variable NAME set to STRING percent-encoded byte by byte, all but
+# the letters, digits and - _ . ~ ! * ' ( ), as jq's @uri encodes valid UTF-8.  (In the shell:
+# a jq process per name and value took a quarter of some tests' time.)
+uri_encode() {
+	_u_in=$2 _u_out=
+	if [[ $_u_in == *[!A-Za-z0-9._~!*\'\(\)-]* ]]; then
+		for ((_u_i = 0; _u_i < ${#_u_in}; _u_i++)); do
+			_u_c=${_u_in:_u_i:1}
+			case $_u_c in
+			[A-Za-z0-9._~!*\'\(\)-]) _u_out+=$_u_c ;;
+			*) printf -v _u_c '%%%02X' "'$_u_c"; _u_out+=$_u_c ;;
+			esac
+		done
+	else
+		_u_out=$_u_in
+	fi
+	printf -v "$1" '%s' "$_u_out"
+}
+
 # form NAME=VALUE...: the form-encoded body of the parameters.
 form() {
 	_sep=
 	for _p; do
-		printf '%s%s=%s' "$_sep" "$(printf '%s' "${_p%%=*}" | jq -sRr @uri)" \
-		    "$(printf '%s' "${_p#*=}" | jq -sRr @uri)"
+		uri_encode _f_name "${_p%%=*}"
+		uri_encode _f_value "${_p#*=}"
+		printf '%s%s=%s' "$_sep" "$_f_name" "$_f_value"
 		_sep='&'
 	done
 }
