@@ -156,7 +156,7 @@ static struct {
 	}		 workers[WORKER_SLOTS];
 	struct twh_idset ids;		/* the customer_id of each staged */
 	struct twh_buf	 text, words;
-	bool		 breaks[256];	/* the characters of twh_search_breaks */
+	const bool	*breaks;	/* twh_search_break_table */
 } load;
 
 /* Runs SQL with ?1 = A when not NULL. */
@@ -217,7 +217,7 @@ twh_store_load_begin(struct twh_store *s)
 
 	forget_workers();
 	twh_idset_init(&load.ids, MOST_STAGED);
-	twh_search_break_table(load.breaks);
+	load.breaks = twh_search_break_table();
 	if ((rc = run(s, &sql_rows_table, NULL, "making the staging tables")) != TWH_STORE_OK ||
 	    (rc = run(s, &sql_items_table, NULL, "making the staging tables")) != TWH_STORE_OK)
 		return rc;

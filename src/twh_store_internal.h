@@ -31,11 +31,10 @@ int			 twh_store_read_jobs(struct twh_store *, struct twh_db_stmt *,
 			    struct twh_job **, size_t *);
 int			 twh_store_prune_proxy_records(struct twh_store *, double before);
 /*
- * The characters that cut a customer's text into search words (twh_store_search.c), and a
- * table of them: TABLE[c] is true for each.
+ * Which characters cut a customer's text into search words (twh_store_search.c): table[c]
+ * is true for each.
  */
-extern const char	 twh_search_breaks[];
-void			 twh_search_break_table(bool table[256]);
+const bool		*twh_search_break_table(void);
 /* What an upsert of a customer (the row named excluded) sets. */
 #define TWH_CUSTOMER_UPDATE_SET "display_name = excluded.display_name, " \
     "worker = excluded.worker, avatar = excluded.avatar, " \

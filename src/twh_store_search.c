@@ -30,16 +30,20 @@
 #define WALK_BATCH		4	/* rows a statement of the walk reads per row of the page */
 
 /* Where a piece of a customer's text ends: as the schema files' search triggers cut it. */
-const char	 twh_search_breaks[] = " @.+:-_/,()'\"&#;!?=[]<>\t\n\r";
+static const char	 search_breaks[] = " @.+:-_/,()'\"&#;!?=[]<>\t\n\r";
 
-void
-twh_search_break_table(bool table[256])
+const bool *
+twh_search_break_table(void)
 {
+	static bool	 table[256], ready;
 	const char	*p;
 
-	memset(table, 0, 256 * sizeof(*table));
-	for (p = twh_search_breaks; *p != '\0'; p++)
-		table[(unsigned char)*p] = true;
+	if (!ready) {
+		for (p = search_breaks; *p != '\0'; p++)
+			table[(unsigned char)*p] = true;
+		ready = true;
+	}
+	return table;
 }
 
 /* The worker's customers that a search matches, counted up to ?2 (SQLite's only). */
@@ -259,16 +263,12 @@ static int
 customer_matches(struct twh_store *s, const struct search *q, const char *name,
     const char *channels, bool *yes)
 {
-	static bool	 breaks[256], ready;
+	const bool	*breaks = twh_search_break_table();
 	struct match	 m;
 	const char	*texts[2] = { name, channels }, *p;
 	size_t		 i, len;
 	int		 rc;
 
-	if (!ready) {
-		twh_search_break_table(breaks);
-		ready = true;
-	}
 	memset(&m, 0, sizeof(m));
 	m.q = q;
 	for (i = 0; i < 2 && m.n_found < q->n; i++)
