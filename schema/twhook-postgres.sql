@@ -410,3 +410,10 @@ $$;
 -- already: nothing changes here but the version.
 COMMENT ON TABLE customer_channels IS
 	'a customer''s addresses: the channel types twhook serves, one row per address';
+
+-- version 10
+-- SQLite's version 10 counts the edits of its customer tables, for the workers' lists that its
+-- FastCGI processes keep in memory to search.  Here the processes hear of edits through
+-- NOTIFY twhook_customers (version 8) and search the index: nothing changes but the version.
+COMMENT ON FUNCTION customers_edited() IS
+	'NOTIFYs twhook_customers, so that processes forget what they kept of the customer tables';

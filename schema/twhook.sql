@@ -498,3 +498,38 @@ CREATE TRIGGER customer_channels_search_update AFTER UPDATE ON customer_channels
 	WHEN NOT EXISTS (SELECT 1 FROM search_deferred) BEGIN
 	INSERT INTO customers_search_refresh (customer_id) VALUES (old.customer_id), (new.customer_id);
 END;
+
+-- version 10
+-- A FastCGI process keeps in memory the list of each worker whose customers it searched (their
+-- names, avatars and search words, in list order) and searches it there, until the number in
+-- customers_version changes: every edit of customers or customer_channels adds one, from
+-- twhook or from the sqlite3 shell.  `twhook import customers`, which silences these triggers
+-- as it silences the search's (search_deferred), adds one itself before it commits.
+CREATE TABLE customers_version (
+	version		INTEGER NOT NULL
+);
+INSERT INTO customers_version (version) VALUES (0);
+CREATE TRIGGER customers_edited_insert AFTER INSERT ON customers
+	WHEN NOT EXISTS (SELECT 1 FROM search_deferred) BEGIN
+	UPDATE customers_version SET version = version + 1;
+END;
+CREATE TRIGGER customers_edited_update AFTER UPDATE ON customers
+	WHEN NOT EXISTS (SELECT 1 FROM search_deferred) BEGIN
+	UPDATE customers_version SET version = version + 1;
+END;
+CREATE TRIGGER customers_edited_delete AFTER DELETE ON customers
+	WHEN NOT EXISTS (SELECT 1 FROM search_deferred) BEGIN
+	UPDATE customers_version SET version = version + 1;
+END;
+CREATE TRIGGER customer_channels_edited_insert AFTER INSERT ON customer_channels
+	WHEN NOT EXISTS (SELECT 1 FROM search_deferred) BEGIN
+	UPDATE customers_version SET version = version + 1;
+END;
+CREATE TRIGGER customer_channels_edited_update AFTER UPDATE ON customer_channels
+	WHEN NOT EXISTS (SELECT 1 FROM search_deferred) BEGIN
+	UPDATE customers_version SET version = version + 1;
+END;
+CREATE TRIGGER customer_channels_edited_delete AFTER DELETE ON customer_channels
+	WHEN NOT EXISTS (SELECT 1 FROM search_deferred) BEGIN
+	UPDATE customers_version SET version = version + 1;
+END;

@@ -216,6 +216,15 @@ twh_db_column_view(struct twh_db_stmt *st, int col)
 	return st->driver->column_view(st, col, &len);
 }
 
+/* The bytes of a column's text, NUL bytes within it included; 0 for NULL. */
+size_t
+twh_db_column_bytes(struct twh_db_stmt *st, int col)
+{
+	size_t	 len = 0;
+
+	return st->driver->column_view(st, col, &len) != NULL ? len : 0;
+}
+
 long long
 twh_db_column_int(struct twh_db_stmt *st, int col)
 {

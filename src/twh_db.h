@@ -82,6 +82,7 @@ void			 twh_db_reset(struct twh_db_stmt *);
 bool			 twh_db_column_null(struct twh_db_stmt *, int);
 char			*twh_db_column_text(struct twh_db_stmt *, int);
 const char		*twh_db_column_view(struct twh_db_stmt *, int);
+size_t			 twh_db_column_bytes(struct twh_db_stmt *, int);
 long long		 twh_db_column_int(struct twh_db_stmt *, int);
 double			 twh_db_column_real(struct twh_db_stmt *, int);
 long long		 twh_db_changes(struct twh_db_stmt *);

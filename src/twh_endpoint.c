@@ -170,6 +170,9 @@ connect_store(struct twh_ctx *ctx, char *err, size_t errlen)
 	if (twh_store_open(ctx->conf.database, &ctx->store, err, errlen) == -1)
 		return -1;
 	twh_store_set_read_cache(ctx->store, (int)ctx->conf.read_cache_ms);
+	/* A FastCGI process serves many searches: it keeps the workers' lists it reads. */
+	if (!twh_serve_is_cgi())
+		twh_store_keep_search_lists(ctx->store);
 	if (twh_store_temp_in_memory(ctx->store) != TWH_STORE_OK ||
 	    (unsynced(ctx->endpoint) && twh_store_set_synchronous(ctx->store, false) !=
 	    TWH_STORE_OK)) {

@@ -16,9 +16,10 @@
 #include "twh_store_internal.h"
 
 struct twh_store {
-	struct twh_db	*db;
-	char		 error[512];
-	bool		 busy;
+	struct twh_db			*db;
+	char				 error[512];
+	bool				 busy;
+	struct twh_search_lists		*lists;		/* NULL: none kept */
 };
 
 static const char version_marker[] = "-- version ";
@@ -193,8 +194,28 @@ twh_store_close(struct twh_store *s)
 {
 	if (s == NULL)
 		return;
+	twh_search_lists_free(s->lists);
 	twh_db_close(s->db);
 	free(s);
+}
+
+/*
+ * Makes a store that serves many requests (a FastCGI process's) keep in memory the lists of the
+ * workers it searches (twh_store_search_lists.c).  Only on SQLite: PostgreSQL's driver keeps the
+ * index's answers instead.  Out of memory, nothing is kept, and searches read the file.
+ */
+void
+twh_store_keep_search_lists(struct twh_store *s)
+{
+	if (!twh_store_is_postgres(s) && s->lists == NULL)
+		s->lists = twh_search_lists_new();
+}
+
+/* The lists S keeps, or NULL. */
+struct twh_search_lists *
+twh_store_search_lists(struct twh_store *s)
+{
+	return s->lists;
 }
 
 /*

@@ -33,6 +33,7 @@ const char	*twh_store_error(const struct twh_store *);
 bool		 twh_store_busy(const struct twh_store *);
 void		 twh_store_set_patience(struct twh_store *, int ms);
 void		 twh_store_set_read_cache(struct twh_store *, int ms);
+void		 twh_store_keep_search_lists(struct twh_store *);
 int		 twh_store_tokenize(struct twh_store *, const char *text,
 		    int (*token)(void *, const char *, int), void *);
 int		 twh_store_begin(struct twh_store *);

@@ -340,22 +340,48 @@ twh_store_customer_key(struct twh_store *s, const char *customer_id, const char 
 	return rc;
 }
 
+/* A new customer at the end of PAGE, all NULL; NULL when out of memory. */
+static struct twh_customer *
+page_next(struct twh_page *page)
+{
+	struct twh_customer	*c;
+
+	if ((c = reallocarray(page->customers, page->n + 1, sizeof(*c))) == NULL)
+		return NULL;
+	page->customers = c;
+	c = &c[page->n++];
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
 /* Adds the customer in ST's columns (id, display name, avatar) to the page ARG: 0, or -1. */
 int
 twh_store_page_row(struct twh_db_stmt *st, void *arg)
 {
-	struct twh_page		*page = arg;
 	struct twh_customer	*c;
 
-	if ((c = reallocarray(page->customers, page->n + 1, sizeof(*c))) == NULL)
+	if ((c = page_next(arg)) == NULL)
 		return -1;
-	page->customers = c;
-	c = &c[page->n++];
-	memset(c, 0, sizeof(*c));
 	c->customer_id = twh_db_column_text(st, 0);
 	c->display_name = twh_db_column_text(st, 1);
 	c->avatar = twh_db_column_text(st, 2);
 	return c->customer_id != NULL && c->display_name != NULL ? 0 : -1;
+}
+
+/* Adds to PAGE a customer of copies of CUSTOMER_ID, DISPLAY_NAME and AVATAR (NULL: none). */
+int
+twh_store_page_add(struct twh_page *page, const char *customer_id, const char *display_name,
+    const char *avatar)
+{
+	struct twh_customer	*c;
+
+	if ((c = page_next(page)) == NULL)
+		return -1;
+	c->customer_id = strdup(customer_id);
+	c->display_name = strdup(display_name);
+	c->avatar = avatar != NULL ? strdup(avatar) : NULL;
+	return c->customer_id != NULL && c->display_name != NULL &&
+	    (avatar == NULL || c->avatar != NULL) ? 0 : -1;
 }
 
 /*

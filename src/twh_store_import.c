@@ -8,7 +8,8 @@
  * On SQLite the customers added or changed are staged and written together by
  * twh_store_import_load (twh_store_import_load.c), which writes the search index too: a row
  * in search_deferred (schema version 6) silences the search triggers for the import's
- * transaction alone.  On PostgreSQL each customer is written as it comes, and the triggers
+ * transaction alone, and those that count edits of the customers (version 10), whose count the
+ * import adds to itself.  On PostgreSQL each customer is written as it comes, and the triggers
  * keep the index, as they do for any edit.
  */
 #include <stdio.h>
@@ -24,6 +25,10 @@ static const struct twh_sql sql_defer = {
 };
 static const struct twh_sql sql_undefer = {
     .text = "DELETE FROM search_deferred"
+};
+/* What the silenced triggers would have done too: FastCGI processes read their lists again. */
+static const struct twh_sql sql_edited = {
+    .text = "UPDATE customers_version SET version = version + 1"
 };
 static const struct twh_sql sql_seen_table = {
     .text = "CREATE TEMP TABLE IF NOT EXISTS import_seen (customer_id TEXT PRIMARY KEY)",
@@ -356,8 +361,10 @@ twh_store_import_end(struct twh_store *s, bool commit)
 
 	if (imp.staged)
 		twh_store_load_end();
-	if (commit && imp.staged)
-		rc = run(s, &sql_undefer, NULL, "ending the deferral of the search index", NULL);
+	if (commit && imp.staged &&
+	    (rc = run(s, &sql_undefer, NULL, "ending the deferral of the search index", NULL)) ==
+	    TWH_STORE_OK)
+		rc = run(s, &sql_edited, NULL, "counting the edit of the customers", NULL);
 	if (commit && rc == TWH_STORE_OK)
 		rc = twh_store_commit(s);
 	if (!commit || rc != TWH_STORE_OK)

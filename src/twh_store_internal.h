@@ -52,7 +52,46 @@ int			 twh_store_rebuild_drop(struct twh_store *, long long staged,
 int			 twh_store_rebuild_make(struct twh_store *, struct twh_rebuild *);
 void			 twh_store_rebuild_free(struct twh_rebuild *);
 int			 twh_store_page_row(struct twh_db_stmt *, void *page);
+int			 twh_store_page_add(struct twh_page *, const char *customer_id,
+			    const char *display_name, const char *avatar);
 int			 twh_store_search_page(struct twh_store *, const struct twh_page_request *,
 			    struct twh_page *);
+/*
+ * The search's words of a customer's TEXT (its display name, or its channel values), as the
+ * index holds them: WORD(ARG, word, length) for each, until it returns true (twh_store_search.c).
+ */
+typedef bool		 twh_search_word_fn(void *, const char *, size_t);
+int			 twh_search_words(struct twh_store *, const char *text,
+			    twh_search_word_fn *, void *);
+/*
+ * A worker's customers (?1) in list order after a key (?2 display name, ?3 id), at most ?4,
+ * with their channel values: id, display name, avatar, values (twh_store_search.c).
+ */
+extern const struct twh_sql twh_store_sql_walk;
+
+/*
+ * The workers' lists a FastCGI process keeps in memory (twh_store_search_lists.c): a list's rows
+ * are the worker's customers in list order, each with its search words, folded, each ended by
+ * a NUL and the last by two.
+ */
+struct twh_list_row {
+	const char	*customer_id;
+	const char	*display_name;
+	const char	*avatar;	/* NULL: none */
+	const char	*words;
+};
+struct twh_list {
+	struct twh_list_row	*rows;
+	size_t			 n;
+	char			*text;		/* what the rows point into */
+};
+struct twh_search_lists;
+struct twh_search_lists	*twh_search_lists_new(void);
+void			 twh_search_lists_free(struct twh_search_lists *);
+struct twh_search_lists	*twh_store_search_lists(struct twh_store *);
+int			 twh_search_list_find(struct twh_store *, const char *worker,
+			    const struct twh_list **);
+size_t			 twh_search_list_after(const struct twh_list *, const char *display_name,
+			    const char *customer_id);
 
 #endif
