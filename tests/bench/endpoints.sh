@@ -10,7 +10,7 @@
 # checks every scenario once with curl (HTTP 200 and the expected JSON; for routing also the
 # jobs in the outbox), then drives each with wrk for SECONDS (default 10)
 # and prints req/s and p99 latency, each against the trivial responder's measured in the same
-# run.  Every request carries a correct X-Twilio-Signature, and every one is checked.  Where
+# run (and, for an answer of 256 bytes or more, against it answering as many bytes).  Every request carries a correct X-Twilio-Signature, and every one is checked.  Where
 # each request must be a new delivery, it is: conversations gets a new idempotency token per
 # request (the body, hence the signature, stays the same); the routing scenarios that route a
 # new conversation per request cycle through REQUESTS requests signed in advance by
@@ -189,7 +189,8 @@ for s in "${SCENARIOS[@]}"; do
 		    die "$s: replays queued jobs or kept claims"
 		NOTE_NEW[$s]="${REQS[main $s]} requests kept no claim and queued no job" ;;
 	*)
-		bench main "$s" ;;
+		bench main "$s"
+		bench_same_size main "$s" ;;
 	esac
 done
 bench end trivial
@@ -215,4 +216,11 @@ for s in "${SCENARIOS[@]}"; do
 done
 echo
 goal_report 15 "${SCENARIOS[@]}"
+# The answers of 256 bytes or more, against the trivial responder answering as many bytes.
+for s in "${SCENARIOS[@]}"; do
+	[ -n "${RPS[main $s=]:-}" ] || continue
+	read -r bytes xsame p99same <<< "$(same_size_columns main "$s")"
+	echo "$s: $bytes bytes; against the trivial responder answering as many, req/s" \
+	    "$xsame, p99 $p99same"
+done
 exit 0
