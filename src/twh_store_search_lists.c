@@ -9,8 +9,8 @@
  * `twhook import customers`.  A list is searched only when
  *   - its worker has at most LIST_ROWS customers (a longer list would make that first search
  *     wait too long: those workers' searches read the file, as a CGI run's do);
- *   - its order is the one list_order gives (a display name or id holding a NUL byte might
- *     not be, and the search could not find where a page begins).
+ *   - its order is the one list_order gives, and no id, display name or avatar holds a NUL
+ *     byte (SQLite orders by the bytes after it, and a page's copies leave it out).
  * At most LISTS lists and LISTS_BYTES bytes are kept; the least recently searched goes first.
  */
 #include <stdint.h>
@@ -178,6 +178,7 @@ static int
 read_row(struct twh_store *s, struct twh_db_stmt *st, struct reading *r)
 {
 	struct row_at	*at;
+	const char	*id = twh_db_column_view(st, 0), *name = twh_db_column_view(st, 1);
 	const char	*avatar = twh_db_column_view(st, 2);
 	int		 rc;
 
@@ -189,14 +190,12 @@ read_row(struct twh_store *s, struct twh_db_stmt *st, struct reading *r)
 		return twh_store_out_of_memory(s, "keeping a worker's customers");
 	r->at = at;
 	at = &at[r->n++];
-	add_text(r, twh_db_column_view(st, 0), strlen(twh_db_column_view(st, 0)),
-	    &at->customer_id);
-	add_text(r, twh_db_column_view(st, 1), strlen(twh_db_column_view(st, 1)),
-	    &at->display_name);
+	add_text(r, id, strlen(id), &at->customer_id);
+	add_text(r, name, strlen(name), &at->display_name);
 	if ((at->has_avatar = avatar != NULL))
 		add_text(r, avatar, strlen(avatar), &at->avatar);
 	at->words = r->text.len;
-	if ((rc = twh_search_words(s, twh_db_column_view(st, 1), add_word, r)) != TWH_STORE_OK ||
+	if ((rc = twh_search_words(s, name, add_word, r)) != TWH_STORE_OK ||
 	    (rc = twh_search_words(s, twh_db_column_view(st, 3), add_word, r)) != TWH_STORE_OK)
 		return rc;
 	if (twh_buf_addc(&r->text, '\0') == -1 || r->out_of_memory)
