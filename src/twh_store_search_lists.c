@@ -278,21 +278,33 @@ read_list(struct twh_store *s, const char *worker, struct slot *slot)
 	return rc;
 }
 
+/* The least recently searched list other than KEEP, or NULL when there is none. */
+static struct slot *
+least_recent(struct twh_search_lists *l, const struct slot *keep)
+{
+	struct slot	*oldest = NULL;
+	size_t		 i;
+
+	for (i = 0; i < LISTS; i++)
+		if (&l->slots[i] != keep && l->slots[i].worker != NULL &&
+		    (oldest == NULL || l->slots[i].used < oldest->used))
+			oldest = &l->slots[i];
+	return oldest;
+}
+
 /* The slot for a list to be read: a free one, else the least recently searched, emptied. */
 static struct slot *
 free_slot(struct twh_search_lists *l)
 {
-	struct slot	*oldest = &l->slots[0];
+	struct slot	*slot;
 	size_t		 i;
 
-	for (i = 0; i < LISTS; i++) {
+	for (i = 0; i < LISTS; i++)
 		if (l->slots[i].worker == NULL)
 			return &l->slots[i];
-		if (l->slots[i].used < oldest->used)
-			oldest = &l->slots[i];
-	}
-	slot_clear(l, oldest);
-	return oldest;
+	slot = least_recent(l, NULL);
+	slot_clear(l, slot);
+	return slot;
 }
 
 /* Forgets the least recently searched lists other than KEEP until all fit in LISTS_BYTES. */
@@ -300,18 +312,9 @@ static void
 make_room(struct twh_search_lists *l, const struct slot *keep)
 {
 	struct slot	*oldest;
-	size_t		 i;
 
-	while (l->bytes > LISTS_BYTES) {
-		oldest = NULL;
-		for (i = 0; i < LISTS; i++)
-			if (&l->slots[i] != keep && l->slots[i].worker != NULL &&
-			    (oldest == NULL || l->slots[i].used < oldest->used))
-				oldest = &l->slots[i];
-		if (oldest == NULL)
-			return;
+	while (l->bytes > LISTS_BYTES && (oldest = least_recent(l, keep)) != NULL)
 		slot_clear(l, oldest);
-	}
 }
 
 /*
