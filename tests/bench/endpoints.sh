@@ -10,7 +10,8 @@
 # checks every scenario once with curl (HTTP 200 and the expected JSON; for routing also the
 # jobs in the outbox), then drives each with wrk for SECONDS (default 10)
 # and prints req/s and p99 latency, each against the trivial responder's measured in the same
-# run (and, for an answer of 256 bytes or more, against it answering as many bytes).  Every request carries a correct X-Twilio-Signature, and every one is checked.  Where
+# run (and, for an answer of 256 bytes or more, against it answering as many bytes).  Every
+# request carries a correct X-Twilio-Signature, and every one is checked.  Where
 # each request must be a new delivery, it is: conversations gets a new idempotency token per
 # request (the body, hence the signature, stays the same); the routing scenarios that route a
 # new conversation per request cycle through REQUESTS requests signed in advance by
